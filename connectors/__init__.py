@@ -1,0 +1,1 @@
+"""Connectors: one module per monitoring tool, each a pure ``parse`` plus its HTTP route."""

@@ -1,0 +1,3 @@
+"""correlator: monitoring alert correlation daemon."""
+
+__version__ = "0.1.0"

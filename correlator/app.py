@@ -1,0 +1,486 @@
+# Copyright 2026 The correlator authors. SPDX-License-Identifier: Apache-2.0
+"""The composition root: the one place that reads settings and constructs services.
+
+``serve`` wires, in this order::
+
+    settings -> bus (in-process + SQLite journal, or Kafka)
+             -> intake (HTTP edge: connectors -> bus)         [every role]
+             -> background services (correlation engine ...) [role "all" only]
+
+and runs them in one asyncio loop until SIGTERM/SIGINT (or ``stop``), then shuts down in
+the reverse order: stop accepting HTTP and let in-flight requests finish (their alerts are
+then on the bus), let the background services commit and return, and only then stop the
+bus (which flushes the producer), so no accepted alert and no committed offset is lost.
+
+Roles: ``all`` (``correlator run``: intake and correlator in one process) and ``connector``
+(``correlator connector``: only the intake, producing to Kafka, so connectors and the
+correlator can run as separate services).
+
+Other stages are imported inside the functions that build them, so importing this module
+has no side effects and the CLI works while a stage is still being written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal
+
+import structlog
+import uvicorn
+
+from correlator import __version__
+from correlator.bus.topics import Topics
+from correlator.clock import Clock, WallClock
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+    from prometheus_client import CollectorRegistry
+    from structlog.typing import FilteringBoundLogger
+
+    from connectors.base import Connector
+    from connectors.intake import SourceOptions
+    from correlator.bus.protocol import Bus
+    from correlator.config import Settings
+    from correlator.correlate.service import CorrelatorService
+    from correlator.telemetry import Metrics
+    from topology.model import Topology
+
+Role = Literal["all", "connector"]
+"""``all``: intake and correlator; ``connector``: the HTTP intake only."""
+
+BackgroundService = Callable[[asyncio.Event], Awaitable[None]]
+"""A long-running task of the daemon: it runs until the event is set, then commits what it
+has done (offsets only after the work they stand for is written) and returns."""
+
+_HANDLED_SIGNALS: Final = (signal.SIGTERM, signal.SIGINT)
+_POLL_S: Final = 0.05
+
+
+class DaemonError(RuntimeError):
+    """The daemon stopped on a failure; the message is one line, shown without traceback."""
+
+
+class StartupError(DaemonError):
+    """The daemon could not start (bus unreachable, port taken...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the composition root built, handed to the background services."""
+
+    settings: Settings
+    bus: Bus
+    topics: Topics
+    clock: Clock
+    metrics: Metrics
+    log: FilteringBoundLogger
+    topology: Topology | None = None
+
+
+def load_topology_for(settings: Settings) -> Topology:
+    """The configured topology, or an empty one (every alert unplaced, grouped by host).
+
+    Raises StartupError with the loader's one line (file, line, node, key) on a bad file.
+    """
+    from topology.load import load_topology  # noqa: PLC0415
+    from topology.model import TopologyError, build  # noqa: PLC0415
+
+    path = settings.topology.path
+    if path is None:
+        return build([], "(no topology configured)")
+    try:
+        return load_topology(path)
+    except TopologyError as exc:
+        raise StartupError(f"topology: {exc}") from exc
+    except OSError as exc:
+        raise StartupError(f"topology: {path}: cannot read: {exc.strerror}") from exc
+
+
+def run(settings: Settings, *, role: Role = "all") -> int:
+    """``correlator run`` / ``correlator connector``: configure logging and serve; exit code."""
+    from correlator.telemetry import configure_logging  # noqa: PLC0415 - no import-time work
+
+    configure_logging(settings.logging.level, settings.logging.format)
+    log = structlog.get_logger("correlator.app")
+    try:
+        asyncio.run(serve(settings, role=role))
+    except DaemonError as exc:
+        event = "start-up failed" if isinstance(exc, StartupError) else "daemon failed"
+        log.error(event, error=str(exc))  # noqa: TRY400 - one line, no traceback
+        return 1
+    except KeyboardInterrupt:  # Ctrl+C before the signal handlers were installed
+        return 130
+    return 0
+
+
+async def serve(
+    settings: Settings,
+    *,
+    ready: asyncio.Event | None = None,
+    stop: asyncio.Event | None = None,
+    role: Role = "all",
+    registry: CollectorRegistry | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """Run the daemon until SIGTERM/SIGINT or ``stop`` is set, then shut down cleanly.
+
+    ``ready`` is set once the bus is started and the HTTP server listens. Tests run the
+    daemon in-process with ``stop`` (and ``handle_signals=False`` off the main thread).
+    Raises :class:`StartupError` when the daemon cannot start.
+    """
+    from prometheus_client import CollectorRegistry  # noqa: PLC0415
+
+    from correlator.telemetry import Metrics  # noqa: PLC0415
+
+    log: FilteringBoundLogger = structlog.get_logger("correlator.app")
+    topics = Topics(settings.bus.topic_prefix)
+    clock = WallClock()
+    metrics = Metrics(registry if registry is not None else CollectorRegistry())
+    topology = load_topology_for(settings) if role == "all" else None
+    _prepare_data_dir(settings)
+    bus = build_bus(settings, topics, clock)
+    await _start_bus(bus, settings)
+    services = Services(settings, bus, topics, clock, metrics, log, topology)
+    try:
+        await _serve_started_bus(
+            services, role=role, ready=ready, stop=stop, signals=handle_signals
+        )
+    finally:
+        await bus.stop()
+        log.info("stopped", bus=settings.bus.kind)
+
+
+def build_bus(settings: Settings, topics: Topics, clock: Clock) -> Bus:
+    """The bus of ``settings.bus.kind``, not yet started."""
+    kafka = settings.bus.kafka
+    if settings.bus.kind == "kafka":
+        from correlator.bus.kafka import KafkaBus  # noqa: PLC0415
+
+        if kafka.bootstrap is None:  # the config loader already refuses this
+            raise StartupError("bus.kafka.bootstrap is required when bus.kind is 'kafka'")
+        overrides = {
+            topics.alerts: {"retention.ms": str(kafka.alerts_retention_ms)},
+            topics.dlq: {"retention.ms": str(kafka.dlq_retention_ms)},
+        }
+        return KafkaBus(
+            kafka.bootstrap,
+            topics=topics,
+            client_id=kafka.client_id,
+            create_topics=kafka.create_topics,
+            partitions=kafka.partitions,
+            replication_factor=kafka.replication_factor,
+            topic_configs=overrides,
+        )
+    from correlator.bus.memory import InMemoryBus  # noqa: PLC0415
+
+    memory = settings.bus.memory
+    retention = {
+        topic: ms / 1000.0
+        for topic, ms in (
+            (topics.alerts, memory.alerts_retention_ms),
+            (topics.dlq, memory.dlq_retention_ms),
+        )
+        if ms > 0
+    }
+    return InMemoryBus(settings.journal_path, clock=clock, retention_s=retention)
+
+
+def enabled_connectors(settings: Settings) -> Mapping[str, Connector]:
+    """The registered connectors whose source is enabled in ``settings.connectors``."""
+    from connectors.registry import connectors_by_name  # noqa: PLC0415
+
+    return {
+        name: connector
+        for name, connector in connectors_by_name().items()
+        if settings.connectors.for_source(connector.source).enabled
+    }
+
+
+def source_options(settings: Settings) -> dict[str, SourceOptions]:
+    """Per-source parse options for the intake: default observer, Zabbix's time zone."""
+    from connectors.intake import SourceOptions  # noqa: PLC0415
+    from correlator.model import Source  # noqa: PLC0415
+
+    options: dict[str, SourceOptions] = {}
+    for source in Source:
+        connector = settings.connectors.for_source(source)
+        timezone = settings.connectors.zabbix.timezone if source is Source.ZABBIX else "UTC"
+        options[source.value] = SourceOptions(observer=connector.observer, timezone=timezone)
+    return options
+
+
+def background_services(services: Services) -> list[tuple[str, BackgroundService]]:
+    """The long-running tasks started next to the HTTP server (role ``all`` only)."""
+    from correlator.correlate.engine import Engine  # noqa: PLC0415
+    from correlator.correlate.service import CorrelatorService  # noqa: PLC0415
+
+    settings = services.settings
+    topology = services.topology if services.topology is not None else load_topology_for(settings)
+    engine = Engine(topology, settings.correlation, default_team=settings.dispatch.default_team)
+    correlator = CorrelatorService(
+        services.bus,
+        services.topics,
+        engine,
+        services.clock,
+        group=settings.bus.consumer_group,
+    )
+    _install_reload(correlator, settings, services.log)
+    return [("correlator", correlator.run)]
+
+
+def _install_reload(
+    correlator: CorrelatorService, settings: Settings, log: FilteringBoundLogger
+) -> None:
+    """SIGHUP reloads the topology file; open incidents keep their alerts."""
+
+    def on_hup() -> None:
+        log.info("sighup", action="reloading topology", file=str(settings.topology.path))
+        correlator.request_reload(lambda: _reload_topology(settings))
+
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_hup)
+
+
+def _reload_topology(settings: Settings) -> Topology:
+    from topology.load import load_topology  # noqa: PLC0415
+    from topology.model import build  # noqa: PLC0415
+
+    path = settings.topology.path
+    return build([], "(no topology configured)") if path is None else load_topology(path)
+
+
+# --------------------------------------------------------------------------------------
+# Internals
+# --------------------------------------------------------------------------------------
+
+
+def _prepare_data_dir(settings: Settings) -> None:
+    directories = [settings.data_dir]
+    journal = settings.journal_path
+    if settings.bus.kind == "memory" and journal is not None:
+        directories.append(journal.parent)
+    for directory in directories:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StartupError(f"cannot create directory '{directory}': {exc.strerror}") from exc
+
+
+async def _start_bus(bus: Bus, settings: Settings) -> None:
+    from correlator.bus.protocol import BusUnavailableError  # noqa: PLC0415
+
+    failures: tuple[type[Exception], ...] = (BusUnavailableError, OSError)
+    if settings.bus.kind == "kafka":
+        from correlator.bus.kafka import MissingTopicError  # noqa: PLC0415
+
+        failures = (*failures, MissingTopicError)
+    try:
+        await bus.start()
+    except failures as exc:
+        with contextlib.suppress(Exception):
+            await bus.stop()
+        raise StartupError(f"{settings.bus.kind} bus: {exc}") from exc
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the daemon owns SIGTERM/SIGINT.
+
+    uvicorn's handlers would re-raise the signal after its shutdown, killing the process
+    before the background services and the bus are stopped (and with a non-zero status).
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass(slots=True)
+class _Shutdown:
+    """The stop request shared by the signal handlers, `stop` and the services."""
+
+    requested: asyncio.Event
+    reason: str = ""
+
+
+async def _serve_started_bus(
+    services: Services,
+    *,
+    role: Role,
+    ready: asyncio.Event | None,
+    stop: asyncio.Event | None,
+    signals: bool,
+) -> None:
+    from connectors.intake import build_intake_app  # noqa: PLC0415
+
+    settings, log = services.settings, services.log
+    accepting = False
+    app = build_intake_app(
+        bus=services.bus,
+        topics=services.topics,
+        connectors=enabled_connectors(settings),
+        clock=services.clock,
+        metrics=services.metrics,
+        auth_token=settings.auth_token,
+        max_body_bytes=settings.server.max_body_bytes,
+        contexts=source_options(settings),
+        ready=lambda: accepting,
+    )
+    server = _Server(
+        uvicorn.Config(
+            app,
+            host=settings.server.host,
+            port=settings.server.port,
+            log_config=None,  # logging is configured once, by telemetry.configure_logging
+            lifespan="on",
+            access_log=settings.logging.level == "debug",  # rejections are logged anyway
+            timeout_graceful_shutdown=math.ceil(settings.server.shutdown_timeout_s),
+            server_header=False,
+        )
+    )
+    shutdown = _Shutdown(asyncio.Event())
+    loop = asyncio.get_running_loop()
+    installed = _install_signal_handlers(loop, shutdown, server) if signals else []
+    http = asyncio.create_task(_run_http(server, settings), name="http")
+    workers = (
+        {
+            asyncio.create_task(_run_service(name, service, shutdown), name=name): name
+            for name, service in background_services(services)
+        }
+        if role == "all"
+        else {}
+    )
+    stop_waiter = asyncio.create_task(_wait_stop(stop, shutdown), name="stop")
+    failure: str | None = None
+    try:
+        await _wait_started(server, http)
+        accepting = True
+        log.info(
+            "started",
+            version=__version__,
+            role=role,
+            listen=f"http://{_netloc(settings.server.host, settings.server.port)}",
+            bus=settings.bus.kind,
+            journal=str(settings.journal_path) if settings.bus.kind == "memory" else None,
+            bootstrap=settings.bus.kafka.bootstrap if settings.bus.kind == "kafka" else None,
+            topic_prefix=settings.bus.topic_prefix,
+            background=sorted(workers.values()),
+        )
+        if role == "connector" and settings.bus.kind == "memory":
+            log.warning(
+                "connector role on the memory bus: alerts are journalled but nothing in "
+                "this process correlates them; use bus.kind kafka to split the services"
+            )
+        if ready is not None:
+            ready.set()
+        done, _ = await asyncio.wait(
+            {stop_waiter, http, *workers}, return_when=asyncio.FIRST_COMPLETED
+        )
+        failure = _first_failure(done, workers)
+        if failure is not None:
+            log.error("background service failed, stopping", service=failure)
+        elif http in done:
+            http.result()  # a failed start raises StartupError here
+        log.info("stopping", reason=shutdown.reason or "stop requested")
+    finally:
+        accepting = False
+        shutdown.requested.set()
+        server.should_exit = True
+        await asyncio.gather(http, return_exceptions=True)  # a start failure is raised above
+        await _finish_workers(workers, settings.server.shutdown_timeout_s, log)
+        stop_waiter.cancel()
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+    if failure is not None:
+        raise DaemonError(f"background service {failure!r} failed (see the log)")
+
+
+def _install_signal_handlers(
+    loop: asyncio.AbstractEventLoop, shutdown: _Shutdown, server: uvicorn.Server
+) -> list[signal.Signals]:
+    def on_signal(sig: signal.Signals) -> None:
+        if shutdown.requested.is_set():  # a second signal: stop waiting for stragglers
+            server.force_exit = True
+            return
+        shutdown.reason = sig.name
+        shutdown.requested.set()
+
+    installed: list[signal.Signals] = []
+    for sig in _HANDLED_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, on_signal, sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            continue
+        installed.append(sig)
+    return installed
+
+
+async def _wait_stop(stop: asyncio.Event | None, shutdown: _Shutdown) -> None:
+    if stop is None:
+        await shutdown.requested.wait()
+        return
+    waiters = {
+        asyncio.create_task(stop.wait()),
+        asyncio.create_task(shutdown.requested.wait()),
+    }
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
+async def _run_http(server: uvicorn.Server, settings: Settings) -> None:
+    try:
+        await server.serve()
+    except SystemExit as exc:  # uvicorn exits when it cannot bind or the lifespan fails
+        where = _netloc(settings.server.host, settings.server.port)
+        raise StartupError(f"cannot listen on {where} (the reason is logged above)") from exc
+
+
+async def _wait_started(server: uvicorn.Server, http: asyncio.Task[None]) -> None:
+    while not server.started:
+        if http.done():
+            http.result()  # raises StartupError
+            raise StartupError("the HTTP server stopped during start-up")
+        await asyncio.sleep(_POLL_S)
+
+
+async def _run_service(name: str, service: BackgroundService, shutdown: _Shutdown) -> None:
+    await service(shutdown.requested)
+    if not shutdown.requested.is_set():
+        shutdown.reason = f"background service {name!r} returned"
+
+
+def _first_failure(
+    done: set[asyncio.Task[None]], workers: Mapping[asyncio.Task[None], str]
+) -> str | None:
+    for task in done:
+        if task in workers and not task.cancelled() and task.exception() is not None:
+            return workers[task]
+    return None
+
+
+async def _finish_workers(
+    workers: Mapping[asyncio.Task[None], str], timeout_s: float, log: FilteringBoundLogger
+) -> None:
+    if not workers:
+        return
+    _, pending = await asyncio.wait(workers, timeout=timeout_s)
+    for task in pending:
+        log.warning("background service did not stop in time, cancelling", service=workers[task])
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending)
+    for task, name in workers.items():
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background service failed", service=name, exc_info=task.exception())
+
+
+def _netloc(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

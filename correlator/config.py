@@ -1,0 +1,696 @@
+# Copyright 2026 The correlator authors. SPDX-License-Identifier: Apache-2.0
+"""The daemon's configuration: parsed once, from a mapping, into typed frozen settings.
+
+Sources, later ones winning:
+
+1. the built-in defaults (``config/default.yaml`` documents every key and is exactly them);
+2. the YAML file given to ``--config`` (optional: a missing key keeps its default);
+3. environment variables ``CORRELATOR_<SECTION>__<KEY>`` (double underscore for each level
+   of nesting, e.g. ``CORRELATOR_SERVER__PORT=9000``, ``CORRELATOR_BUS__KAFKA__BOOTSTRAP``).
+   A value is read as a YAML scalar (``9000`` is a number, ``true`` a boolean, ``null``
+   nothing), except for keys that hold text (host names, tokens, paths, names), which take
+   the text verbatim so that a token with ``#`` or ``:`` survives (``null`` or ``~`` still
+   unset an optional one). Every ``CORRELATOR_*`` variable must name a known key.
+
+Unknown keys are errors. Every problem (YAML syntax, unknown key, bad value, bad
+environment variable) raises one :class:`ConfigError` whose message is a single line naming
+where (``file:line`` or the environment variable), the key path and what was expected::
+
+    config/examples/bad-port.yaml:4: server.port: expected an integer 1..65535, got 'eighty'
+
+Nothing here runs at import time; :func:`load_config` reads the config file and, when
+``server.auth_token_file`` is set, the token file, and nothing else.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import difflib
+import os
+import re
+import typing
+import zoneinfo
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType, UnionType
+from typing import Annotated, Any, Final, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    InstanceOf,
+    SecretStr,
+    Strict,
+    ValidationError,
+    field_validator,
+)
+
+from correlator.correlate.settings import EngineSettings
+from correlator.model import Source
+
+if typing.TYPE_CHECKING:
+    from pydantic.fields import FieldInfo
+
+ENV_PREFIX: Final = "CORRELATOR_"
+"""Environment variables with this prefix override config keys."""
+
+DEFAULT_CONFIG_PATH: Final = Path("config") / "default.yaml"
+"""Where the CLI looks (relative to the working directory) when ``--config`` is not given."""
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; ``str(error)`` is one line naming where and what."""
+
+    def __init__(self, where: str, key: str, what: str) -> None:
+        super().__init__(f"{where}: {key}: {what}" if key else f"{where}: {what}")
+        self.where = where
+        self.key = key
+        self.what = what
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    """Annotation metadata: what a key must hold, as error messages say it."""
+
+    text: str
+
+
+# --------------------------------------------------------------------------------------
+# The schema. Each leaf says what it expects, in the words the error message uses.
+# --------------------------------------------------------------------------------------
+
+_FlexPath = Annotated[Path, Strict(strict=False)]  # YAML gives text; a path is made of it
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class ServerSettings(_Section):
+    """The HTTP intake edge."""
+
+    host: Annotated[str, Field(min_length=1), Expect("a host name or IP address")] = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535), Expect("an integer 1..65535")] = 8080
+    auth_token: Annotated[SecretStr | None, Expect("a non-empty string or null")] = None
+    auth_token_file: Annotated[_FlexPath | None, Expect("a path or null")] = None
+    max_body_bytes: Annotated[int, Field(ge=1), Expect("an integer >= 1")] = 1024 * 1024
+    shutdown_timeout_s: Annotated[float, Field(ge=0), Expect("a number of seconds >= 0")] = 10.0
+
+    @field_validator("auth_token")
+    @classmethod
+    def _token_not_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("empty token")
+        return value
+
+
+_RETENTION = "-1 (keep forever) or an integer number of milliseconds >= 1"
+_WEEK_MS = 7 * 24 * 3600 * 1000
+_MONTH_MS = 30 * 24 * 3600 * 1000
+
+
+def _retention_not_zero(value: int) -> int:
+    if value == 0:
+        raise ValueError("zero retention")
+    return value
+
+
+class MemoryBusSettings(_Section):
+    """The in-process bus of the embedded default."""
+
+    journal: Annotated[
+        _FlexPath | None, Expect("a path (relative to data_dir) or null for no journal")
+    ] = Path("journal.sqlite")
+    alerts_retention_ms: Annotated[int, Field(ge=-1), Expect(_RETENTION)] = _WEEK_MS
+    dlq_retention_ms: Annotated[int, Field(ge=-1), Expect(_RETENTION)] = _MONTH_MS
+
+    _check_retention = field_validator("alerts_retention_ms", "dlq_retention_ms")(
+        _retention_not_zero
+    )
+
+
+class KafkaBusSettings(_Section):
+    """Kafka (``bus.kind: kafka``)."""
+
+    bootstrap: Annotated[
+        str | None, Field(min_length=1), Expect("a 'host:port[,host:port...]' string")
+    ] = None
+    client_id: Annotated[str, Field(min_length=1), Expect("a non-empty string")] = "correlator"
+    create_topics: Annotated[bool, Expect("true or false")] = True
+    partitions: Annotated[int, Field(ge=1), Expect("an integer >= 1")] = 6
+    replication_factor: Annotated[int, Field(ge=1), Expect("an integer >= 1")] = 1
+    alerts_retention_ms: Annotated[int, Field(ge=-1), Expect(_RETENTION)] = _WEEK_MS
+    dlq_retention_ms: Annotated[int, Field(ge=-1), Expect(_RETENTION)] = _MONTH_MS
+
+    _check_retention = field_validator("alerts_retention_ms", "dlq_retention_ms")(
+        _retention_not_zero
+    )
+
+
+class BusSettings(_Section):
+    """Where alerts and incidents travel (specs/kafka-topics.md)."""
+
+    kind: Annotated[Literal["memory", "kafka"], Expect("'memory' or 'kafka'")] = "memory"
+    topic_prefix: Annotated[
+        str,
+        Field(pattern=r"^[A-Za-z0-9._-]*$"),
+        Expect("a topic name prefix of letters, digits, '.', '_' and '-'"),
+    ] = "correlator."
+    consumer_group: Annotated[str, Field(min_length=1), Expect("a non-empty string")] = "correlator"
+    memory: MemoryBusSettings = MemoryBusSettings()
+    kafka: KafkaBusSettings = KafkaBusSettings()
+
+
+class ConnectorSettings(_Section):
+    """One source's receiver."""
+
+    enabled: Annotated[bool, Expect("true or false")] = True
+    observer: Annotated[str | None, Field(min_length=1), Expect("a non-empty string or null")] = (
+        None
+    )
+
+
+_TIMEZONE = "an IANA time zone name such as 'UTC' or 'Europe/Brussels'"
+
+
+class ZabbixSettings(ConnectorSettings):
+    """The Zabbix receiver: its dates are in the Zabbix server's time zone."""
+
+    timezone: Annotated[str, Expect(_TIMEZONE)] = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value != "UTC":  # UTC needs no tz database (slim images may lack one)
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError("unknown time zone") from exc
+        return value
+
+
+class ConnectorsSettings(_Section):
+    """One entry per source (correlator.model.Source)."""
+
+    nagios: ConnectorSettings = ConnectorSettings()
+    icinga: ConnectorSettings = ConnectorSettings()
+    zabbix: ZabbixSettings = ZabbixSettings()
+    prtg: ConnectorSettings = ConnectorSettings()
+    alertmanager: ConnectorSettings = ConnectorSettings()
+    prometheus: ConnectorSettings = ConnectorSettings()
+
+    def for_source(self, source: Source) -> ConnectorSettings:
+        """The settings of ``source``'s receiver."""
+        found: ConnectorSettings = getattr(self, source.value)
+        return found
+
+    def enabled_sources(self) -> tuple[Source, ...]:
+        """The sources whose receiver is on, in Source order."""
+        return tuple(s for s in Source if self.for_source(s).enabled)
+
+
+class TopologySettings(_Section):
+    """The topology the correlator places alerts on (specs/topology-format.md)."""
+
+    path: Annotated[_FlexPath | None, Expect("a path to a topology file or null")] = None
+
+
+class DispatchSettings(_Section):
+    """Who gets the incidents."""
+
+    default_team: Annotated[str, Field(min_length=1), Expect("a non-empty team name")] = (
+        "service-desk"
+    )
+
+
+class LoggingSettings(_Section):
+    """What the daemon writes to stderr."""
+
+    level: Annotated[
+        Literal["debug", "info", "warning", "error", "critical"],
+        Expect("one of debug, info, warning, error, critical"),
+    ] = "info"
+    format: Annotated[Literal["auto", "json", "console"], Expect("'auto', 'json' or 'console'")] = (
+        "auto"
+    )
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+
+class Settings(_Section):
+    """Everything the composition root needs, validated."""
+
+    server: ServerSettings = ServerSettings()
+    bus: BusSettings = BusSettings()
+    data_dir: Annotated[_FlexPath, Expect("a path")] = Path("data")
+    connectors: ConnectorsSettings = ConnectorsSettings()
+    topology: TopologySettings = TopologySettings()
+    correlation: InstanceOf[EngineSettings] = Field(default_factory=EngineSettings)
+    dispatch: DispatchSettings = DispatchSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @property
+    def journal_path(self) -> Path | None:
+        """Where the in-process bus journals: ``bus.memory.journal`` under ``data_dir``.
+
+        An absolute journal path stays as it is; None means no journal (alerts live in
+        memory only, and a 202 no longer means "on disk").
+        """
+        journal = self.bus.memory.journal
+        return None if journal is None else self.data_dir / journal
+
+    @property
+    def auth_token(self) -> str | None:
+        """The intake's bearer token (already read from ``auth_token_file`` when set)."""
+        token = self.server.auth_token
+        return None if token is None else token.get_secret_value()
+
+
+# --------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------
+
+
+def load_config(path: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> Settings:
+    """Read the YAML file at ``path`` (None: built-in defaults) and apply ``environ``."""
+    if path is None:
+        return parse_config({}, environ=environ)
+    where = os.fspath(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(where, "", f"cannot read the config file: {_os_reason(exc)}") from exc
+    lines: dict[tuple[str | int, ...], int] = {}
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            _map_lines(node, (), lines, where)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        last_line = max(1, len(text.splitlines()))
+        line = min(mark.line + 1, last_line) if mark is not None else 1
+        problem = _one_line(str(exc.problem or exc.context or "unreadable YAML"))
+        raise ConfigError(f"{where}:{line}", "", f"YAML syntax error: {problem}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}:1", "", f"YAML error: {_one_line(str(exc))}") from exc
+    return _parse(data, environ=environ, origin=where, lines=lines)
+
+
+def parse_config(
+    data: Mapping[str, Any] | None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    origin: str = "<config>",
+) -> Settings:
+    """Validate an already-loaded mapping (tests pass a dict); ``origin`` names it in errors."""
+    return _parse(data, environ=environ or {}, origin=origin, lines={})
+
+
+def default_config_path(cwd: Path) -> Path | None:
+    """``config/default.yaml`` under ``cwd`` when it exists, else None (built-in defaults)."""
+    candidate = cwd / DEFAULT_CONFIG_PATH
+    return candidate if candidate.is_file() else None
+
+
+# --------------------------------------------------------------------------------------
+# Internals
+# --------------------------------------------------------------------------------------
+
+KeyPath = tuple[str | int, ...]
+
+
+class _ProblemError(Exception):
+    """One problem at a key path (located to a file line or a variable later)."""
+
+    def __init__(self, path: KeyPath, what: str, anchors: tuple[KeyPath, ...] = ()) -> None:
+        super().__init__(what)
+        self.path = path
+        self.what = what
+        self.anchors = anchors  # where to point when ``path`` itself is not written anywhere
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    name: str
+    lines: Mapping[KeyPath, int]
+    env_keys: Mapping[KeyPath, str]
+
+    def locate(self, problem: _ProblemError) -> tuple[str, int]:
+        """``(where, order)``: the file line or the variable; order sorts problems."""
+        for key in self._candidates(problem):
+            variable = self.env_keys.get(key)
+            if variable is not None:
+                return f"environment {variable}", 10**9
+        for key in self._candidates(problem):
+            line = self.lines.get(key)
+            if line is not None:
+                return self._at(line), line
+        return self._at(1), 0
+
+    @staticmethod
+    def _candidates(problem: _ProblemError) -> Iterator[KeyPath]:
+        """The key itself, then its anchors, then the sections around them."""
+        keys = (problem.path, *problem.anchors)
+        yield from keys
+        for key in keys:
+            for depth in range(len(key) - 1, 0, -1):
+                yield key[:depth]
+
+    def _at(self, line: int) -> str:
+        return f"{self.name}:{line}" if self.lines else self.name
+
+
+def _parse(
+    data: object, *, environ: Mapping[str, str], origin: str, lines: Mapping[KeyPath, int]
+) -> Settings:
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        where = f"{origin}:1" if lines else origin
+        raise ConfigError(where, "", f"expected a mapping of sections, got {_describe(data)}")
+    raw: dict[str, Any] = copy.deepcopy(dict(data))
+    env_keys: dict[KeyPath, str] = {}
+    place = _Origin(origin, lines, env_keys)
+    try:
+        _apply_environ(raw, environ, env_keys)
+    except _ProblemError as problem:
+        raise _error(place, [problem]) from None
+
+    problems: list[_ProblemError] = []
+    correlation = raw.pop("correlation", None)
+    try:
+        raw["correlation"] = _engine_settings(correlation)
+    except _ProblemError as problem:
+        problems.append(problem)
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(_from_pydantic(exc))
+    if problems:
+        raise _error(place, problems)
+    try:
+        return _cross_checks(settings)
+    except _ProblemError as problem:
+        raise _error(place, [problem]) from None
+
+
+def _error(place: _Origin, problems: list[_ProblemError]) -> ConfigError:
+    located = sorted(
+        ((place.locate(p), index, p) for index, p in enumerate(problems)),
+        key=lambda item: (item[0][1], item[1]),
+    )
+    (where, _), _, first = located[0]
+    what = first.what
+    if len(located) > 1:
+        what += f" (and {len(located) - 1} more)"
+    return ConfigError(where, _dotted(first.path), what)
+
+
+def _dotted(path: KeyPath) -> str:
+    return ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
+
+
+# ---- line numbers from the composed YAML ----------------------------------------------
+
+
+def _map_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], where: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key: str = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            child = (*path, key)
+            line = key_node.start_mark.line + 1
+            if child in lines and key != "<<":
+                raise ConfigError(f"{where}:{line}", _dotted(child), "duplicate key")
+            lines[child] = line
+            _map_lines(value_node, child, lines, where)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            lines[child] = item.start_mark.line + 1
+            _map_lines(item, child, lines, where)
+
+
+# ---- environment overrides ------------------------------------------------------------
+
+
+def _apply_environ(
+    raw: dict[str, Any], environ: Mapping[str, str], env_keys: dict[KeyPath, str]
+) -> None:
+    for variable in sorted(environ):
+        if not variable.startswith(ENV_PREFIX):
+            continue
+        parts = variable[len(ENV_PREFIX) :].lower().split("__")
+        path: KeyPath = tuple(parts)
+        env_keys[path] = variable
+        if not all(parts):
+            raise _ProblemError(
+                path, "expected CORRELATOR_<SECTION>__<KEY> with '__' between key names"
+            )
+        value = _env_value(path, environ[variable])
+        target = raw
+        for part in parts[:-1]:
+            child = target.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                target[part] = child
+            target = child
+        target[parts[-1]] = value
+
+
+def _env_value(path: KeyPath, text: str) -> object:
+    if _holds_text(path):
+        return None if text.strip() in {"", "null", "~", "Null", "NULL"} else text
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise _ProblemError(path, f"expected a YAML scalar, got {text!r}") from exc
+    if isinstance(value, dt.date):  # YAML reads 2024-01-01 as a date: keep the text
+        return text
+    return value
+
+
+def _holds_text(path: KeyPath) -> bool:
+    annotation = _annotation_at(path)
+    if annotation is None:
+        return False
+    members = typing.get_args(annotation) if _is_union(annotation) else (annotation,)
+    kinds = {_strip_annotated(m) for m in members} - {type(None)}
+    return bool(kinds) and kinds <= {str, SecretStr, Path}
+
+
+def _is_union(annotation: object) -> bool:
+    return isinstance(annotation, UnionType) or typing.get_origin(annotation) is typing.Union
+
+
+def _strip_annotated(annotation: object) -> object:
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _annotation_at(path: KeyPath) -> object | None:
+    """The declared type at ``path`` in the schema, None when there is no such key."""
+    model: object = Settings
+    annotation: object = None
+    for part in path:
+        if part == "correlation" and model is Settings:
+            model = EngineSettings
+            continue
+        if model is EngineSettings:
+            hints = typing.get_type_hints(EngineSettings)
+            annotation = hints.get(str(part))
+            model = None
+            continue
+        field = _field_of(model, part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        model = annotation
+    return annotation
+
+
+def _field_of(model: object, name: str | int) -> FieldInfo | None:
+    if isinstance(model, type) and issubclass(model, BaseModel) and isinstance(name, str):
+        return model.model_fields.get(name)
+    return None
+
+
+# ---- the correlation section (a stdlib dataclass owned by the engine) -----------------
+
+
+def _engine_settings(raw: object) -> EngineSettings:
+    if raw is None:
+        return EngineSettings()
+    if not isinstance(raw, Mapping):
+        raise _ProblemError(
+            ("correlation",), f"expected a mapping of engine settings, got {_describe(raw)}"
+        )
+    fields = {f.name: f for f in dataclasses.fields(EngineSettings)}
+    hints = typing.get_type_hints(EngineSettings)
+    defaults = EngineSettings()
+    values: dict[str, object] = {}
+    for key, value in raw.items():
+        path: KeyPath = ("correlation", str(key))
+        if key not in fields:
+            raise _ProblemError(path, _unknown_key(str(key), list(fields)))
+        values[key] = _engine_value(path, hints[key], value, getattr(defaults, key))
+    return EngineSettings(**values)  # type: ignore[arg-type]  # each value checked above
+
+
+def _engine_value(path: KeyPath, hint: object, value: object, default: object) -> object:
+    name = str(path[-1])
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise _ProblemError(path, _expected("true or false", value))
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise _ProblemError(path, _expected("an integer >= 0", value))
+        return value
+    if hint is float:
+        return _seconds(path, value, "a number of seconds >= 0" if name.endswith("_s") else None)
+    if hint is str:
+        if not isinstance(value, str):
+            raise _ProblemError(path, _expected("a string", value))
+        return value
+    if typing.get_origin(hint) is Mapping and typing.get_args(hint) == (str, float):
+        return _merged_mapping(path, value, default)
+    raise TypeError(f"config: EngineSettings.{name} has a type the loader cannot read: {hint}")
+
+
+def _seconds(path: KeyPath, value: object, text: str | None) -> float:
+    expect = text or "a number >= 0"
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise _ProblemError(path, _expected(expect, value))
+    return float(value)
+
+
+def _merged_mapping(path: KeyPath, value: object, default: object) -> Mapping[str, float]:
+    """A ``{source: seconds}`` mapping merged over the default (keys: the default's)."""
+    base = dict(default) if isinstance(default, Mapping) else {}
+    if not isinstance(value, Mapping):
+        raise _ProblemError(path, _expected("a mapping of source to seconds", value))
+    for key, seconds in value.items():
+        if key not in base:
+            raise _ProblemError((*path, str(key)), _unknown_key(str(key), list(base), "source"))
+        base[key] = _seconds((*path, str(key)), seconds, "a number of seconds >= 0")
+    return MappingProxyType(base)
+
+
+# ---- pydantic errors into our one-line messages ---------------------------------------
+
+
+def _from_pydantic(exc: ValidationError) -> Iterator[_ProblemError]:
+    seen: set[KeyPath] = set()
+    for error in exc.errors():
+        path: KeyPath = tuple(error["loc"])
+        if path in seen:
+            continue
+        seen.add(path)
+        if error["type"] == "extra_forbidden":
+            parent = _model_at(path[:-1])
+            known = list(parent.model_fields) if parent is not None else []
+            yield _ProblemError(path, _unknown_key(str(path[-1]), known))
+            continue
+        expect = _expect_at(path)
+        if expect is None:
+            model = _model_at(path)
+            expect = "a mapping" if model is not None else error["msg"].lower()
+        yield _ProblemError(path, _expected(expect, error["input"]))
+
+
+def _model_at(path: KeyPath) -> type[BaseModel] | None:
+    model: type[BaseModel] = Settings
+    for part in path:
+        field = _field_of(model, part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def _expect_at(path: KeyPath) -> str | None:
+    if not path:
+        return None
+    parent = _model_at(path[:-1])
+    field = _field_of(parent, path[-1]) if parent is not None else None
+    if field is None:
+        return None
+    for meta in field.metadata:
+        if isinstance(meta, Expect):
+            return meta.text
+    return None
+
+
+def _cross_checks(settings: Settings) -> Settings:
+    server = settings.server
+    if settings.bus.kind == "kafka" and settings.bus.kafka.bootstrap is None:
+        raise _ProblemError(
+            ("bus", "kafka", "bootstrap"),
+            "required when bus.kind is 'kafka': 'host:port[,host:port...]'",
+            anchors=(("bus", "kafka"), ("bus", "kind")),
+        )
+    if server.auth_token_file is None:
+        return settings
+    path = ("server", "auth_token_file")
+    if server.auth_token is not None:
+        raise _ProblemError(path, "set auth_token or auth_token_file, not both")
+    try:
+        token = server.auth_token_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _ProblemError(
+            path, f"cannot read '{server.auth_token_file}': {_os_reason(exc)}"
+        ) from exc
+    if not token:
+        raise _ProblemError(path, f"'{server.auth_token_file}' is empty")
+    new_server = server.model_copy(update={"auth_token": SecretStr(token)})
+    return settings.model_copy(update={"server": new_server})
+
+
+# ---- wording -------------------------------------------------------------------------
+
+
+def _expected(what: str, got: object) -> str:
+    return f"expected {what}, got {_describe(got)}"
+
+
+def _unknown_key(key: str, known: list[str], noun: str = "key") -> str:
+    hint = difflib.get_close_matches(key, known, n=1)
+    suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+    return f"unknown {noun} '{key}'{suggestion}, expected one of: {', '.join(known)}"
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return _one_line(repr(value))
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _os_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return _one_line(str(exc))

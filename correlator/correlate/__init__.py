@@ -1,0 +1,1 @@
+"""Correlation: deduplication, root-cause grouping, flapping and the incident lifecycle."""

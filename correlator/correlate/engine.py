@@ -1,0 +1,1197 @@
+"""The correlation engine: alerts in, root-cause incidents out.
+
+One engine instance holds the live state (alerts, incidents, timers). It is driven by two
+calls: :meth:`Engine.advance` moves time forward (announcing incidents whose opening hold
+elapsed, resolving those whose alerts have all been quiet for the linger), and
+:meth:`Engine.handle` takes one normalized event. Time is whatever the caller says (the
+wall clock in the daemon, the event time in replay), so the same input always gives the
+same incidents.
+
+How a new problem alert is placed (the heart of it): every node that could explain it —
+its own node, each node below it in the dependency graph, each redundancy group whose
+members are all down, and the path of the probe that observed it — is a hypothesis. A
+hypothesis absorbs the open incidents whose root it explains. Each option is priced by
+``score.score`` (see there) against what it replaces, and the cheapest wins: join an
+incident, re-root it to a deeper cause that just alerted, merge incidents under a common
+(possibly unmonitored, hence *inferred*) cause, or open a new incident.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from heapq import merge as heap_merge
+from typing import Final
+
+from correlator.correlate.evidence import Evidence, classify
+from correlator.correlate.graph import GraphIndex
+from correlator.correlate.lifecycle import (
+    PageAction,
+    PagingPolicy,
+    decide_flapping,
+    decide_page,
+)
+from correlator.correlate.score import DEFAULT_WEIGHTS, Score, Weights, score
+from correlator.correlate.settings import EngineSettings
+from correlator.dispatch.priority import Priority, decide_priority
+from correlator.model import Alert, Event, Notice, NoticeKind, Severity, Source, State
+from topology.model import Topology
+
+_EVIDENCE_RANK: Final = {Evidence.DOWN: 3, Evidence.DEGRADED: 2, Evidence.SYMPTOM: 1}
+REVIEW_MAX_NODES: Final = 64  # larger incidents are reviewed only when new roots alert
+DEFAULT_TEAM: Final = "service-desk"
+
+
+class Action(StrEnum):
+    """What the engine did with one event (``replay --explain``, logs)."""
+
+    OPENED = "opened"
+    JOINED = "joined"
+    REROOTED = "re-rooted"
+    MERGED = "merged"
+    REOPENED = "reopened"
+    FOLDED = "folded"
+    RECOVERED = "recovered"
+    NOTICE = "notice"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One decision about one event, with the reason."""
+
+    action: Action
+    incident: str | None
+    reason: str
+
+
+class Status(StrEnum):
+    """Incident status."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+    MERGED = "merged"
+
+
+@dataclass(slots=True)
+class AlertState:
+    """What the engine remembers of one distinct alert (source + identity)."""
+
+    key: tuple[str, str]  # (source name, source id)
+    source: Source
+    host: str
+    check: str | None
+    node: str | None
+    observer_node: str | None
+    evidence: Evidence
+    severity: Severity
+    first_seen: float
+    onset: float  # start of the current problem episode
+    active: bool = True
+    resolved_at: float | None = None
+    incident: int | None = None
+    changes: list[float] = field(default_factory=list)
+    flapping: bool = False
+    maintenance: bool = False
+    acked: bool = False
+
+
+@dataclass(slots=True)
+class Incident:
+    """A root-cause incident and the alerts it absorbed."""
+
+    number: int
+    opened_at: float
+    root: str | None
+    seeds: frozenset[str]
+    inferred: bool
+    unplaced_host: str | None = None
+    status: Status = Status.OPEN
+    resolved_at: float | None = None
+    merged_into: int | None = None
+    alerts: dict[tuple[str, str], AlertState] = field(default_factory=dict)
+    node_onset: dict[str, float] = field(default_factory=dict)
+    node_evidence: dict[str, Evidence] = field(default_factory=dict)
+    onsets: list[float] = field(default_factory=list)  # sorted onsets of distinct nodes
+    observed_only: set[str] = field(default_factory=set)  # nodes explained by their observer
+    events: list[tuple[int, str]] = field(default_factory=list)
+    active: int = 0
+    last_activity: float = 0.0
+    quiet_since: float | None = None
+    announced: bool = False
+    pages: int = 0
+    last_paged: Priority | None = None
+    priority: Priority = Priority.P5
+    priority_reason: str = ""
+    team: str = DEFAULT_TEAM
+    reasons: list[str] = field(default_factory=list)
+    timer_version: int = 0
+    updated_at: float = 0.0
+    min_crit: int = 5  # most critical (lowest) criticality among alerting nodes
+    path_cache: tuple[tuple[str, int], int] | None = None
+    worst: Severity = Severity.INFO  # worst severity among its alerts
+
+    @property
+    def id(self) -> str:
+        return f"INC-{self.number:06d}"
+
+    @property
+    def min_onset(self) -> float:
+        return self.onsets[0] if self.onsets else self.opened_at
+
+    @property
+    def degraded(self) -> int:
+        return sum(1 for e in self.node_evidence.values() if e is Evidence.DEGRADED)
+
+    @property
+    def flapping(self) -> bool:
+        return any(a.flapping for a in self.alerts.values())
+
+    @property
+    def maintenance(self) -> bool:
+        return bool(self.alerts) and all(a.maintenance for a in self.alerts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    root: str
+    seeds: frozenset[str]
+    predicted: frozenset[str]
+    monitored: int  # monitored nodes it predicts to fail, seeds excluded
+    order: int
+
+
+@dataclass(slots=True)
+class _Option:
+    candidate: _Candidate
+    absorbed: list[Incident]
+    new: Score
+    old: float
+    delta: float
+
+
+class Engine:
+    """Live correlation state; see the module docstring."""
+
+    def __init__(
+        self,
+        topology: Topology,
+        settings: EngineSettings | None = None,
+        *,
+        weights: Weights = DEFAULT_WEIGHTS,
+        policy: PagingPolicy | None = None,
+        default_team: str = DEFAULT_TEAM,
+    ) -> None:
+        self.settings = settings or EngineSettings()
+        self.weights = weights
+        self.policy = policy or PagingPolicy()
+        self.default_team = default_team
+        self._graph = GraphIndex(topology)
+        self._settle = max(self.settings.detection_delay_s.values(), default=300.0)
+        self._alerts: dict[tuple[str, str], AlertState] = {}
+        self._incidents: dict[int, Incident] = {}
+        self._numbers = itertools.count(1)
+        self._timers: list[tuple[float, int, str, int, int]] = []
+        self._timer_seq = itertools.count()
+        # indexes over open (and recently resolved) incidents
+        self._by_root: dict[str, set[int]] = {}
+        self._by_cause: dict[str, set[int]] = {}
+        self._by_observer: dict[str, set[int]] = {}
+        self._unplaced: dict[str, int] = {}
+        self._registered: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        # live per-node facts
+        self._node_active: dict[str, dict[tuple[str, str], AlertState]] = {}
+        self._observer_nodes: dict[str, set[str]] = {}  # probe node -> alerting nodes it sees
+        self._maint_hosts: set[str] = set()
+        self._maint_keys: set[tuple[str, str]] = set()
+        self._observer_cache: dict[str, str | None] = {}
+        self._changed: dict[int, Incident] = {}
+        self._cost_cache: dict[int, float] = {}
+        self.now = float("-inf")
+
+    # -- public API ------------------------------------------------------------------
+
+    @property
+    def topology(self) -> Topology:
+        return self._graph.topology
+
+    def reload(self, topology: Topology) -> None:
+        """Swap the topology; open incidents keep their alerts and are re-placed."""
+        self._graph = GraphIndex(topology)
+        self._observer_cache.clear()
+        for state in self._alerts.values():
+            place = topology.place(state.host, state.check, None)
+            state.node = place.node
+        for inc in self._open_incidents():
+            if inc.root is not None and inc.root not in topology.nodes:
+                nodes = [a.node for a in inc.alerts.values() if a.node is not None]
+                inc.root = nodes[0] if nodes else None
+                inc.seeds = frozenset((inc.root,)) if inc.root else frozenset()
+                inc.inferred = False
+                inc.reasons.append("topology reloaded: root no longer exists, re-placed")
+            self._register(inc)
+            self._refresh(inc)
+
+    def advance(self, now: float) -> None:
+        """Move time to ``now``: fire opening holds and resolve lingers that are due."""
+        now = max(now, self.now)
+        while self._timers and self._timers[0][0] <= now:
+            at, _, kind, number, version = heapq.heappop(self._timers)
+            inc = self._incidents.get(number)
+            if inc is None or (kind == "resolve" and inc.timer_version != version):
+                continue
+            self.now = max(self.now, at)
+            if kind == "hold":
+                self._announce(inc, at)
+            elif kind == "review":
+                self._review(inc, at)
+            elif kind == "resolve":
+                self._resolve(inc, at)
+        self.now = now
+
+    def handle(self, event: Event, *, seq: int, event_id: str | None, now: float) -> Decision:
+        """Take one normalized event at time ``now`` (call :meth:`advance` first)."""
+        self.advance(now)
+        if isinstance(event, Notice):
+            return self._on_notice(event)
+        key = event.key
+        state = self._alerts.get(key)
+        if event.state is State.OK:
+            return self._on_recovery(state, seq, event_id, now)
+        if state is not None and state.active:
+            return self._on_renotify(state, event, seq, event_id, now)
+        return self._on_problem(state, event, seq, event_id, now)
+
+    def incidents(self) -> list[Incident]:
+        """Every incident that was not merged into another, in opening order."""
+        live = [i for i in self._incidents.values() if i.status is not Status.MERGED]
+        live.sort(key=lambda i: (i.opened_at, i.number))
+        return live
+
+    def get(self, incident_id: str) -> Incident | None:
+        """Look an incident up by its id (merged ones point to their survivor)."""
+        try:
+            number = int(incident_id.removeprefix("INC-"))
+        except ValueError:
+            return None
+        return self._incidents.get(number)
+
+    def drain_changes(self) -> list[Incident]:
+        """Incidents changed since the last call, in number order."""
+        changed = [self._changed[n] for n in sorted(self._changed)]
+        self._changed.clear()
+        return changed
+
+    def active_alerts(self) -> int:
+        """How many alerts are currently in a problem state."""
+        return sum(1 for a in self._alerts.values() if a.active)
+
+    def forget_resolved(self, older_than: float) -> list[Incident]:
+        """Drop incidents resolved before ``older_than`` and their alerts (retention)."""
+        gone = [
+            i
+            for i in self._incidents.values()
+            if i.status is not Status.OPEN
+            and (i.resolved_at or i.updated_at) < older_than
+            and not any(a.active for a in i.alerts.values())
+        ]
+        for inc in gone:
+            del self._incidents[inc.number]
+            for key, state in inc.alerts.items():
+                if self._alerts.get(key) is state and not state.active:
+                    del self._alerts[key]
+        return gone
+
+    # -- events ----------------------------------------------------------------------
+
+    def _on_notice(self, notice: Notice) -> Decision:
+        state = self._alerts.get(notice.key)
+        host = notice.host.lower()
+        kind = notice.kind
+        target = f"{notice.host}" + (f"!{notice.check}" if notice.check else "")
+        if kind is NoticeKind.DOWNTIME_START:
+            if notice.check is None:
+                self._maint_hosts.add(host)
+            else:
+                self._maint_keys.add(notice.key)
+            self._apply_maintenance()
+            return Decision(Action.NOTICE, self._inc_id(state), f"downtime started on {target}")
+        if kind is NoticeKind.DOWNTIME_END:
+            self._maint_hosts.discard(host)
+            self._maint_keys.discard(notice.key)
+            self._apply_maintenance()
+            return Decision(Action.NOTICE, self._inc_id(state), f"downtime ended on {target}")
+        if state is None:
+            return Decision(Action.IGNORED, None, f"{kind.value} for an alert never seen open")
+        if kind is NoticeKind.ACKNOWLEDGEMENT:
+            state.acked = True
+        elif kind is NoticeKind.ACKNOWLEDGEMENT_CLEARED:
+            state.acked = False
+        elif kind is NoticeKind.FLAPPING_START:
+            state.flapping = True
+        elif kind is NoticeKind.FLAPPING_STOP:
+            state.flapping = False
+        inc = self._live(state.incident)
+        if inc is not None:
+            self._touch(inc)
+        return Decision(Action.NOTICE, self._inc_id(state), f"{kind.value} on {target}")
+
+    def _on_recovery(
+        self, state: AlertState | None, seq: int, event_id: str | None, now: float
+    ) -> Decision:
+        if state is None or not state.active:
+            return Decision(
+                Action.IGNORED,
+                self._inc_id(state),
+                "recovery of an alert that is not open (duplicate or never seen)",
+            )
+        state.active = False
+        state.resolved_at = now
+        self._note_change(state, now)
+        self._node_inactive(state)
+        inc = self._live(state.incident)
+        if inc is None:
+            return Decision(Action.IGNORED, None, "recovery of an alert without incident")
+        inc.active -= 1
+        inc.last_activity = now
+        self._add_event(inc, seq, event_id)
+        reason = f"{self._label(state)} recovered"
+        if inc.active <= 0:
+            inc.active = 0
+            inc.quiet_since = now
+            self._schedule(inc, now + self.settings.resolve_linger_s, "resolve")
+            reason += f"; every alert clear, resolves after {self.settings.resolve_linger_s:.0f}s"
+        self._touch(inc)
+        return Decision(Action.RECOVERED, inc.id, reason)
+
+    def _on_renotify(
+        self, state: AlertState, alert: Alert, seq: int, event_id: str | None, now: float
+    ) -> Decision:
+        inc = self._live(state.incident)
+        if alert.severity.rank > state.severity.rank:
+            state.severity = alert.severity
+            if inc is not None and alert.severity.rank > inc.worst.rank:
+                inc.worst = alert.severity
+        evidence = classify(alert)
+        if _EVIDENCE_RANK[evidence] > _EVIDENCE_RANK[state.evidence]:
+            state.evidence = evidence
+        if inc is None:  # pragma: no cover - an active alert always has an incident
+            return self._on_problem(state, alert, seq, event_id, now)
+        inc.last_activity = now
+        if state.node is not None:
+            self._add_node(inc, state.node, state.onset, state.evidence, observed_only=False)
+        self._add_event(inc, seq, event_id)
+        self._refresh(inc)
+        return Decision(Action.FOLDED, inc.id, f"re-notification of {self._label(state)}")
+
+    def _on_problem(
+        self,
+        state: AlertState | None,
+        alert: Alert,
+        seq: int,
+        event_id: str | None,
+        now: float,
+    ) -> Decision:
+        if state is None:
+            observer_node = self._place_observer(alert.observer)
+            place = self.topology.place(alert.host, alert.check, alert.address)
+            state = AlertState(
+                key=alert.key,
+                source=alert.source,
+                host=alert.host,
+                check=alert.check,
+                node=place.node,
+                observer_node=observer_node,
+                evidence=classify(alert),
+                severity=alert.severity,
+                first_seen=now,
+                onset=now,
+            )
+            self._alerts[alert.key] = state
+            self._note_change(state, now)
+        else:
+            state.active = True
+            state.resolved_at = None
+            state.onset = now
+            state.severity = alert.severity
+            state.evidence = classify(alert)
+            self._note_change(state, now)
+        state.maintenance = self._in_maintenance(state)
+        self._node_active_add(state)
+
+        # A check coming back inside its incident's life (flapping, or a short recovery):
+        # it rejoins that incident, reopening it if it had resolved recently.
+        previous = self._live(state.incident)
+        if previous is not None and self._can_rejoin(previous, now):
+            return self._rejoin(previous, state, seq, event_id, now)
+        state.incident = None
+
+        if state.node is None:
+            return self._place_unplaced(state, seq, event_id, now)
+        sibling = self._same_node_incident(state)
+        if sibling is not None:
+            # Another check of the same node is already failing in an open incident and
+            # this one says nothing stronger: same node, same fault.
+            self._add_alert(sibling, state, seq, event_id, now)
+            self._refresh(sibling)
+            return Decision(
+                Action.JOINED,
+                sibling.id,
+                f"{self._label(state)}: node {state.node} already failing in {sibling.id}",
+            )
+        option = self._best_option(state, now)
+        return self._apply(option, state, seq, event_id, now)
+
+    # -- choosing ----------------------------------------------------------------------
+
+    def _same_node_incident(self, state: AlertState) -> Incident | None:
+        node = state.node
+        assert node is not None
+        for other in self._node_active.get(node, {}).values():
+            if other is state:
+                continue
+            inc = self._live(other.incident)
+            if inc is None or inc.status is not Status.OPEN:
+                continue
+            known = inc.node_evidence.get(node)
+            if known is not None and _EVIDENCE_RANK[state.evidence] <= _EVIDENCE_RANK[known]:
+                return inc
+        return None
+
+    def _candidates(self, state: AlertState) -> list[_Candidate]:
+        graph = self._graph
+        node = state.node
+        assert node is not None
+        found: list[_Candidate] = []
+        seen: set[frozenset[str]] = set()
+        base = (node, *graph.causes(node))
+        observer = state.observer_node
+        via_observer: tuple[str, ...] = ()
+        if observer is not None and self._observer_evidence(observer):
+            via_observer = (observer, *graph.causes(observer))
+        order = 0
+        for h in itertools.chain(base, via_observer):
+            seeds = frozenset((h,))
+            if seeds in seen:
+                continue
+            seen.add(seeds)
+            predicted = graph.closure(h)
+            observed = bool(via_observer) and observer in predicted
+            if node in predicted or observed:
+                found.append(_Candidate(h, seeds, predicted, graph.monitored_predicted(h), order))
+                order += 1
+        # Redundancy groups lost as a whole: every member down (this alert included).
+        for c in base:
+            for group in graph.groups_of(c):
+                if group in seen or not all(self._node_down(m) for m in group):
+                    continue
+                seen.add(group)
+                predicted = graph.group_closure(group)
+                if node not in predicted:
+                    continue
+                root = min(group, key=lambda m: (self._node_onset(m), m))
+                monitored = graph.monitored_in(predicted, group)
+                found.append(_Candidate(root, group, predicted, monitored, order))
+                order += 1
+        return found
+
+    def _absorbable(self, cand: _Candidate, state: AlertState, now: float) -> Iterator[Incident]:
+        numbers: set[int] = set()
+        for seed in cand.seeds:
+            numbers |= self._by_root.get(seed, set())
+            numbers |= self._by_cause.get(seed, set())
+        observer = state.observer_node
+        if observer is not None and observer in cand.predicted:
+            numbers |= self._by_observer.get(observer, set())
+        window = self.settings.window_s
+        for number in sorted(numbers):
+            inc = self._incidents[number]
+            if inc.root is None:
+                continue
+            if inc.status is Status.RESOLVED:
+                if inc.root != cand.root or now - (inc.resolved_at or now) > self.settings.reopen_s:
+                    continue
+            elif inc.active <= 0 and now - inc.last_activity > window:
+                continue
+            if (
+                inc.root in cand.predicted
+                or inc.seeds <= cand.predicted
+                or self._explains_all(cand, inc)
+            ):
+                yield inc
+
+    def _explains_all(self, cand: _Candidate, inc: Incident) -> bool:
+        predicted = cand.predicted
+        for a in inc.alerts.values():
+            if a.node in predicted:
+                continue
+            if a.observer_node is not None and a.observer_node in predicted:
+                continue
+            return False
+        return True
+
+    def _best_option(self, state: AlertState, now: float) -> _Option:
+        best: _Option | None = None
+        self._cost_cache.clear()
+        for cand in self._candidates(state):
+            absorbable = list(self._absorbable(cand, state, now))
+            root_onset = self._node_onset(cand.root)
+            if root_onset != float("inf"):
+                tolerance = self._tolerance(cand.root)
+                timely = [i for i in absorbable if i.min_onset >= root_onset - tolerance]
+                choices = [timely] if len(timely) == len(absorbable) else [timely, absorbable]
+            else:
+                choices = [absorbable]
+            for absorbed in choices:
+                option = self._price(cand, absorbed, state, now)
+                if best is None or (option.delta, cand.order) < (
+                    best.delta - 1e-9,
+                    best.candidate.order,
+                ):
+                    best = option
+        if best is None:  # the alert's own node is always a candidate
+            node = state.node
+            assert node is not None
+            cand = _Candidate(
+                node,
+                frozenset((node,)),
+                self._graph.closure(node),
+                self._graph.monitored_predicted(node),
+                0,
+            )
+            best = self._price(cand, [], state, now)
+        return best
+
+    def _price(
+        self, cand: _Candidate, absorbed: list[Incident], state: AlertState, now: float
+    ) -> _Option:
+        node = state.node
+        assert node is not None
+        nodes: set[str] = set()
+        observed_only: set[str] = set()
+        onsets: list[float] = []
+        degraded = 0
+        for inc in absorbed:
+            for n, ev in inc.node_evidence.items():
+                if n not in nodes:
+                    nodes.add(n)
+                    onsets.append(inc.node_onset[n])
+                    if ev is Evidence.DEGRADED:
+                        degraded += 1
+            observed_only |= inc.observed_only
+        if node not in nodes:
+            nodes.add(node)
+            onsets.append(state.onset)
+            if state.evidence is Evidence.DEGRADED:
+                degraded += 1
+            if node not in cand.predicted:
+                observed_only.add(node)
+        seeds_in = [s for s in cand.seeds if s in nodes]
+        for s in seeds_in:
+            if self._incident_evidence(absorbed, state, s) is Evidence.DEGRADED:
+                degraded -= 1
+        covered = len(nodes) - len(seeds_in)
+        sources = [node, *(inc.root for inc in absorbed if inc.root is not None)]
+        path_silent = self._path_silent(cand, sources, nodes)
+        new = self._cost(cand, covered, degraded, len(observed_only), onsets, now, path_silent)
+        old = 0.0
+        for inc in absorbed:
+            cached = self._cost_cache.get(inc.number)
+            if cached is None:
+                cached = self._incident_cost(inc, now).cost
+                self._cost_cache[inc.number] = cached
+            old += cached
+        return _Option(cand, absorbed, new, old, new.cost - old)
+
+    def _cost(
+        self,
+        cand: _Candidate,
+        covered: int,
+        degraded: int,
+        observed_only: int,
+        onsets: list[float],
+        now: float,
+        path_silent: int = 0,
+    ) -> Score:
+        root = cand.root
+        evidence = self._root_evidence(cand.seeds)
+        monitored = any(self.topology.nodes[s].monitored for s in cand.seeds)
+        root_onset = self._node_onset(root)
+        if root_onset == float("inf"):
+            start = min(onsets, default=now)
+            early = 0
+        else:
+            start = min(root_onset, min(onsets, default=root_onset))
+            limit = root_onset - self._tolerance(root)
+            early = sum(1 for at in onsets if at < limit)
+        elapsed = max(0.0, now - start)
+        ripeness = min(1.0, elapsed / self._settle) if self._settle > 0 else 1.0
+        topo_covered = max(0, covered - observed_only)
+        silent = max(0, cand.monitored - topo_covered)
+        predicted = covered + silent * ripeness
+        return score(
+            evidence=evidence,
+            monitored=monitored,
+            covered=covered,
+            covered_degraded=max(0, degraded),
+            predicted=predicted,
+            early=early,
+            path_silent=path_silent,
+            ripeness=ripeness,
+            weights=self.weights,
+        )
+
+    def _path_silent(self, cand: _Candidate, sources: Iterable[str], skip: set[str]) -> int:
+        """Monitored, silent nodes between the hypothesis and the given alerting nodes.
+
+        ``sources`` are alerting nodes (their causes are walked) or roots of incidents the
+        hypothesis would absorb (walked including themselves: an inferred root that stays
+        silent is on the path too). A node that is alerting anywhere is not silent.
+        """
+        graph = self._graph
+        nodes = self.topology.nodes
+        predicted = cand.predicted
+        seen: set[str] = set()
+        count = 0
+        for source in sources:
+            for m in (source, *graph.causes(source)):
+                if m in seen or m in cand.seeds or m in skip or m not in predicted:
+                    continue
+                seen.add(m)
+                if nodes[m].monitored and m not in self._node_active:
+                    count += 1
+        return count
+
+    def _incident_cost(self, inc: Incident, now: float) -> Score:
+        if inc.root is None:
+            return score(
+                evidence=Evidence.DOWN,
+                monitored=True,
+                covered=0,
+                covered_degraded=0,
+                predicted=0,
+                early=0,
+                weights=self.weights,
+            )
+        predicted = (
+            self._graph.closure(inc.root)
+            if len(inc.seeds) <= 1
+            else self._graph.group_closure(inc.seeds)
+        )
+        monitored = (
+            self._graph.monitored_predicted(inc.root)
+            if len(inc.seeds) <= 1
+            else self._graph.monitored_in(predicted, inc.seeds)
+        )
+        cand = _Candidate(inc.root, inc.seeds or frozenset((inc.root,)), predicted, monitored, 0)
+        nodes = inc.node_evidence
+        seeds_in = [s for s in cand.seeds if s in nodes]
+        degraded = inc.degraded - sum(1 for s in seeds_in if nodes[s] is Evidence.DEGRADED)
+        covered = len(nodes) - len(seeds_in)
+        onsets = [inc.node_onset[n] for n in nodes if n not in cand.seeds]
+        path_silent = self._incident_path_silent(inc, cand)
+        return self._cost(cand, covered, degraded, len(inc.observed_only), onsets, now, path_silent)
+
+    def _incident_path_silent(self, inc: Incident, cand: _Candidate) -> int:
+        key = (cand.root, len(inc.node_evidence))
+        cached = inc.path_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        sources = list(itertools.islice(inc.node_evidence, REVIEW_MAX_NODES))
+        count = self._path_silent(cand, sources, set(inc.node_evidence))
+        inc.path_cache = (key, count)
+        return count
+
+    def _review(self, inc: Incident, now: float) -> str | None:
+        """Reconsider an incident's root in the light of all its alerts.
+
+        Looks along the dependency chain of one of its nodes, shallower and deeper than
+        the current root, for a single node that explains every alerting node at a lower
+        cost — e.g. once a silent parent has had time to alert and did not, or when the
+        unmonitored guess below it no longer fits. Returns the reason when it re-roots.
+        """
+        if inc.root is None or inc.status is not Status.OPEN or len(inc.seeds) > 1:
+            return None
+        if inc.observed_only:
+            return None  # explained through a probe's path: the chain below does not apply
+        nodes = inc.node_evidence
+        if not nodes or len(nodes) > REVIEW_MAX_NODES:
+            return None
+        graph = self._graph
+        anchor = next(iter(nodes))
+        current = self._incident_cost(inc, now)
+        best_cost, best_root = current.cost, inc.root
+        for h in (anchor, *graph.causes(anchor)):
+            if h == inc.root:
+                continue
+            predicted = graph.closure(h)
+            if not all(n in predicted for n in nodes):
+                continue
+            seeds = frozenset((h,))
+            cand = _Candidate(h, seeds, predicted, graph.monitored_predicted(h), 0)
+            degraded = inc.degraded - (1 if nodes.get(h) is Evidence.DEGRADED else 0)
+            covered = len(nodes) - (1 if h in nodes else 0)
+            onsets = [inc.node_onset[n] for n in nodes if n != h]
+            path_silent = self._path_silent(cand, nodes, set(nodes))
+            cost = self._cost(cand, covered, degraded, 0, onsets, now, path_silent).cost
+            if cost < best_cost - 1e-9:
+                best_cost, best_root = cost, h
+        if best_root == inc.root:
+            return None
+        old = inc.root
+        self._unregister(inc)
+        inc.root = best_root
+        inc.seeds = frozenset((best_root,))
+        inc.inferred = self._root_evidence(inc.seeds) is None
+        self._register(inc)
+        reason = (
+            f"reviewed: root {old} -> {best_root}"
+            f"{' (inferred)' if inc.inferred else ''} "
+            f"(cost {best_cost:.2f} vs {current.cost:.2f})"
+        )
+        inc.reasons.append(reason)
+        self._refresh(inc)
+        return reason
+
+    # -- applying --------------------------------------------------------------------
+
+    def _apply(
+        self, option: _Option, state: AlertState, seq: int, event_id: str | None, now: float
+    ) -> Decision:
+        cand = option.candidate
+        label = self._label(state)
+        inferred = self._root_evidence(cand.seeds) is None
+        why = (
+            f"root {cand.root}{' (inferred)' if inferred else ''} "
+            f"{option.new.describe()} vs {option.old:.2f} before + alone"
+        )
+        if not option.absorbed:
+            inc = self._open(cand, now, inferred=inferred)
+            self._add_alert(inc, state, seq, event_id, now)
+            inc.reasons.append(f"opened by {label}: {why}")
+            self._register(inc)
+            self._refresh(inc)
+            return Decision(Action.OPENED, inc.id, f"{label}: new incident, {why}")
+        absorbed = sorted(option.absorbed, key=lambda i: (i.opened_at, i.number))
+        target = absorbed[0]
+        action = Action.JOINED
+        if target.status is Status.RESOLVED:
+            target.status = Status.OPEN
+            target.resolved_at = None
+            target.timer_version += 1
+            action = Action.REOPENED
+            if target.announced:
+                self._maybe_page(target, reopened=True)
+        for other in absorbed[1:]:
+            self._merge(other, target, now)
+            action = Action.MERGED if action is Action.JOINED else action
+        old_root = target.root
+        target.root = cand.root
+        target.seeds = cand.seeds
+        target.inferred = inferred
+        if old_root != cand.root and action is Action.JOINED:
+            action = Action.REROOTED
+        self._add_alert(target, state, seq, event_id, now)
+        target.reasons.append(f"{action.value} by {label}: {why}")
+        self._register(target)
+        review = self._review(target, now)
+        self._refresh(target)
+        if review is not None:
+            why += f"; then {review}"
+        return Decision(action, target.id, f"{label}: {action.value} {target.id}, {why}")
+
+    def _open(self, cand: _Candidate, now: float, *, inferred: bool) -> Incident:
+        inc = Incident(
+            number=next(self._numbers),
+            opened_at=now,
+            root=cand.root,
+            seeds=cand.seeds,
+            inferred=inferred,
+            last_activity=now,
+            updated_at=now,
+        )
+        self._incidents[inc.number] = inc
+        self._schedule(inc, now + self.settings.hold_s, "hold")
+        self._schedule(inc, now + self._settle / 2, "review")
+        self._schedule(inc, now + self._settle, "review")
+        return inc
+
+    def _place_unplaced(
+        self, state: AlertState, seq: int, event_id: str | None, now: float
+    ) -> Decision:
+        host = state.host.lower()
+        number = self._unplaced.get(host)
+        inc = self._incidents.get(number) if number is not None else None
+        label = self._label(state)
+        if (
+            inc is not None
+            and inc.status is Status.OPEN
+            and (inc.active > 0 or now - inc.last_activity <= self.settings.window_s)
+        ):
+            self._add_alert(inc, state, seq, event_id, now)
+            self._refresh(inc)
+            return Decision(
+                Action.JOINED, inc.id, f"{label}: unplaced, grouped with host {state.host}"
+            )
+        inc = Incident(
+            number=next(self._numbers),
+            opened_at=now,
+            root=None,
+            seeds=frozenset(),
+            inferred=False,
+            unplaced_host=host,
+            last_activity=now,
+            updated_at=now,
+        )
+        self._incidents[inc.number] = inc
+        self._unplaced[host] = inc.number
+        self._schedule(inc, now + self.settings.hold_s, "hold")
+        self._add_alert(inc, state, seq, event_id, now)
+        inc.reasons.append(f"opened by {label}: host {state.host} matches no topology node")
+        self._refresh(inc)
+        return Decision(Action.OPENED, inc.id, f"{label}: unplaced (no node for host {state.host})")
+
+    def _can_rejoin(self, inc: Incident, now: float) -> bool:
+        if inc.status is Status.OPEN:
+            return inc.active > 0 or now - inc.last_activity <= self.settings.window_s
+        return (
+            inc.status is Status.RESOLVED
+            and now - (inc.resolved_at or now) <= self.settings.reopen_s
+        )
+
+    def _rejoin(
+        self, inc: Incident, state: AlertState, seq: int, event_id: str | None, now: float
+    ) -> Decision:
+        action = Action.JOINED
+        if inc.status is Status.RESOLVED:
+            inc.status = Status.OPEN
+            inc.resolved_at = None
+            action = Action.REOPENED
+        inc.timer_version += 1
+        self._add_alert(inc, state, seq, event_id, now)
+        inc.reasons.append(f"{action.value}: {self._label(state)} failed again")
+        if action is Action.REOPENED and inc.announced:
+            self._maybe_page(inc, reopened=True)
+        self._register(inc)
+        self._refresh(inc)
+        return Decision(
+            action, inc.id, f"{self._label(state)} failed again: {action.value} {inc.id}"
+        )
+
+    def _merge(self, other: Incident, target: Incident, now: float) -> None:
+        self._unregister(other)
+        for key, state in other.alerts.items():
+            target.alerts[key] = state
+            state.incident = target.number
+        for n, ev in other.node_evidence.items():
+            self._add_node(
+                target, n, other.node_onset[n], ev, observed_only=n in other.observed_only
+            )
+        target.events = list(heap_merge(target.events, other.events))
+        if other.worst.rank > target.worst.rank:
+            target.worst = other.worst
+        target.active += other.active
+        target.pages += other.pages
+        target.announced = target.announced or other.announced
+        if other.last_paged is not None and (
+            target.last_paged is None or other.last_paged.rank < target.last_paged.rank
+        ):
+            target.last_paged = other.last_paged
+        target.opened_at = min(target.opened_at, other.opened_at)
+        target.reasons.append(f"absorbed {other.id} (root {other.root})")
+        other.status = Status.MERGED
+        other.merged_into = target.number
+        other.updated_at = now
+        other.timer_version += 1
+        other.alerts = {}
+        self._changed[other.number] = other
+
+    def _add_alert(
+        self, inc: Incident, state: AlertState, seq: int, event_id: str | None, now: float
+    ) -> None:
+        state.incident = inc.number
+        inc.alerts[state.key] = state
+        if state.severity.rank > inc.worst.rank:
+            inc.worst = state.severity
+        inc.active += 1
+        inc.quiet_since = None
+        inc.last_activity = now
+        if state.node is not None:
+            observed_only = state.node not in self._predicted(inc) and inc.root is not None
+            self._add_node(inc, state.node, state.onset, state.evidence, observed_only)
+            if state.observer_node is not None:
+                self._by_observer.setdefault(state.observer_node, set()).add(inc.number)
+        self._add_event(inc, seq, event_id)
+
+    def _add_node(
+        self, inc: Incident, node: str, onset: float, evidence: Evidence, observed_only: bool
+    ) -> None:
+        known = inc.node_evidence.get(node)
+        if known is None:
+            spec = self.topology.nodes.get(node)
+            if spec is not None and spec.criticality < inc.min_crit:
+                inc.min_crit = spec.criticality
+            inc.node_evidence[node] = evidence
+            inc.node_onset[node] = onset
+            insort(inc.onsets, onset)
+            if observed_only:
+                inc.observed_only.add(node)
+            return
+        if _EVIDENCE_RANK[evidence] > _EVIDENCE_RANK[known]:
+            inc.node_evidence[node] = evidence
+        if onset < inc.node_onset[node]:
+            old = inc.node_onset[node]
+            del inc.onsets[bisect_left(inc.onsets, old)]
+            inc.node_onset[node] = onset
+            insort(inc.onsets, onset)
+        if not observed_only:
+            inc.observed_only.discard(node)
+
+    @staticmethod
+    def _add_event(inc: Incident, seq: int, event_id: str | None) -> None:
+        if event_id is None:
+            return
+        item = (seq, event_id)
+        if inc.events and inc.events[-1][0] >= seq:
+            if item not in inc.events:
+                insort(inc.events, item)
+            return
+        inc.events.append(item)
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def _announce(self, inc: Incident, at: float) -> None:
+        if inc.status is not Status.OPEN or inc.announced:
+            return
+        inc.announced = True
+        inc.reasons.append(f"announced after the {self.settings.hold_s:.0f}s hold")
+        self._maybe_page(inc)
+        self._touch(inc, at)
+
+    def _resolve(self, inc: Incident, at: float) -> None:
+        if inc.status is not Status.OPEN or inc.active > 0 or inc.quiet_since is None:
+            return
+        inc.status = Status.RESOLVED
+        inc.resolved_at = inc.quiet_since
+        inc.reasons.append(f"resolved: every alert clear for {self.settings.resolve_linger_s:.0f}s")
+        if not inc.announced:
+            inc.announced = True
+            self._maybe_page(inc)
+        self._touch(inc, at)
+        if inc.unplaced_host is not None and self._unplaced.get(inc.unplaced_host) == inc.number:
+            del self._unplaced[inc.unplaced_host]
+
+    def _maybe_page(self, inc: Incident, *, reopened: bool = False) -> None:
+        decision = decide_page(
+            self.policy,
+            priority=inc.priority,
+            last_paged=None if reopened and not inc.flapping else inc.last_paged,
+            maintenance=inc.maintenance,
+            flapping=inc.flapping,
+            pages_so_far=inc.pages,
+        )
+        if decision.action is PageAction.TRIGGER:
+            inc.pages += 1
+            inc.last_paged = inc.priority
+            inc.reasons.append(f"paged: {decision.reason}")
+
+    def _refresh(self, inc: Incident) -> None:
+        """Recompute priority and team after a change; page on a rise once announced."""
+        graph = self._graph
+        nodes = self.topology.nodes
+        crit = inc.min_crit
+        redundant = False
+        inc.team = self.default_team
+        if inc.root is not None and inc.root in nodes:
+            crit = min(crit, graph.min_criticality(inc.seeds or frozenset((inc.root,))))
+            redundant = len(inc.seeds) <= 1 and graph.is_lone_redundant(inc.root)
+            inc.team = nodes[inc.root].team or self.default_team
+        decision = decide_priority(
+            (crit,), len(inc.node_evidence) or 1, (inc.worst,), redundant_root=redundant
+        )
+        inc.priority = decision.priority
+        inc.priority_reason = decision.reason
+        if inc.announced and inc.status is Status.OPEN:
+            self._maybe_page(inc)
+        self._touch(inc)
+
+    def _touch(self, inc: Incident, at: float | None = None) -> None:
+        inc.updated_at = self.now if at is None else at
+        self._changed[inc.number] = inc
+
+    def _schedule(self, inc: Incident, at: float, kind: str) -> None:
+        if kind == "resolve":
+            inc.timer_version += 1
+        heapq.heappush(
+            self._timers, (at, next(self._timer_seq), kind, inc.number, inc.timer_version)
+        )
+
+    def _note_change(self, state: AlertState, now: float) -> None:
+        settings = self.settings
+        state.changes.append(now)
+        if len(state.changes) > 2 * settings.flap_changes:
+            state.changes = [t for t in state.changes if now - t <= settings.flap_window_s][
+                -2 * settings.flap_changes :
+            ]
+        state.flapping = decide_flapping(
+            state.changes,
+            now,
+            currently=state.flapping,
+            threshold=settings.flap_changes,
+            window_s=settings.flap_window_s,
+            quiet_s=settings.flap_quiet_s,
+        ).flapping
+
+    # -- indexes and node facts ------------------------------------------------------
+
+    def _register(self, inc: Incident) -> None:
+        self._unregister(inc)
+        if inc.root is None:
+            return
+        causes: set[str] = set()
+        for seed in inc.seeds:
+            causes.update(self._graph.causes(seed))
+        roots = inc.seeds or frozenset((inc.root,))
+        for r in roots:
+            self._by_root.setdefault(r, set()).add(inc.number)
+        for c in causes:
+            self._by_cause.setdefault(c, set()).add(inc.number)
+        self._registered[inc.number] = (roots, frozenset(causes))
+
+    def _unregister(self, inc: Incident) -> None:
+        entry = self._registered.pop(inc.number, None)
+        if entry is None:
+            return
+        roots, causes = entry
+        for r in roots:
+            self._by_root.get(r, set()).discard(inc.number)
+        for c in causes:
+            self._by_cause.get(c, set()).discard(inc.number)
+
+    def _predicted(self, inc: Incident) -> frozenset[str]:
+        if inc.root is None:
+            return frozenset()
+        if len(inc.seeds) > 1:
+            return self._graph.group_closure(inc.seeds)
+        return self._graph.closure(inc.root)
+
+    def _node_active_add(self, state: AlertState) -> None:
+        if state.node is None:
+            return
+        self._node_active.setdefault(state.node, {})[state.key] = state
+        if state.observer_node is not None:
+            self._observer_nodes.setdefault(state.observer_node, set()).add(state.node)
+
+    def _node_inactive(self, state: AlertState) -> None:
+        if state.node is None:
+            return
+        active = self._node_active.get(state.node)
+        if active is not None:
+            active.pop(state.key, None)
+            if not active:
+                del self._node_active[state.node]
+        if state.observer_node is not None:
+            still = self._node_active.get(state.node, {})
+            if not any(a.observer_node == state.observer_node for a in still.values()):
+                self._observer_nodes.get(state.observer_node, set()).discard(state.node)
+
+    def _node_down(self, node: str) -> bool:
+        active = self._node_active.get(node)
+        if not active:
+            return False
+        return any(a.evidence is not Evidence.DEGRADED for a in active.values())
+
+    def _node_onset(self, node: str) -> float:
+        active = self._node_active.get(node)
+        if not active:
+            return float("inf")
+        return min(a.onset for a in active.values())
+
+    def _root_evidence(self, seeds: Iterable[str]) -> Evidence | None:
+        best: Evidence | None = None
+        for seed in seeds:
+            for a in self._node_active.get(seed, {}).values():
+                if best is None or _EVIDENCE_RANK[a.evidence] > _EVIDENCE_RANK[best]:
+                    best = a.evidence
+        return best
+
+    def _incident_evidence(
+        self, absorbed: list[Incident], state: AlertState, node: str
+    ) -> Evidence | None:
+        best: Evidence | None = state.evidence if state.node == node else None
+        for inc in absorbed:
+            ev = inc.node_evidence.get(node)
+            if ev is not None and (best is None or _EVIDENCE_RANK[ev] > _EVIDENCE_RANK[best]):
+                best = ev
+        return best
+
+    def _tolerance(self, node: str) -> float:
+        active = self._node_active.get(node)
+        delays = self.settings.detection_delay_s
+        if not active:
+            return self._settle
+        return max(delays.get(a.key[0], self._settle) for a in active.values())
+
+    def _observer_evidence(self, probe: str) -> bool:
+        """Evidence that ``probe`` lost its path: it or its path alerts, or it alone sees
+        several checks fail together that other observers do not confirm."""
+        if self._node_active.get(probe):
+            return True
+        if any(c in self._node_active for c in self._graph.causes(probe)):
+            return True
+        seen = self._observer_nodes.get(probe, set())
+        if len(seen) < self.settings.observer_min_checks:
+            return False
+        confirmed = 0
+        for node in seen:
+            if any(a.observer_node != probe for a in self._node_active.get(node, {}).values()):
+                confirmed += 1
+        return confirmed * 2 <= len(seen)
+
+    def _place_observer(self, observer: str | None) -> str | None:
+        if not observer:
+            return None
+        if observer in self._observer_cache:
+            return self._observer_cache[observer]
+        place = self.topology.place(observer)
+        node = place.node
+        self._observer_cache[observer] = node
+        return node
+
+    def _in_maintenance(self, state: AlertState) -> bool:
+        return state.host.lower() in self._maint_hosts or state.key in self._maint_keys
+
+    def _apply_maintenance(self) -> None:
+        for state in self._alerts.values():
+            if state.active:
+                state.maintenance = self._in_maintenance(state)
+
+    def _live(self, number: int | None) -> Incident | None:
+        seen = 0
+        while number is not None and seen < 64:
+            inc = self._incidents.get(number)
+            if inc is None:
+                return None
+            if inc.status is not Status.MERGED:
+                return inc
+            number = inc.merged_into
+            seen += 1
+        return None
+
+    def _open_incidents(self) -> list[Incident]:
+        return [i for i in self._incidents.values() if i.status is Status.OPEN]
+
+    def _inc_id(self, state: AlertState | None) -> str | None:
+        if state is None:
+            return None
+        inc = self._live(state.incident)
+        return inc.id if inc is not None else None
+
+    @staticmethod
+    def _label(state: AlertState) -> str:
+        check = f"!{state.check}" if state.check else ""
+        return f"{state.source.value}:{state.host}{check}"

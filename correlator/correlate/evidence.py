@@ -1,0 +1,55 @@
+"""What an alert says about its node: down, degraded, or only a symptom.
+
+The kind of check matters for root-cause choice: a host that stops answering pings is
+evidence that the node is *down*; a CPU or latency warning is evidence that it is only
+*degraded* (a gray failure); a Nagios UNREACHABLE or PRTG "paused by dependency" is the
+tool's own statement that the problem lies elsewhere, so it is a *symptom* only.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Final
+
+from correlator.model import Alert, Severity
+
+
+class Evidence(StrEnum):
+    """How strongly an alert says its node has failed."""
+
+    DOWN = "down"  # availability lost (host down, ping/agent unreachable, service critical)
+    DEGRADED = "degraded"  # performance or warning-level trouble
+    SYMPTOM = "symptom"  # the tool itself says the cause is upstream
+
+
+_AVAILABILITY: Final = re.compile(
+    r"ping|icmp|unavailable|unreachable|availability|alive|uptime|heartbeat|"
+    r"no ?data|nodata|agent|\bdown\b|\bup\b|instancedown|targetdown|reachab|"
+    r"connect|snmp|status|health|http|https|tcp|port|service|process|ssh|dns|"
+    r"interface|link|power|psu|datastore|mount|database|db|replication|cluster",
+    re.IGNORECASE,
+)
+_PERFORMANCE: Final = re.compile(
+    r"cpu|load|memory|\bmem\b|swap|disk|space|usage|util|latency|response|time|"
+    r"errors?|error ?rate|drops?|loss|traffic|bandwidth|throughput|queue|temperature|"
+    r"temp|fan|saturat|slow|iops|wait|inode|certificate|cert|backup|ntp|clock|"
+    r"high|rate|percent|ratio|lag|jitter",
+    re.IGNORECASE,
+)
+
+
+def classify(alert: Alert) -> Evidence:
+    """Classify an alert; pure, cheap, and the same in the daemon and in replay."""
+    if alert.unreachable or alert.source_suppressed:
+        return Evidence.SYMPTOM
+    severe = alert.severity in (Severity.CRITICAL, Severity.MAJOR)
+    if alert.check is None:
+        # A host-level alert: the host itself is down (or at least not answering).
+        return Evidence.DOWN if severe or alert.severity is Severity.MINOR else Evidence.DEGRADED
+    if not severe:
+        return Evidence.DEGRADED
+    check = alert.check
+    if _PERFORMANCE.search(check) and not _AVAILABILITY.search(check):
+        return Evidence.DEGRADED
+    return Evidence.DOWN

@@ -1,0 +1,155 @@
+"""Precomputed graph lookups for root-cause search over an immutable topology snapshot.
+
+Vocabulary (edges point from a dependent to what it needs, ``A -> B`` = A depends on B):
+
+- ``causes(n)``: every node reachable from ``n`` along dependency edges, nearest first —
+  the nodes whose failure (alone or with their redundancy partners) could explain ``n``.
+- ``closure(seeds)``: the nodes that stop working when every node in ``seeds`` fails,
+  honouring ``any_of`` groups (a dependent fails when *all* members of one of its
+  dependency groups have failed). ``closure({h})`` is what hypothesis ``h`` predicts.
+
+Closures are computed lazily and cached, so the per-alert cost does not grow with the
+size of the graph: only the neighbourhood of the alerting nodes is ever visited.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from topology.model import Topology
+
+
+class GraphIndex:
+    """Lazy, cached reachability queries over one topology snapshot."""
+
+    __slots__ = (
+        "_causes",
+        "_closure",
+        "_group_closure",
+        "_groups",
+        "_min_crit",
+        "_monitored_in",
+        "topology",
+    )
+
+    def __init__(self, topology: Topology) -> None:
+        self.topology = topology
+        self._causes: dict[str, tuple[str, ...]] = {}
+        self._closure: dict[str, frozenset[str]] = {}
+        self._monitored_in: dict[str, int] = {}
+        self._group_closure: dict[frozenset[str], frozenset[str]] = {}
+        self._min_crit: dict[frozenset[str], int] = {}
+        # For each node: the redundancy groups (as frozensets) it is a member of.
+        groups: dict[str, list[frozenset[str]]] = {}
+        for spec in topology.nodes.values():
+            for dep in spec.depends_on:
+                if dep.redundant:
+                    members = frozenset(dep.any_of)
+                    for member in dep.any_of:
+                        bucket = groups.setdefault(member, [])
+                        if members not in bucket:
+                            bucket.append(members)
+        self._groups = groups
+
+    def causes(self, node: str) -> tuple[str, ...]:
+        """Nodes below ``node`` (its dependencies, transitively), nearest first."""
+        found = self._causes.get(node)
+        if found is None:
+            seen = {node}
+            order: list[str] = []
+            queue: deque[str] = deque([node])
+            nodes = self.topology.nodes
+            while queue:
+                current = queue.popleft()
+                for dep in nodes[current].depends_on:
+                    for target in dep.any_of:
+                        if target not in seen:
+                            seen.add(target)
+                            order.append(target)
+                            queue.append(target)
+            found = tuple(order)
+            self._causes[node] = found
+        return found
+
+    def closure(self, node: str) -> frozenset[str]:
+        """Nodes that fail when ``node`` alone fails (including ``node``)."""
+        found = self._closure.get(node)
+        if found is None:
+            found = self._spread(frozenset((node,)))
+            self._closure[node] = found
+        return found
+
+    def group_closure(self, seeds: frozenset[str]) -> frozenset[str]:
+        """Nodes that fail when every node in ``seeds`` fails together."""
+        if len(seeds) == 1:
+            return self.closure(next(iter(seeds)))
+        found = self._group_closure.get(seeds)
+        if found is None:
+            found = self._spread(seeds)
+            if len(self._group_closure) > 4096:  # bounded: group losses are rare
+                self._group_closure.clear()
+            self._group_closure[seeds] = found
+        return found
+
+    def monitored_predicted(self, node: str) -> int:
+        """How many monitored nodes other than ``node`` its failure predicts to fail."""
+        count = self._monitored_in.get(node)
+        if count is None:
+            nodes = self.topology.nodes
+            count = sum(1 for n in self.closure(node) if n != node and nodes[n].monitored)
+            self._monitored_in[node] = count
+        return count
+
+    def monitored_in(self, members: Iterable[str], exclude: frozenset[str]) -> int:
+        """How many of ``members`` are monitored, not counting ``exclude``."""
+        nodes = self.topology.nodes
+        return sum(1 for n in members if n not in exclude and nodes[n].monitored)
+
+    def groups_of(self, node: str) -> list[frozenset[str]]:
+        """The redundancy groups ``node`` is a member of."""
+        return self._groups.get(node, [])
+
+    def is_redundant_member(self, node: str) -> bool:
+        """True when ``node`` only ever appears inside ``any_of`` groups of its dependents."""
+        if node not in self._groups:
+            return False
+        nodes = self.topology.nodes
+        for dependent in self.topology.dependents.get(node, ()):
+            for dep in nodes[dependent].depends_on:
+                if node in dep.any_of and not dep.redundant:
+                    return False
+        return True
+
+    def min_criticality(self, seeds: frozenset[str]) -> int:
+        """Most critical (lowest) criticality among the nodes the loss of ``seeds`` takes down.
+
+        This walks *up* the graph, so business services that depend on the root count.
+        """
+        found = self._min_crit.get(seeds)
+        if found is None:
+            nodes = self.topology.nodes
+            found = min(nodes[n].criticality for n in self.group_closure(seeds))
+            self._min_crit[seeds] = found
+        return found
+
+    def is_lone_redundant(self, node: str) -> bool:
+        """True when losing ``node`` alone takes nothing else down thanks to redundancy."""
+        return len(self.closure(node)) == 1 and self.is_redundant_member(node)
+
+    def _spread(self, seeds: frozenset[str]) -> frozenset[str]:
+        failed = set(seeds)
+        queue: deque[str] = deque(seeds)
+        nodes = self.topology.nodes
+        dependents = self.topology.dependents
+        while queue:
+            current = queue.popleft()
+            for dependent in dependents.get(current, ()):
+                if dependent in failed:
+                    continue
+                for dep in nodes[dependent].depends_on:
+                    if current in dep.any_of and all(m in failed for m in dep.any_of):
+                        failed.add(dependent)
+                        queue.append(dependent)
+                        break
+        return frozenset(failed)

@@ -1,0 +1,70 @@
+"""The incident as the outside world sees it: replay output and `correlator.incidents`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from correlator.bus.protocol import Record
+from correlator.correlate.engine import Incident, Status
+from correlator.model import SCHEMA_VERSION
+
+
+def incident_json(inc: Incident) -> dict[str, Any]:
+    """The incident exactly as specs/replay.md shows it (plus a few added fields)."""
+    nodes = sorted(inc.node_evidence)
+    alerts = sorted(inc.alerts.values(), key=lambda a: (a.first_seen, a.key))
+    root = inc.root
+    title_root = root if root is not None else (inc.unplaced_host or "unplaced")
+    verb = "down" if not inc.inferred else "suspected (inferred)"
+    return {
+        "id": inc.id,
+        "opened_at": inc.opened_at,
+        "resolved_at": inc.resolved_at,
+        "root_cause": root,
+        "root_cause_inferred": inc.inferred,
+        "title": f"{title_root} {verb}: {len(alerts)} alerts on {len(nodes)} nodes",
+        "priority": inc.priority.value,
+        "team": inc.team,
+        "nodes": nodes,
+        "alerts": [
+            {
+                "source": a.source.value,
+                "host": a.host,
+                "check": a.check,
+                "node": a.node,
+                "severity": a.severity.value,
+                "first_seen": a.first_seen,
+                "resolved_at": None if a.active else a.resolved_at,
+            }
+            for a in alerts
+        ],
+        "events": [event_id for _, event_id in inc.events],
+        "pages": inc.pages,
+        "status": inc.status.value,
+        "flapping": inc.flapping,
+        "maintenance": inc.maintenance,
+        "priority_reason": inc.priority_reason,
+        "explanation": list(inc.reasons),
+        "updated_at": inc.updated_at,
+    }
+
+
+def incident_record(inc: Incident, topic: str) -> Record:
+    """The `correlator.incidents` record (specs/kafka-topics.md): key = incident id.
+
+    A merged incident is published as resolved with ``merged_into`` naming the incident
+    that absorbed it, so consumers that only know ``open``/``resolved`` stay correct.
+    """
+    value = incident_json(inc)
+    value["v"] = SCHEMA_VERSION
+    if inc.status is Status.MERGED:
+        value["status"] = Status.RESOLVED.value
+        value["resolved_at"] = inc.updated_at
+        value["merged_into"] = None if inc.merged_into is None else f"INC-{inc.merged_into:06d}"
+    return Record(
+        topic=topic,
+        key=inc.id.encode(),
+        value=json.dumps(value, ensure_ascii=False).encode(),
+        headers=(("content-type", b"application/json"),),
+    )

@@ -1,0 +1,134 @@
+"""How well one hypothesis explains a group of alerts: a cost, lower is better.
+
+The model is abduction with an explicit likelihood (after Sherlock and SCORE, see
+design/root-cause-approaches.md): every hypothesis ("this node failed", "this redundancy
+group was lost", "this probe lost its path") costs a prior; the root's own alerts are
+evidence for it (a hard availability alert more than a warning; a tool that itself says
+"unreachable" is no evidence at all); the nodes it predicts to fail are evidence for it
+when they alert and against it when they stay silent after they should have noticed
+(a binomial surprise at the maximum-likelihood propagation rate); symptoms that began
+long before their supposed cause argue against it. Competing options (join, re-root,
+merge, stay alone) are compared by total cost, so every choice has a number and a reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final
+
+from correlator.correlate.evidence import Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The constants of the cost model, in nats (negative log-likelihood units)."""
+
+    prior: float = 6.0
+    """Cost of one more independent fault: what a separate incident costs."""
+    root_degraded: float = 1.0
+    """The root only shows warnings/performance trouble (a gray failure)."""
+    root_symptom_only: float = 30.0
+    """The root's only alerts say the cause is elsewhere (UNREACHABLE, paused by dependency)."""
+    inferred_unmonitored: float = 1.5
+    """The root raised nothing because nothing watches it (a link, a PDU)."""
+    inferred_silent: float = 7.0
+    """The root is monitored but stayed silent: strong evidence it did not fail."""
+    covered_degraded: float = 0.3
+    """A warning-level symptom is a less typical consequence of a failure than an outage."""
+    early_symptom: float = 2.0
+    """A symptom that began before its cause could have been detected."""
+    silent_on_path: float = 3.0
+    """A monitored node between the root and an alerting node stayed silent, though the
+    failure must have passed through it (a missed detection at best)."""
+    max_rate: float = 0.9
+    """Cap on the propagation rate: a full house still allows missed detections."""
+
+
+DEFAULT_WEIGHTS: Final = Weights()
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A cost and the terms it is made of (shown by --explain and the API)."""
+
+    cost: float
+    root_term: float
+    surprise: float
+    extras: float
+
+    def describe(self) -> str:
+        return (
+            f"cost {self.cost:.2f} (root {self.root_term:.2f}, "
+            f"propagation {self.surprise:.2f}, other {self.extras:.2f})"
+        )
+
+
+def root_term(
+    evidence: Evidence | None,
+    *,
+    monitored: bool,
+    ripeness: float = 1.0,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> float:
+    """What the root's own alerts (or silence) say about it having failed.
+
+    A monitored root's silence only counts as its tools have had time to notice:
+    ``ripeness`` goes from 0 (the storm just began) to 1 (every tool's detection delay
+    has passed), so early on a silent parent is "not detected yet", not "fine".
+    """
+    if evidence is Evidence.DOWN:
+        return 0.0
+    if evidence is Evidence.DEGRADED:
+        return weights.root_degraded
+    if evidence is Evidence.SYMPTOM:
+        return weights.root_symptom_only
+    if not monitored:
+        return weights.inferred_unmonitored
+    extra = weights.inferred_silent - weights.inferred_unmonitored
+    return weights.inferred_unmonitored + extra * max(0.0, min(1.0, ripeness))
+
+
+def surprise(covered: int, predicted: float, *, max_rate: float) -> float:
+    """Binomial surprise of ``covered`` alerting out of ``predicted`` expected to fail.
+
+    Uses the maximum-likelihood rate ``covered / predicted`` (capped at ``max_rate``), so a
+    hypothesis that predicts a thousand failures and sees three pays for the 997 silent
+    nodes, while one that sees most of its prediction pays almost nothing.
+    """
+    if covered <= 0:
+        return 0.0
+    total = max(predicted, float(covered))
+    rate = min(covered / total, max_rate)
+    cost = -covered * math.log(rate)
+    silent = total - covered
+    if silent > 0:
+        cost -= silent * math.log(1.0 - rate)
+    return cost
+
+
+def score(
+    *,
+    evidence: Evidence | None,
+    monitored: bool,
+    covered: int,
+    covered_degraded: int,
+    predicted: float,
+    early: int,
+    path_silent: int = 0,
+    ripeness: float = 1.0,
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> Score:
+    """Total cost of a hypothesis explaining ``covered`` alerting nodes besides its root.
+
+    ``predicted`` is how many monitored nodes it predicts to fail by now (silent ones whose
+    tools have not had time to notice are not yet counted against it).
+    """
+    root = root_term(evidence, monitored=monitored, ripeness=ripeness, weights=weights)
+    surp = surprise(covered, predicted, max_rate=weights.max_rate)
+    extras = (
+        covered_degraded * weights.covered_degraded
+        + early * weights.early_symptom
+        + path_silent * weights.silent_on_path * max(0.0, min(1.0, ripeness))
+    )
+    return Score(weights.prior + root + surp + extras, root, surp, extras)

@@ -1,0 +1,1 @@
+"""Dispatch: priority, paging policy, tickets and pages."""

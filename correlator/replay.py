@@ -1,0 +1,301 @@
+"""``correlator replay``: run the daemon's correlation on a recorded stream (specs/replay.md).
+
+Time is event time (each line's ``at``), so the same files always give byte-identical
+output. The same parsers and the same engine as the daemon are used; only the clock and
+the transport differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Final
+
+from connectors.base import Connector, InvalidPayloadError, ParseContext
+from correlator.correlate.engine import Decision, Engine, Incident
+from correlator.correlate.report import incident_json
+from correlator.correlate.settings import EngineSettings
+
+EXIT_OK: Final = 0
+EXIT_USAGE: Final = 2
+
+
+class ReplayError(Exception):
+    """A problem that stops the replay: one line naming the file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayLine:
+    """One recorded event of the input file."""
+
+    number: int
+    at: float
+    source: str
+    event_id: str | None
+    payload: Any
+    observer: str | None
+
+
+@dataclass(slots=True)
+class ReplayReport:
+    """What a replay produced, besides the incidents."""
+
+    lines: int = 0
+    events: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """Per-source parse options taken from the config (observer default, time zone)."""
+
+    observers: Mapping[str, str | None] = field(default_factory=dict)
+    timezones: Mapping[str, str] = field(default_factory=dict)
+
+
+def read_lines(path: Path, text: Iterable[str]) -> Iterator[ReplayLine]:
+    """Decode input lines; a line that is not a JSON object stops with file and line."""
+    previous = float("-inf")
+    for number, raw in enumerate(text, start=1):
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise ReplayError(f"{path}:{number}: not JSON: {exc.msg}") from None
+        if not isinstance(data, dict):
+            raise ReplayError(f"{path}:{number}: expected a JSON object")
+        at = data.get("at")
+        if isinstance(at, bool) or not isinstance(at, int | float):
+            raise ReplayError(f"{path}:{number}: 'at' must be a number of epoch seconds")
+        source = data.get("source")
+        if not isinstance(source, str):
+            raise ReplayError(f"{path}:{number}: 'source' must be a string")
+        event_id = data.get("id")
+        observer = data.get("observer")
+        # Lines are promised in `at` order; tolerate small disorder without reordering
+        # history (the clock never goes backwards).
+        at_f = max(float(at), previous)
+        previous = at_f
+        yield ReplayLine(
+            number=number,
+            at=at_f,
+            source=source,
+            event_id=None if event_id is None else str(event_id),
+            payload=data.get("payload"),
+            observer=observer if isinstance(observer, str) and observer else None,
+        )
+
+
+def replay(
+    engine: Engine,
+    lines: Iterable[ReplayLine],
+    connectors: Mapping[str, Connector],
+    *,
+    options: SourceOptions | None = None,
+    explain: IO[str] | None = None,
+    errors: IO[str] | None = None,
+    report: ReplayReport | None = None,
+) -> list[Incident]:
+    """Feed every line through its connector and the engine; return the incidents."""
+    options = options or SourceOptions()
+    report = report if report is not None else ReplayReport()
+    seq = 0
+    for line in lines:
+        report.lines += 1
+        connector = connectors.get(line.source)
+        if connector is None:
+            _reject(report, errors, explain, line, f"unknown source {line.source!r}")
+            continue
+        ctx = ParseContext(
+            received_at=line.at,
+            observer=line.observer or options.observers.get(line.source),
+            timezone=options.timezones.get(line.source, "UTC"),
+        )
+        try:
+            events = connector.parse(line.payload, ctx)
+        except InvalidPayloadError as exc:
+            _reject(report, errors, explain, line, f"invalid {line.source} alert: {exc}")
+            continue
+        engine.advance(line.at)
+        decisions: list[Decision] = []
+        for event in events:
+            seq += 1
+            report.events += 1
+            decisions.append(
+                engine.handle(event, seq=line.number, event_id=line.event_id, now=line.at)
+            )
+        if explain is not None:
+            explain.write(_explain_line(line, decisions))
+    return engine.incidents()
+
+
+def _label(line: ReplayLine) -> str:
+    return f"line {line.number}" + (f" ({line.event_id})" if line.event_id else "")
+
+
+def _explain_line(line: ReplayLine, decisions: Sequence[Decision]) -> str:
+    """One line per input line, whatever number of alerts its payload carried."""
+    if not decisions:
+        return f"{_label(line)}: nothing to correlate in this payload\n"
+    parts = []
+    for decision in decisions:
+        target = f" {decision.incident}" if decision.incident else ""
+        parts.append(f"{decision.action.value}{target}: {decision.reason}")
+    return f"{_label(line)}: " + " | ".join(parts) + "\n"
+
+
+def _reject(
+    report: ReplayReport,
+    errors: IO[str] | None,
+    explain: IO[str] | None,
+    line: ReplayLine,
+    reason: str,
+) -> None:
+    report.rejected.append((line.number, reason))
+    if errors is not None:
+        errors.write(f"line {line.number}: skipped: {reason}\n")
+    if explain is not None and explain is not errors:
+        explain.write(f"{_label(line)}: rejected: {reason}\n")
+
+
+class _ArgumentError(Exception):
+    pass
+
+
+class _QuietParser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line and exit 2, not a usage dump
+        raise _ArgumentError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _QuietParser(
+        prog="correlator replay",
+        description="Correlate a recorded alert stream and print the incidents (JSON lines).",
+    )
+    parser.add_argument("--topology", required=True, type=Path, help="topology file")
+    parser.add_argument("--alerts", required=True, type=Path, help="recorded events (JSONL)")
+    parser.add_argument("--config", type=Path, help="daemon config (correlation section)")
+    parser.add_argument("--out", type=Path, help="incidents output (default: stdout)")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="write one line per input event to standard error saying what was done and why",
+    )
+    return parser
+
+
+def _load_settings(path: Path | None) -> tuple[EngineSettings, SourceOptions, str]:
+    if path is None:
+        return EngineSettings(), SourceOptions(), "service-desk"
+    from correlator.config import ConfigError, load_config  # noqa: PLC0415 - lazy: CLI only
+
+    try:
+        config = load_config(path, {})
+    except ConfigError as exc:
+        raise ReplayError(str(exc)) from None
+    observers: dict[str, str | None] = {}
+    timezones: dict[str, str] = {}
+    connectors_cfg = getattr(config, "connectors", None)
+    for name in ("nagios", "icinga", "zabbix", "prtg", "alertmanager", "prometheus"):
+        section = getattr(connectors_cfg, name, None)
+        if section is None:
+            continue
+        observer = getattr(section, "observer", None)
+        if observer:
+            observers[name] = observer
+        tz = getattr(section, "timezone", None)
+        if tz:
+            timezones[name] = tz
+    team = getattr(getattr(config, "dispatch", None), "default_team", None) or "service-desk"
+    return config.correlation, SourceOptions(observers, timezones), team
+
+
+class _Progress:
+    """A progress bar on standard error, only when it is a terminal."""
+
+    def __init__(self, total: int, stream: IO[str]) -> None:
+        self.total = max(total, 1)
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.last = -1
+
+    def wrap(self, lines: Iterable[ReplayLine]) -> Iterator[ReplayLine]:
+        for line in lines:
+            if self.enabled:
+                pct = line.number * 100 // self.total
+                if pct != self.last:
+                    self.last = pct
+                    bar = "#" * (pct // 4)
+                    self.stream.write(f"\rreplay [{bar:<25}] {pct:3d}%")
+                    self.stream.flush()
+            yield line
+        if self.enabled:
+            self.stream.write("\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``correlator replay``; returns the exit status."""
+    try:
+        args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    except _ArgumentError as exc:
+        print(f"correlator replay: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _run(args)
+    except ReplayError as exc:
+        print(f"correlator replay: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    from connectors.registry import connectors_by_name  # noqa: PLC0415 - lazy: CLI only
+    from topology.load import load_topology  # noqa: PLC0415
+    from topology.model import TopologyError  # noqa: PLC0415
+
+    settings, options, team = _load_settings(args.config)
+    try:
+        topology = load_topology(args.topology)
+    except TopologyError as exc:
+        raise ReplayError(str(exc)) from None
+    except OSError as exc:
+        raise ReplayError(f"{args.topology}: cannot read: {exc.strerror}") from None
+    try:
+        text = args.alerts.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ReplayError(f"{args.alerts}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ReplayError(f"{args.alerts}: not UTF-8 text") from None
+    lines = list(read_lines(args.alerts, text))
+    engine = Engine(topology, settings, default_team=team)
+    report = ReplayReport()
+    progress = _Progress(len(text), sys.stderr)
+    incidents = replay(
+        engine,
+        progress.wrap(lines),
+        connectors_by_name(),
+        options=options,
+        explain=sys.stderr if args.explain else None,
+        errors=sys.stderr,
+        report=report,
+    )
+    out = "".join(json.dumps(incident_json(inc), ensure_ascii=False) + "\n" for inc in incidents)
+    if args.out is None:
+        sys.stdout.write(out)
+    else:
+        try:
+            args.out.write_text(out, encoding="utf-8")
+        except OSError as exc:
+            raise ReplayError(f"{args.out}: cannot write: {exc.strerror}") from None
+    if report.rejected:
+        print(
+            f"correlator replay: {len(report.rejected)} of {report.lines} lines skipped "
+            "(not a valid alert of their source)",
+            file=sys.stderr,
+        )
+    return EXIT_OK

@@ -1,0 +1,44 @@
+# Copyright 2026 The correlator authors. SPDX-License-Identifier: Apache-2.0
+"""Shared fixtures: the real Kafka broker, started once per session when a test needs it."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import pytest
+from kafka_broker import DEFAULT_LIB, BrokerUnavailableError, KafkaBroker, missing_prerequisite
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+def _unavailable(reason: str) -> None:
+    """Fail under CI (a missing broker must not pass as a skip), skip elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(f"the Kafka test broker is required under CI: {reason}", pytrace=False)
+    print(f"skipping Kafka tests: {reason}")
+    pytest.skip(f"no Kafka test broker: {reason}")
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
+    """The real broker (tests/kafka_broker.py), stopped at the end of the session."""
+    reason = missing_prerequisite(DEFAULT_LIB)
+    if reason is not None:
+        _unavailable(reason)
+    broker = KafkaBroker(DEFAULT_LIB, tmp_path_factory.mktemp("kafka"))
+    try:
+        broker.start()
+    except BrokerUnavailableError as exc:
+        _unavailable(str(exc))
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_broker: KafkaBroker) -> str:
+    """``host:port`` of the real broker's plain listener."""
+    return kafka_broker.bootstrap

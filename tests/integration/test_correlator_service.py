@@ -1,0 +1,206 @@
+"""The correlator daemon stage on a real bus: alerts topic in, compacted incidents out.
+
+The same tests run on the in-memory bus of the embedded default and on the real Kafka
+broker started by the test harness.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from connectors.base import ParseContext
+from connectors.registry import connectors_by_name
+from correlator.bus.codec import event_record
+from correlator.bus.memory import InMemoryBus
+from correlator.bus.protocol import Bus, BusUnavailableError, Message
+from correlator.bus.topics import Topics
+from correlator.clock import ManualClock
+from correlator.correlate.engine import Engine
+from correlator.correlate.service import CorrelatorService
+from correlator.model import Alert, Severity, Source, State
+from topology.load import load_topology
+
+SMALL_SITE = Path(__file__).resolve().parents[3] / "shared" / "examples" / "small-site"
+
+
+def _small_site() -> Path:
+    if not SMALL_SITE.is_dir():
+        pytest.fail(f"shared example missing: {SMALL_SITE}")
+    return SMALL_SITE
+
+
+@pytest.fixture(params=["memory", pytest.param("kafka", marks=pytest.mark.kafka)])
+async def bus_and_topics(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Bus, Topics]]:
+    """A started bus (in-memory or real Kafka) with topics under a fresh prefix."""
+    topics = Topics(f"t{uuid.uuid4().hex[:8]}.correlator.")
+    bus: Bus
+    if request.param == "memory":
+        bus = InMemoryBus()
+    else:
+        from correlator.bus.kafka import KafkaBus  # noqa: PLC0415 - only for the kafka variant
+
+        bootstrap = request.getfixturevalue("kafka_bootstrap")
+        bus = KafkaBus(
+            bootstrap,
+            client_id="test-correlator",
+            create_topics=True,
+            partitions=1,
+            replication_factor=1,
+            topics=topics,
+        )
+    await bus.start()
+    try:
+        yield bus, topics
+    finally:
+        await bus.stop()
+
+
+def _storm_records(topics: Topics, ids: set[str]) -> tuple[list, float]:
+    """The small-site storm's events with the given ids, normalized, as alert records."""
+    connectors = connectors_by_name()
+    records = []
+    last = 0.0
+    for line in (_small_site() / "storm.jsonl").read_text().splitlines():
+        data = json.loads(line)
+        if data["id"] not in ids:
+            continue
+        ctx = ParseContext(received_at=data["at"])
+        for event in connectors[data["source"]].parse(data["payload"], ctx):
+            records.append(event_record(topics.alerts, event))
+        last = data["at"]
+    return records, last
+
+
+async def _read_incidents(bus: Bus, topics: Topics, expect: int) -> dict[str, dict]:
+    """Latest value per key of the incidents topic, read from the beginning."""
+    consumer = await bus.consumer([topics.incidents], f"reader-{uuid.uuid4().hex[:6]}")
+    latest: dict[str, dict] = {}
+    try:
+        for _ in range(60):
+            for message in await consumer.getmany(0.5):
+                assert message.key is not None
+                latest[message.key.decode()] = (
+                    json.loads(message.value) if message.value is not None else {}
+                )
+            if len(latest) >= expect:
+                break
+    finally:
+        await consumer.stop()
+    return latest
+
+
+async def _drain(service: CorrelatorService, expected: int) -> None:
+    """Run the service's consume-correlate-publish-commit loop until it consumed ``expected``."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(service.run(stop))
+    try:
+        for _ in range(120):
+            if service.stats.consumed >= expected or task.done():
+                break
+            await asyncio.sleep(0.25)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    assert service.stats.consumed == expected
+
+
+async def test_storm_becomes_one_rerooted_incident_on_the_incidents_topic(bus_and_topics):
+    """Six alerts of one failure (root last) give one incident keyed by id, rooted at dist-1."""
+    bus, topics = bus_and_topics
+    records, last = _storm_records(topics, {"a1", "a2", "a3", "a4", "a5", "a6"})
+    await bus.publish(records)
+    topology = load_topology(_small_site() / "topology.yaml")
+    service = CorrelatorService(
+        bus, topics, Engine(topology), ManualClock(last), group="correlator", poll_s=0.2
+    )
+    await _drain(service, len(records))
+    incidents = await _read_incidents(bus, topics, 1)
+    assert list(incidents) == ["INC-000001"]
+    value = incidents["INC-000001"]
+    assert value["v"] == 1
+    assert value["status"] == "open"
+    assert value["root_cause"] == "bru-dist-1"
+    assert value["root_cause_inferred"] is False
+    assert "updated_at" in value
+    assert service.stats.consumed == len(records)
+
+
+async def test_offsets_are_committed_only_after_the_incidents_are_written(bus_and_topics):
+    """Alerts whose incident changes could not be published are redelivered, not lost."""
+    bus, topics = bus_and_topics
+    records, last = _storm_records(topics, {"b1", "b2"})
+    await bus.publish(records)
+    topology = load_topology(_small_site() / "topology.yaml")
+    failing = CorrelatorService(bus, topics, Engine(topology), ManualClock(last), poll_s=0.2)
+
+    async def refuse(_records):
+        raise BusUnavailableError("incidents topic down")
+
+    failing.bus = type("Refusing", (), {"publish": staticmethod(refuse)})()  # type: ignore[assignment]
+    consumer = await bus.consumer([topics.alerts], "correlator")
+    failing._consumer = consumer
+    messages: list[Message] = []
+    for _ in range(20):
+        messages.extend(await consumer.getmany(0.5))
+        if len(messages) >= len(records):
+            break
+    with pytest.raises(BusUnavailableError):
+        await failing.step(messages)
+    await consumer.stop()  # crash: nothing was committed
+
+    healthy = CorrelatorService(bus, topics, Engine(topology), ManualClock(last), poll_s=0.2)
+    await _drain(healthy, len(records))
+    incidents = await _read_incidents(bus, topics, 1)
+    assert incidents["INC-000001"]["root_cause"] == "bru-pdu-a"
+    assert incidents["INC-000001"]["root_cause_inferred"] is True
+
+    after = await bus.consumer([topics.alerts], "correlator")
+    try:
+        assert await after.getmany(1.0) == []
+    finally:
+        await after.stop()
+
+
+def _host_down(host: str, at: float) -> Alert:
+    return Alert(
+        source=Source.NAGIOS,
+        source_id=host,
+        host=host,
+        state=State.PROBLEM,
+        severity=Severity.CRITICAL,
+        raised_at=at,
+        received_at=at,
+    )
+
+
+async def test_merged_incidents_are_published_resolved_with_their_survivor(bus_and_topics):
+    """Two sibling incidents absorbed by their parent's late alert: the absorbed one is
+    published as resolved with ``merged_into``, the survivor as open, re-rooted."""
+    bus, topics = bus_and_topics
+    # db-01 fails long after web-01 (their silent parent explains neither by then), then
+    # the parent esx-01 alerts: it explains both, so the younger incident is absorbed.
+    alerts = [_host_down("web-01", 100.0), _host_down("db-01", 500.0), _host_down("esx-01", 510.0)]
+    records = [event_record(topics.alerts, a) for a in alerts]
+    topology = load_topology(_small_site() / "topology.yaml")
+    engine = Engine(topology)
+    clock = ManualClock(100.0)
+    service = CorrelatorService(bus, topics, engine, clock, poll_s=0.2)
+    # Feed them one by one, as they would arrive, so the two siblings open first.
+    for index, record in enumerate(records):
+        clock.set(alerts[index].received_at)
+        await bus.publish([record])
+        await _drain(service, index + 1)
+    incidents = await _read_incidents(bus, topics, 2)
+    assert set(incidents) == {"INC-000001", "INC-000002"}
+    survivor, absorbed = incidents["INC-000001"], incidents["INC-000002"]
+    assert survivor["status"] == "open"
+    assert survivor["root_cause"] == "esx-01"
+    assert sorted(a["host"] for a in survivor["alerts"]) == ["db-01", "esx-01", "web-01"]
+    assert absorbed["status"] == "resolved"
+    assert absorbed["merged_into"] == "INC-000001"

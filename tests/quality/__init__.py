@@ -1,0 +1,1 @@
+"""Correlation quality of ``correlator replay``, judged against generated ground truth."""

@@ -1,0 +1,426 @@
+"""The engine's bookkeeping as specs/replay.md and specs/ingest-formats.md describe it.
+
+Deduplication (same source + identity = same alert), notices that never open incidents,
+unplaced alerts, one failure seen by several tools, maintenance, observers (probes), and
+determinism of ids, order and events.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from correlator.correlate.engine import Action
+from correlator.model import NoticeKind, Severity, Source
+
+# -- deduplication ------------------------------------------------------------------------
+
+
+def test_renotifications_fold_into_one_alert_and_incident(make_sim, site):
+    """Re-notifications of one alert fold into the same alert of the same incident."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", "Disk", event_id="p1")
+    sim.problem(60, "web-01", "Disk", event_id="p2")
+    sim.problem(120, "web-01", "Disk", event_id="p3")
+    inc = sim.only()
+    assert len(inc["alerts"]) == 1
+    assert inc["events"] == ["p1", "p2", "p3"]
+    assert [d.action for _, d in sim.decisions[1:]] == [Action.FOLDED, Action.FOLDED]
+
+
+def test_same_check_from_two_sources_is_two_alerts(make_sim, site):
+    """Identity is source plus the tool's id: the same host from two tools is two alerts."""
+    sim = make_sim(site)
+    sim.problem(0, "esx-01", source=Source.NAGIOS)
+    sim.problem(5, "esx-01", source=Source.ZABBIX, sid="esx-01:10001")
+    inc = sim.only()
+    assert sorted(a["source"] for a in inc["alerts"]) == ["nagios", "zabbix"]
+
+
+def test_recovery_closes_the_alert(make_sim, site):
+    """A recovery closes its alert: it is no longer active and carries its resolve time."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", "Disk")
+    sim.ok(100, "web-01", "Disk")
+    assert sim.engine.active_alerts() == 0
+    (alert,) = sim.only()["alerts"]
+    assert alert["resolved_at"] == sim.engine.now
+    assert alert["first_seen"] == sim.engine.now - 100
+
+
+def test_recovery_events_are_listed_in_the_incident(make_sim, site):
+    """Problems and recoveries alike appear in the incident's events, in input order."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", "Disk", event_id="p")
+    sim.ok(100, "web-01", "Disk", event_id="r")
+    assert sim.only()["events"] == ["p", "r"]
+
+
+def test_incident_resolves_only_when_every_alert_recovered_and_linger_elapsed(make_sim, site):
+    """An incident resolves only after all its alerts recovered and the resolve linger passed."""
+    sim = make_sim(site, resolve_linger_s=300.0)
+    sim.problem(0, "esx-01")
+    sim.problem(10, "web-01")
+    sim.ok(50, "esx-01")
+    sim.advance(2000)  # one alert is still in trouble: no amount of time resolves it
+    assert sim.only()["resolved_at"] is None
+    sim.ok(2100, "web-01")
+    sim.advance(2100 + 299)
+    assert sim.only()["resolved_at"] is None, "resolved before the linger elapsed"
+    sim.advance(2100 + 301)
+    inc = sim.only()
+    assert inc["resolved_at"] is not None
+    assert inc["status"] == "resolved"
+
+
+def test_problem_during_linger_keeps_incident_open(make_sim, site):
+    """A new related problem inside the linger cancels the pending resolve."""
+    sim = make_sim(site, resolve_linger_s=300.0)
+    sim.problem(0, "esx-01")
+    sim.ok(60, "esx-01")
+    sim.problem(200, "web-01")
+    sim.advance(60 + 400)
+    inc = sim.only()
+    assert inc["resolved_at"] is None
+    assert {a["host"] for a in inc["alerts"]} == {"esx-01", "web-01"}
+
+
+def test_recovery_of_unknown_alert_opens_nothing(make_sim, site):
+    """A recovery for an alert never seen open opens no incident."""
+    sim = make_sim(site)
+    decision = sim.ok(0, "web-01", "Disk")
+    assert sim.out() == []
+    assert decision.incident is None
+    assert decision.action is Action.IGNORED
+
+
+def test_duplicate_recovery_changes_nothing(make_sim, site):
+    """A second recovery of an alert already closed neither reopens nor duplicates anything."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", "Disk")
+    sim.ok(10, "web-01", "Disk")
+    sim.ok(20, "web-01", "Disk")
+    sim.advance(2000)
+    inc = sim.only()
+    assert inc["resolved_at"] is not None
+    assert inc["alerts"][0]["resolved_at"] == sim.engine.now - 2000 + 10
+
+
+# -- notices ------------------------------------------------------------------------------
+
+NOTICE_KINDS = [
+    NoticeKind.ACKNOWLEDGEMENT,
+    NoticeKind.ACKNOWLEDGEMENT_CLEARED,
+    NoticeKind.FLAPPING_START,
+    NoticeKind.FLAPPING_STOP,
+    NoticeKind.DOWNTIME_START,
+    NoticeKind.DOWNTIME_END,
+    NoticeKind.CUSTOM,
+    NoticeKind.UPDATE,
+]
+
+
+@pytest.mark.parametrize("kind", NOTICE_KINDS, ids=[k.value for k in NOTICE_KINDS])
+def test_notice_alone_never_opens_an_incident(make_sim, site, kind):
+    """A notice about an alert never seen opens no incident."""
+    sim = make_sim(site)
+    sim.notice(0, kind, "web-01", "Disk")
+    sim.advance(1000)
+    assert sim.out() == []
+
+
+@pytest.mark.parametrize("kind", NOTICE_KINDS, ids=[k.value for k in NOTICE_KINDS])
+def test_notice_on_open_alert_opens_no_second_incident(make_sim, site, kind):
+    """A notice about an open alert updates it but never opens an incident of its own."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", "Disk")
+    before = sim.only()["id"]
+    decision = sim.notice(30, kind, "web-01", "Disk")
+    assert decision.action in {Action.NOTICE, Action.IGNORED}
+    inc = sim.only()
+    assert inc["id"] == before
+    assert len(inc["alerts"]) == 1
+
+
+def test_acknowledgement_updates_the_alert(make_sim, site):
+    """An acknowledgement marks the existing alert acknowledged and is reported on it."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", "Disk")
+    decision = sim.notice(30, NoticeKind.ACKNOWLEDGEMENT, "web-01", "Disk")
+    inc = sim.incidents()[0]
+    (state,) = inc.alerts.values()
+    assert state.acked
+    assert decision.action is Action.NOTICE
+    assert decision.incident == inc.id
+
+
+def test_flapping_notice_marks_the_alert_flapping(make_sim, site):
+    """A flapping-start notice marks the alert (and its incident) flapping; stop clears it."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", "Disk")
+    sim.notice(30, NoticeKind.FLAPPING_START, "web-01", "Disk")
+    assert sim.only()["flapping"] is True
+    sim.notice(60, NoticeKind.FLAPPING_STOP, "web-01", "Disk")
+    assert sim.only()["flapping"] is False
+
+
+def test_downtime_notice_marks_open_alert_in_maintenance(make_sim, site):
+    """A downtime start for a host puts its open alerts (and their incident) in maintenance."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", "Disk")
+    sim.notice(5, NoticeKind.DOWNTIME_START, "web-01")
+    assert sim.only()["maintenance"] is True
+    assert len(sim.out()) == 1
+
+
+# -- unplaced alerts ----------------------------------------------------------------------
+
+
+def test_unplaced_alerts_group_by_host_and_time(make_sim, site):
+    """Alerts on a host no node claims group by host inside the window, root null."""
+    sim = make_sim(site)
+    sim.problem(0, "mystery-01", "Disk", event_id="u1")
+    sim.problem(40, "mystery-01", "CPU", severity=Severity.WARNING, event_id="u2")
+    inc = sim.only()
+    assert inc["root_cause"] is None
+    assert inc["events"] == ["u1", "u2"]
+    assert {a["node"] for a in inc["alerts"]} == {None}
+
+
+def test_unplaced_alerts_of_different_hosts_stay_apart(make_sim, site):
+    """Unplaced alerts of different hosts are separate incidents, even at the same time."""
+    sim = make_sim(site)
+    sim.problem(0, "mystery-01", "Disk")
+    sim.problem(5, "mystery-02", "Disk")
+    out = sim.out()
+    assert len(out) == 2
+    assert all(i["root_cause"] is None for i in out)
+
+
+def test_unplaced_alert_is_never_dropped(make_sim, site):
+    """An unplaced alert still appears in exactly one incident."""
+    sim = make_sim(site)
+    sim.problem(0, "not-in-topology")
+    assert sim.holding("not-in-topology")["alerts"][0]["node"] is None
+
+
+def test_host_matching_is_case_insensitive_and_by_short_name(make_sim, site):
+    """An alert on WEB-01.example.net lands on node web-01 (spec rule 2)."""
+    sim = make_sim(site)
+    sim.problem(0, "WEB-01.example.net", "Disk")
+    assert sim.only()["alerts"][0]["node"] == "web-01"
+
+
+# -- several tools, one failure -----------------------------------------------------------
+
+
+def test_one_failure_seen_by_nagios_and_zabbix_is_one_incident(make_sim, site):
+    """One host failure reported by Nagios and by Zabbix is one incident, not two."""
+    sim = make_sim(site)
+    sim.problem(0, "esx-01", source=Source.NAGIOS)
+    sim.problem(
+        40, "esx-01", "Unavailable by ICMP ping", source=Source.ZABBIX, severity=Severity.MAJOR
+    )
+    inc = sim.only()
+    assert inc["root_cause"] == "esx-01"
+    assert len(inc["alerts"]) == 2
+
+
+def test_zabbix_alert_first_then_nagios_is_still_one_incident(make_sim, site):
+    """The order in which two tools report the same failure does not matter."""
+    sim = make_sim(site)
+    sim.problem(
+        0, "esx-01", "Unavailable by ICMP ping", source=Source.ZABBIX, severity=Severity.MAJOR
+    )
+    sim.problem(30, "esx-01", source=Source.NAGIOS)
+    sim.problem(35, "esx-01", "Ping", source=Source.PRTG)
+    inc = sim.only()
+    assert inc["root_cause"] == "esx-01"
+    assert len(inc["alerts"]) == 3
+
+
+# -- maintenance --------------------------------------------------------------------------
+
+
+def test_alerts_under_downtime_are_recorded_and_never_paged(make_sim, site):
+    """Alerts on a host in downtime are recorded in an incident that pages nobody."""
+    sim = make_sim(site)
+    sim.notice(0, NoticeKind.DOWNTIME_START, "web-01")
+    sim.problem(10, "web-01")
+    sim.problem(15, "web-01", "HTTP")  # shop-web, under the criticality-1 shop
+    sim.advance(600)
+    inc = sim.only()
+    assert len(inc["alerts"]) == 2
+    assert inc["pages"] == 0
+    assert inc["maintenance"] is True
+
+
+def test_downtime_started_during_the_hold_prevents_the_page(make_sim, site):
+    """A downtime that starts before the incident is announced means no page."""
+    sim = make_sim(site, hold_s=30.0)
+    sim.problem(0, "web-01", "HTTP")
+    sim.notice(10, NoticeKind.DOWNTIME_START, "web-01")
+    sim.advance(600)
+    assert sim.only()["pages"] == 0
+
+
+def test_service_downtime_covers_only_that_check(make_sim, site):
+    """A downtime on one check does not put other checks of the host in maintenance."""
+    sim = make_sim(site)
+    sim.notice(0, NoticeKind.DOWNTIME_START, "web-01", "Disk")
+    sim.problem(10, "web-01", "Disk")
+    sim.problem(12, "web-01", "HTTP")
+    states = {a.check: a.maintenance for i in sim.incidents() for a in i.alerts.values()}
+    assert states == {"Disk": True, "HTTP": False}
+
+
+def test_after_downtime_end_new_alerts_page_again(make_sim, site):
+    """Once the downtime ended, a new failure of the host is paged as usual."""
+    sim = make_sim(site)
+    sim.notice(0, NoticeKind.DOWNTIME_START, "web-01")
+    sim.notice(100, NoticeKind.DOWNTIME_END, "web-01")
+    sim.problem(5000, "web-01", "HTTP")
+    sim.advance(5600)
+    assert sim.only()["pages"] == 1
+
+
+# -- observers (probes) -------------------------------------------------------------------
+
+PROBES = """
+version: 1
+nodes:
+  - {id: core, kind: router, monitored_as: [core]}
+  - {id: wan-2, kind: link, depends_on: [core]}
+  - {id: probe-remote, kind: probe, monitored_as: [probe-remote], depends_on: [wan-2]}
+  - {id: nagios-central, kind: probe, monitored_as: [nagios-central], depends_on: [core]}
+  - {id: zbx-proxy, kind: probe, monitored_as: [zbx-proxy], depends_on: [core]}
+  - {id: sw-a, kind: switch, monitored_as: [sw-a]}
+  - {id: sw-b, kind: switch, monitored_as: [sw-b]}
+  - {id: sw-c, kind: switch, monitored_as: [sw-c]}
+  - {id: sw-d, kind: switch, monitored_as: [sw-d]}
+  - {id: h-a1, monitored_as: [h-a1], depends_on: [sw-a]}
+  - {id: h-a2, monitored_as: [h-a2], depends_on: [sw-a]}
+  - {id: h-b1, monitored_as: [h-b1], depends_on: [sw-b]}
+  - {id: h-b2, monitored_as: [h-b2], depends_on: [sw-b]}
+  - {id: h-c1, monitored_as: [h-c1], depends_on: [sw-c]}
+  - {id: h-c2, monitored_as: [h-c2], depends_on: [sw-c]}
+  - {id: h-d1, monitored_as: [h-d1], depends_on: [sw-d]}
+  - {id: h-d2, monitored_as: [h-d2], depends_on: [sw-d]}
+"""
+SPREAD_HOSTS = ["h-a1", "h-b1", "h-c1", "h-d1"]
+
+
+def test_alerts_seen_only_by_one_probe_are_rooted_at_the_probe_path(make_sim):
+    """Alerts from one probe on hosts all over the graph, unconfirmed, are one probe incident."""
+    sim = make_sim(PROBES)
+    for i, host in enumerate(SPREAD_HOSTS):
+        sim.problem(i * 5, host, "Ping", source=Source.PRTG, observer="probe-remote")
+    inc = sim.only()
+    assert inc["root_cause"] in {"probe-remote", "wan-2"}
+    assert {a["host"] for a in inc["alerts"]} == set(SPREAD_HOSTS)
+
+
+def test_probe_own_alert_explains_the_alerts_it_observed(make_sim):
+    """A probe that alerts itself explains the alerts it observed, even before three checks."""
+    sim = make_sim(PROBES)
+    sim.problem(0, "probe-remote", "Probe health", source=Source.PRTG)
+    sim.problem(10, "h-a1", "Ping", source=Source.PRTG, observer="probe-remote")
+    sim.problem(12, "h-c1", "Ping", source=Source.PRTG, observer="probe-remote")
+    inc = sim.only()
+    assert inc["root_cause"] == "probe-remote"
+
+
+def test_confirmed_alerts_from_a_central_observer_are_not_blamed_on_it(make_sim):
+    """Alerts of a central observer that another observer confirms are not the observer's fault."""
+    sim = make_sim(PROBES)
+    for i, host in enumerate(SPREAD_HOSTS):
+        sim.problem(i * 5, host, source=Source.NAGIOS, observer="nagios-central")
+        sim.problem(
+            i * 5 + 1,
+            host,
+            "Unavailable by ICMP ping",
+            source=Source.ZABBIX,
+            observer="zbx-proxy",
+        )
+    out = sim.out()
+    observer_path = {"nagios-central", "zbx-proxy", "core"}
+    assert all(i["root_cause"] not in observer_path for i in out), out
+    # each host is its own fault; the two tools' alerts on one host are one incident
+    for host in SPREAD_HOSTS:
+        assert {a["source"] for a in sim.holding(host)["alerts"]} == {"nagios", "zabbix"}
+
+
+def test_alerts_with_no_observer_are_never_blamed_on_a_probe(make_sim):
+    """Alerts without an observer have none: independent hosts stay independent."""
+    sim = make_sim(PROBES)
+    for i, host in enumerate(SPREAD_HOSTS):
+        sim.problem(i * 5, host, "Ping", source=Source.PRTG)
+    out = sim.out()
+    assert len(out) == len(SPREAD_HOSTS)
+    assert sorted(i["root_cause"] for i in out) == sorted(SPREAD_HOSTS)
+
+
+# -- determinism --------------------------------------------------------------------------
+
+
+def _storm(sim):
+    sim.problem(0, "esx-01", event_id="s1")
+    sim.problem(3, "core-2", "CPU load", severity=Severity.WARNING, event_id="n1")
+    sim.problem(4, "web-01", unreachable=True, event_id="s2")
+    sim.problem(9, "web-01", "HTTP", event_id="s3")
+    sim.problem(20, "db-01", "Ping", source=Source.PRTG, event_id="s4")
+    sim.problem(40, "dist-1", "Unavailable by ICMP ping", source=Source.ZABBIX, event_id="s5")
+    sim.problem(300, "esx-01", event_id="s6")
+    sim.ok(900, "dist-1", "Unavailable by ICMP ping", source=Source.ZABBIX, event_id="s7")
+    sim.ok(910, "esx-01", event_id="s8")
+    sim.ok(920, "web-01", event_id="s9")
+    sim.ok(925, "web-01", "HTTP", event_id="s10")
+    sim.ok(930, "db-01", "Ping", source=Source.PRTG, event_id="s11")
+    sim.ok(1200, "core-2", "CPU load", event_id="n2")
+    sim.advance(2000)
+
+
+def test_same_input_gives_identical_incidents(make_sim, site):
+    """The same events give identical incidents (ids, order, events, every field) twice."""
+    first = make_sim(site)
+    second = make_sim(site)
+    _storm(first)
+    _storm(second)
+    assert first.out() == second.out()
+    assert [d for _, d in first.decisions] == [d for _, d in second.decisions]
+
+
+def test_storm_is_one_incident_rerooted_at_the_late_root(make_sim, site):
+    """The small-site storm gives the dist-1 incident (re-rooted) and the core-2 noise."""
+    sim = make_sim(site)
+    _storm(sim)
+    out = sim.out()
+    assert [(i["root_cause"], i["events"]) for i in out] == [
+        ("dist-1", ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11"]),
+        ("core-2", ["n1", "n2"]),
+    ]
+    assert [i["id"] for i in out] == ["INC-000001", "INC-000002"]
+
+
+def test_events_stay_in_input_order_after_a_merge(make_sim, site):
+    """Events are listed in input order even when incidents opened apart are merged."""
+    sim = make_sim(site)
+    sim.problem(0, "core-1", event_id="x1")
+    sim.problem(5, "web-01", "Disk", severity=Severity.WARNING, event_id="u1")
+    sim.problem(10, "dist-1", event_id="x2")
+    sim.problem(15, "core-2", event_id="x3")
+    sim.problem(20, "esx-01", event_id="x4")
+    inc = sim.holding("core-1")
+    assert [e for e in inc["events"] if e.startswith("x")] == ["x1", "x2", "x3", "x4"]
+    order = {eid: n for n, (eid, _) in enumerate(sim.decisions)}
+    assert inc["events"] == sorted(inc["events"], key=order.__getitem__)
+
+
+def test_incidents_are_listed_in_opening_order_with_sequential_ids(make_sim, site):
+    """Incidents come out in the order they opened, with ids INC-000001, INC-000002, ..."""
+    sim = make_sim(site)
+    sim.problem(0, "mystery-01")
+    sim.problem(10, "core-2", "CPU load", severity=Severity.WARNING)
+    sim.problem(20, "mystery-02")
+    out = sim.out()
+    assert [i["id"] for i in out] == ["INC-000001", "INC-000002", "INC-000003"]
+    assert [i["opened_at"] for i in out] == sorted(i["opened_at"] for i in out)

@@ -1,0 +1,489 @@
+"""Root-cause grouping as specs/topology-format.md describes it.
+
+Each test builds a small graph, feeds alerts with realistic timing (tools notice a failure
+seconds to minutes apart) and asserts which incidents exist and what their roots are.
+"""
+
+from __future__ import annotations
+
+from correlator.correlate.engine import Action
+from correlator.model import Severity, Source
+
+# -- related alerts, late roots -----------------------------------------------------------
+
+
+def test_related_alerts_within_the_window_form_one_incident(make_sim, site):
+    """Alerts on nodes related through the graph, close in time, are one incident."""
+    sim = make_sim(site)
+    sim.problem(0, "dist-1")
+    sim.problem(10, "esx-01")
+    sim.problem(20, "web-01")
+    sim.problem(25, "db-01")
+    inc = sim.only()
+    assert inc["root_cause"] == "dist-1"
+    assert inc["root_cause_inferred"] is False
+    assert set(inc["nodes"]) == {"dist-1", "esx-01", "web-01", "db-01"}
+
+
+def test_root_arriving_after_its_symptoms_reroots_the_same_incident(make_sim, site):
+    """A root alert that arrives last re-roots the existing incident: same id, no second one."""
+    sim = make_sim(site)
+    first = sim.problem(0, "esx-01")
+    sim.problem(4, "web-01", unreachable=True)
+    sim.problem(11, "web-01", "HTTP")
+    sim.problem(24, "db-01", "Ping", source=Source.PRTG)
+    late = sim.problem(
+        43, "dist-1", "Unavailable by ICMP ping", source=Source.ZABBIX, severity=Severity.MAJOR
+    )
+    inc = sim.only()
+    assert inc["id"] == first.incident
+    assert late.incident == first.incident
+    assert late.action is Action.REROOTED
+    assert inc["root_cause"] == "dist-1"
+
+
+def test_symptoms_opened_apart_merge_under_their_late_root(make_sim, site):
+    """Two incidents opened by sibling symptoms merge into one when their common root alerts."""
+    topo = """
+version: 1
+nodes:
+  - {id: sw, kind: switch, monitored_as: [sw]}
+  - {id: a, monitored_as: [a], depends_on: [sw]}
+  - {id: b, monitored_as: [b], depends_on: [sw]}
+"""
+    sim = make_sim(topo)
+    sim.problem(0, "a", event_id="a")
+    sim.problem(3, "b", event_id="b")
+    sim.problem(60, "sw", event_id="sw")
+    inc = sim.only()
+    assert inc["root_cause"] == "sw"
+    assert inc["events"] == ["a", "b", "sw"]
+
+
+def test_root_alert_before_symptoms_keeps_root(make_sim, site):
+    """Symptoms arriving after the root join its incident and do not change the root."""
+    sim = make_sim(site)
+    sim.problem(0, "esx-01")
+    for host in ("web-01", "db-01"):
+        sim.problem(30, host)
+    sim.problem(40, "web-01", "HTTP")
+    assert sim.only()["root_cause"] == "esx-01"
+
+
+def test_alerts_far_apart_in_time_are_separate_incidents(make_sim, site):
+    """A related alert long after an incident resolved opens a new one."""
+    sim = make_sim(site, window_s=300.0, resolve_linger_s=300.0, reopen_s=900.0)
+    sim.problem(0, "esx-01")
+    sim.ok(60, "esx-01")
+    sim.problem(60 + 300 + 900 + 600, "web-01")
+    assert len(sim.out()) == 2
+
+
+# -- redundancy ---------------------------------------------------------------------------
+
+
+def test_losing_one_redundant_member_explains_nothing_above_it(make_sim, site):
+    """With core-2 up, core-1's loss does not explain dist-1: the two stay separate."""
+    sim = make_sim(site)
+    sim.problem(0, "core-1")
+    sim.problem(20, "dist-1")
+    out = sim.out()
+    assert len(out) == 2
+    assert sim.holding("dist-1")["root_cause"] == "dist-1"
+    assert sim.holding("core-1")["root_cause"] == "core-1"
+
+
+REDUNDANT = """
+version: 1
+nodes:
+  - {id: core-1, kind: switch, monitored_as: [core-1]}
+  - {id: core-2, kind: switch, monitored_as: [core-2]}
+  - {id: dist-1, kind: switch, monitored_as: [dist-1], depends_on: [{any_of: [core-1, core-2]}]}
+  - {id: esx-01, kind: hypervisor, monitored_as: [esx-01], depends_on: [dist-1]}
+  - {id: web-01, kind: vm, monitored_as: [web-01], depends_on: [esx-01]}
+"""
+
+
+def test_redundancy_is_honoured_transitively(make_sim):
+    """With core-2 up, core-1's loss explains nothing two levels up either (esx-01, web-01)."""
+    sim = make_sim(REDUNDANT)
+    sim.problem(0, "core-1")
+    sim.problem(15, "esx-01")
+    sim.problem(25, "web-01")
+    assert sim.holding("core-1")["root_cause"] == "core-1"
+    above = sim.holding("esx-01")
+    assert above["root_cause"] == "esx-01"
+    assert {a["host"] for a in above["alerts"]} == {"esx-01", "web-01"}
+
+
+def test_losing_both_members_explains_alerts_two_levels_up(make_sim):
+    """When both cores are lost, the alerts above dist-1 belong to the group-loss incident."""
+    sim = make_sim(REDUNDANT)
+    sim.problem(0, "core-1")
+    sim.problem(10, "core-2")
+    sim.problem(30, "esx-01")
+    sim.problem(35, "web-01")
+    inc = sim.only()
+    assert inc["root_cause"] == "core-1"
+
+
+def test_losing_every_member_is_one_incident_rooted_at_the_first_lost(make_sim, site):
+    """Losing both cores is one incident with dist-1's failure, rooted at the core lost first."""
+    sim = make_sim(site)
+    sim.problem(0, "core-1")
+    sim.problem(40, "core-2")
+    sim.problem(50, "dist-1")
+    sim.problem(60, "esx-01")
+    inc = sim.only()
+    assert inc["root_cause"] == "core-1"
+    assert inc["root_cause_inferred"] is False
+    assert {"core-1", "core-2", "dist-1", "esx-01"} <= set(inc["nodes"])
+
+
+def test_group_root_is_the_member_that_failed_first_whatever_its_name(make_sim, site):
+    """When core-2 fails before core-1, core-2 is the root of the group loss."""
+    sim = make_sim(site)
+    sim.problem(0, "core-2")
+    sim.problem(40, "core-1")
+    sim.problem(50, "dist-1")
+    assert sim.only()["root_cause"] == "core-2"
+
+
+def test_earlier_incident_about_first_lost_member_is_absorbed(make_sim, site):
+    """The incident opened for the first lost member is absorbed, not left beside the group's."""
+    sim = make_sim(site)
+    first = sim.problem(0, "core-1", event_id="c1")
+    sim.advance(120)  # announced as a lone-member incident of its own
+    sim.problem(200, "core-2", event_id="c2")
+    sim.problem(210, "dist-1", event_id="d")
+    inc = sim.only()
+    assert inc["events"] == ["c1", "c2", "d"]
+    assert inc["root_cause"] == "core-1"
+    assert first.incident is not None
+
+
+def test_dependent_failed_before_the_group_loss_joins_it(make_sim, site):
+    """dist-1 failing between the two core losses ends up in the group incident too."""
+    sim = make_sim(site)
+    sim.problem(0, "core-1", event_id="c1")
+    sim.problem(20, "dist-1", event_id="d")
+    sim.problem(30, "core-2", event_id="c2")
+    inc = sim.only()
+    assert inc["root_cause"] == "core-1"
+    assert inc["events"] == ["c1", "d", "c2"]
+
+
+# -- inferred roots -----------------------------------------------------------------------
+
+
+def test_unmonitored_common_dependency_is_named_as_inferred_root(make_sim, site):
+    """core-1 and san-01 failing together are rooted at their unmonitored PDU, inferred."""
+    sim = make_sim(site)
+    sim.problem(0, "core-1", "Unavailable by ICMP ping", source=Source.ZABBIX)
+    sim.problem(12, "san-01", "SNMP Uptime", source=Source.PRTG)
+    sim.problem(30, "esx-01", "Datastore latency")
+    inc = sim.only()
+    assert inc["root_cause"] == "pdu-a"
+    assert inc["root_cause_inferred"] is True
+    assert inc["team"] == "facilities"
+
+
+def test_unmonitored_link_explains_the_hosts_behind_it(make_sim):
+    """Hosts behind one unmonitored WAN link failing together are rooted at the link, inferred."""
+    topo = """
+version: 1
+nodes:
+  - {id: wan-bru, kind: link, team: network}
+  - {id: site-sw, kind: switch}
+  - {id: h1, monitored_as: [h1], depends_on: [wan-bru]}
+  - {id: h2, monitored_as: [h2], depends_on: [wan-bru]}
+  - {id: h3, monitored_as: [h3], depends_on: [wan-bru]}
+"""
+    sim = make_sim(topo)
+    sim.problem(0, "h1")
+    sim.problem(8, "h2")
+    sim.problem(15, "h3")
+    inc = sim.only()
+    assert inc["root_cause"] == "wan-bru"
+    assert inc["root_cause_inferred"] is True
+
+
+def test_inferred_root_gives_way_to_a_monitored_node_that_alerts(make_sim):
+    """Once the switch below the failing hosts alerts itself, it is the root, not the link."""
+    topo = """
+version: 1
+nodes:
+  - {id: wan, kind: link}
+  - {id: sw, kind: switch, monitored_as: [sw], depends_on: [wan]}
+  - {id: h1, monitored_as: [h1], depends_on: [sw]}
+  - {id: h2, monitored_as: [h2], depends_on: [sw]}
+"""
+    sim = make_sim(topo)
+    sim.problem(0, "h1")
+    sim.problem(5, "h2")
+    sim.problem(60, "sw")
+    inc = sim.only()
+    assert inc["root_cause"] == "sw"
+    assert inc["root_cause_inferred"] is False
+
+
+def test_root_that_alerts_itself_is_not_inferred(make_sim, site):
+    """A root that raised its own alert is not marked inferred."""
+    sim = make_sim(site)
+    sim.problem(0, "esx-01")
+    sim.problem(10, "web-01")
+    assert sim.only()["root_cause_inferred"] is False
+
+
+# -- symptoms are never roots -------------------------------------------------------------
+
+
+def test_nagios_unreachable_is_never_a_root(make_sim, site):
+    """Hosts that Nagios calls UNREACHABLE are not roots of their incident."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", unreachable=True)
+    sim.problem(5, "db-01", unreachable=True)
+    inc = sim.only()
+    assert inc["root_cause"] not in {"web-01", "db-01"}
+
+
+def test_unreachable_siblings_are_rooted_at_their_nearest_common_parent(make_sim, site):
+    """Two UNREACHABLE VMs on one hypervisor are rooted at it, not at a far unmonitored PDU.
+
+    pdu-a is not "the only explanation" (specs/topology-format.md): esx-01 explains both, and
+    the PDU's failure would also take down core-1 and san-01, which are monitored and silent.
+    """
+    sim = make_sim(site)
+    sim.problem(0, "web-01", unreachable=True)
+    sim.problem(5, "db-01", unreachable=True)
+    assert sim.only()["root_cause"] == "esx-01"
+
+
+def test_lone_unreachable_alert_is_not_its_own_root(make_sim, site):
+    """Even alone, an UNREACHABLE host is not named as the root of its incident."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", unreachable=True)
+    assert sim.only()["root_cause"] != "web-01"
+
+
+def test_unreachable_before_the_down_parent_is_rooted_at_the_parent(make_sim, site):
+    """UNREACHABLE arriving before its parent's DOWN (out of order) still roots at the parent."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", unreachable=True)
+    sim.problem(20, "esx-01")
+    inc = sim.only()
+    assert inc["root_cause"] == "esx-01"
+    assert inc["root_cause_inferred"] is False
+
+
+def test_prtg_paused_by_dependency_is_never_a_root(make_sim, site):
+    """PRTG sensors paused by dependency are not roots: their common parent is."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01", "Ping", source=Source.PRTG, suppressed=True)
+    sim.problem(3, "db-01", "Ping", source=Source.PRTG, suppressed=True)
+    inc = sim.only()
+    assert inc["root_cause"] not in {"web-01", "db-01"}
+
+
+def test_paused_by_dependency_then_parent_down_is_one_incident(make_sim, site):
+    """A paused-by-dependency sensor joins its parent's incident, which stays rooted there."""
+    sim = make_sim(site)
+    sim.problem(0, "esx-01", "Ping", source=Source.PRTG)
+    sim.problem(5, "web-01", "Ping", source=Source.PRTG, suppressed=True)
+    assert sim.only()["root_cause"] == "esx-01"
+
+
+# -- independent faults stay apart --------------------------------------------------------
+
+TWO_SITES = """
+version: 1
+nodes:
+  - {id: bru-rtr, kind: router, monitored_as: [bru-rtr]}
+  - {id: bru-h1, monitored_as: [bru-h1], depends_on: [bru-rtr]}
+  - {id: bru-h2, monitored_as: [bru-h2], depends_on: [bru-rtr]}
+  - {id: ams-rtr, kind: router, monitored_as: [ams-rtr]}
+  - {id: ams-h1, monitored_as: [ams-h1], depends_on: [ams-rtr]}
+  - {id: ams-h2, monitored_as: [ams-h2], depends_on: [ams-rtr]}
+"""
+
+
+def test_independent_faults_at_the_same_time_stay_separate(make_sim):
+    """Simultaneous failures in unrelated parts of the graph are separate incidents."""
+    sim = make_sim(TWO_SITES)
+    sim.problem(0, "bru-rtr")
+    sim.problem(1, "ams-h1")
+    sim.problem(2, "bru-h1")
+    sim.problem(3, "bru-h2")
+    out = sim.out()
+    assert len(out) == 2
+    assert sim.holding("bru-h2")["root_cause"] == "bru-rtr"
+    assert sim.holding("ams-h1")["root_cause"] == "ams-h1"
+
+
+SHARED_UPSTREAM = """
+version: 1
+nodes:
+  - {id: agg, kind: switch, monitored_as: [agg]}
+  - {id: h1, monitored_as: [h1], depends_on: [agg]}
+  - {id: h2, monitored_as: [h2], depends_on: [agg]}
+  - {id: h3, monitored_as: [h3], depends_on: [agg]}
+  - {id: h4, monitored_as: [h4], depends_on: [agg]}
+  - {id: h5, monitored_as: [h5], depends_on: [agg]}
+  - {id: h6, monitored_as: [h6], depends_on: [agg]}
+"""
+
+
+def test_two_faults_under_a_silent_monitored_upstream_stay_two(make_sim):
+    """Two hosts failing together under a monitored upstream that stays silent stay two incidents."""
+    sim = make_sim(SHARED_UPSTREAM)
+    sim.problem(0, "h1")
+    sim.problem(5, "h2")
+    sim.advance(900)  # agg and h3..h6 stay silent long after every tool would have noticed
+    out = sim.out()
+    assert len(out) == 2
+    assert {i["root_cause"] for i in out} == {"h1", "h2"}
+
+
+def test_two_faults_minutes_apart_under_a_silent_upstream_stay_two(make_sim):
+    """The second of two faults under a healthy upstream, minutes later, is still its own."""
+    sim = make_sim(SHARED_UPSTREAM)
+    sim.problem(0, "h1")
+    sim.problem(200, "h3")
+    out = sim.out()
+    assert len(out) == 2
+    assert {i["root_cause"] for i in out} == {"h1", "h3"}
+
+
+def test_three_faults_under_a_silent_upstream_after_its_tools_had_time(make_sim):
+    """A third unrelated fault, when the silent upstream's tools have had time, stays apart."""
+    sim = make_sim(SHARED_UPSTREAM)
+    sim.problem(0, "h1")
+    sim.problem(200, "h2")
+    sim.problem(400, "h3")
+    out = sim.out()
+    assert "agg" not in {i["root_cause"] for i in out}
+
+
+def test_most_dependents_down_together_infers_the_silent_upstream(make_sim):
+    """When (nearly) everything under a silent upstream fails at once, the upstream is the root."""
+    sim = make_sim(SHARED_UPSTREAM)
+    for i, host in enumerate(["h1", "h2", "h3", "h4", "h5", "h6"]):
+        sim.problem(i * 2, host)
+    inc = sim.only()
+    assert inc["root_cause"] == "agg"
+    assert inc["root_cause_inferred"] is True
+
+
+# -- gray failures and deep warnings ------------------------------------------------------
+
+SAN_FARM = """
+version: 1
+nodes:
+  - {id: san, kind: storage, team: storage, monitored_as: [san]}
+""" + "".join(
+    f"  - {{id: esx-{i:02d}, kind: hypervisor, monitored_as: [esx-{i:02d}], depends_on: [san]}}\n"
+    f"  - {{id: vm-{i:02d}, kind: vm, monitored_as: [vm-{i:02d}], depends_on: [esx-{i:02d}]}}\n"
+    for i in range(1, 11)
+)
+
+
+def test_deep_warning_does_not_pull_in_a_later_unrelated_alert(make_sim):
+    """A SAN warning whose many dependents stay silent does not absorb a later VM failure."""
+    sim = make_sim(SAN_FARM)
+    sim.problem(0, "san", "Latency", severity=Severity.WARNING)
+    sim.problem(240, "vm-03", "Disk", severity=Severity.CRITICAL)
+    out = sim.out()
+    assert len(out) == 2, out
+    assert sim.holding("vm-03")["root_cause"] != "san"
+    assert sim.holding("san", "Latency")["root_cause"] == "san"
+
+
+def test_deep_warning_does_not_pull_in_a_later_host_down(make_sim):
+    """A SAN warning does not absorb one hypervisor going down minutes later, others healthy."""
+    sim = make_sim(SAN_FARM)
+    sim.problem(0, "san", "Latency", severity=Severity.WARNING)
+    sim.problem(240, "esx-04")
+    out = sim.out()
+    assert len(out) == 2, out
+    assert sim.holding("esx-04")["root_cause"] == "esx-04"
+
+
+GRAY = """
+version: 1
+nodes:
+  - {id: san, kind: storage, team: storage, monitored_as: [san]}
+  - {id: esx-01, kind: hypervisor, monitored_as: [esx-01], depends_on: [san]}
+  - {id: esx-02, kind: hypervisor, monitored_as: [esx-02], depends_on: [san]}
+  - {id: vm-01, kind: vm, monitored_as: [vm-01], depends_on: [esx-01]}
+  - {id: vm-02, kind: vm, monitored_as: [vm-02], depends_on: [esx-02]}
+"""
+
+
+def test_gray_failure_is_rooted_at_the_warning_node(make_sim):
+    """The root only warns, its dependents fail hard, nothing else explains them: root is it."""
+    sim = make_sim(GRAY)
+    sim.problem(0, "san", "Latency", severity=Severity.WARNING)
+    sim.problem(30, "esx-01", "Datastore san", severity=Severity.CRITICAL)
+    sim.problem(40, "esx-02", "Datastore san", severity=Severity.CRITICAL)
+    sim.problem(60, "vm-01")
+    sim.problem(70, "vm-02")
+    inc = sim.only()
+    assert inc["root_cause"] == "san"
+    assert inc["root_cause_inferred"] is False
+
+
+def test_gray_failure_root_warning_arriving_last_still_roots(make_sim):
+    """A gray-failure root whose warning arrives after the hard failures still becomes the root."""
+    sim = make_sim(GRAY)
+    sim.problem(0, "esx-01", "Datastore san")
+    sim.problem(5, "esx-02", "Datastore san")
+    sim.problem(10, "vm-01")
+    sim.problem(60, "san", "Latency", severity=Severity.WARNING)
+    assert sim.only()["root_cause"] == "san"
+
+
+def test_slowly_spreading_fault_stays_one_incident(make_sim):
+    """Dependents alerting one after another over 20 minutes, incident active: one incident."""
+    sim = make_sim(SAN_FARM, window_s=300.0)
+    sim.problem(0, "san", "Latency", severity=Severity.WARNING)
+    at = 0
+    for i in range(1, 11):
+        at += 60
+        sim.problem(at, f"esx-{i:02d}", "Datastore latency", severity=Severity.WARNING)
+        at += 60
+        sim.problem(at, f"vm-{i:02d}", "Response time", severity=Severity.CRITICAL)
+    assert at == 1200
+    inc = sim.only()
+    assert inc["root_cause"] == "san"
+    assert len(inc["alerts"]) == 21
+
+
+def test_slow_spread_with_gaps_longer_than_the_window_stays_one(make_sim):
+    """Related alerts keep joining an active incident even when gaps exceed the window."""
+    sim = make_sim(GRAY, window_s=300.0)
+    sim.problem(0, "san", "Latency", severity=Severity.WARNING)
+    sim.problem(400, "esx-01", "Datastore latency", severity=Severity.WARNING)
+    sim.problem(800, "vm-01", "Response time", severity=Severity.CRITICAL)
+    sim.problem(1200, "esx-02", "Datastore san")
+    assert sim.only()["root_cause"] == "san"
+
+
+# -- cycles -------------------------------------------------------------------------------
+
+
+def test_cycles_in_the_graph_terminate_and_group(make_sim):
+    """A dependency cycle does not hang the search, and related alerts still group."""
+    topo = """
+version: 1
+nodes:
+  - {id: a, monitored_as: [a], depends_on: [b]}
+  - {id: b, monitored_as: [b], depends_on: [c]}
+  - {id: c, monitored_as: [c], depends_on: [a]}
+  - {id: d, monitored_as: [d], depends_on: [a]}
+"""
+    sim = make_sim(topo)
+    sim.problem(0, "a")
+    sim.problem(5, "b")
+    sim.problem(10, "c")
+    sim.problem(15, "d")
+    assert len(sim.out()) == 1

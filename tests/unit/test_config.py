@@ -1,0 +1,494 @@
+# Copyright 2026 The correlator authors. SPDX-License-Identifier: Apache-2.0
+"""The configuration: defaults, the documented default file, examples, env overrides, errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from pathlib import Path
+
+import pydantic
+import pytest
+import yaml
+
+from correlator.config import (
+    ConfigError,
+    Settings,
+    default_config_path,
+    load_config,
+    parse_config,
+)
+from correlator.correlate.settings import EngineSettings
+from correlator.model import Source
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_YAML = ROOT / "config" / "default.yaml"
+EXAMPLES = ROOT / "config" / "examples"
+GOOD_EXAMPLES = sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.startswith("bad-"))
+BAD_EXAMPLES = sorted(EXAMPLES.glob("bad-*.yaml"))
+
+
+def _expected_error(path: Path) -> str:
+    """The ``# expect-error: LINE: MESSAGE`` header of a bad example."""
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    prefix = "# expect-error: "
+    assert first.startswith(prefix), f"{path.name} lacks its '{prefix}' header"
+    return first.removeprefix(prefix)
+
+
+def _error(data: object, environ: dict[str, str] | None = None) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, environ=environ)  # type: ignore[arg-type]
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def _schema_paths(model: type[pydantic.BaseModel], prefix: str = "") -> set[str]:
+    paths: set[str] = set()
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+            paths.add(path)
+            paths |= _schema_paths(annotation, f"{path}.")
+        elif annotation is EngineSettings:
+            paths.add(path)
+            defaults = EngineSettings()
+            for engine_field in dataclasses.fields(EngineSettings):
+                key_path = f"{path}.{engine_field.name}"
+                paths.add(key_path)
+                default = getattr(defaults, engine_field.name)
+                if isinstance(default, typing.Mapping):  # detection_delay_s: one per source
+                    paths |= {f"{key_path}.{key}" for key in default}
+        else:
+            paths.add(path)
+    return paths
+
+
+def _yaml_paths(node: yaml.Node, prefix: str = "") -> set[str]:
+    paths: set[str] = set()
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = f"{prefix}{key.value}"
+            paths.add(path)
+            paths |= _yaml_paths(value, f"{path}.")
+    return paths
+
+
+# ---- defaults ---------------------------------------------------------------------------
+
+
+def test_built_in_defaults() -> None:
+    """An empty config gives the documented defaults of every section."""
+    settings = parse_config({})
+    assert settings.server.host == "127.0.0.1"
+    assert settings.server.port == 8080
+    assert settings.server.max_body_bytes == 1024 * 1024
+    assert settings.auth_token is None
+    assert settings.bus.kind == "memory"
+    assert settings.bus.topic_prefix == "correlator."
+    assert settings.data_dir == Path("data")
+    assert settings.journal_path == Path("data") / "journal.sqlite"
+    assert settings.bus.kafka.create_topics is True
+    assert settings.bus.kafka.alerts_retention_ms == 7 * 24 * 3600 * 1000
+    assert settings.bus.kafka.dlq_retention_ms == 30 * 24 * 3600 * 1000
+    assert settings.connectors.enabled_sources() == tuple(Source)
+    assert settings.connectors.zabbix.timezone == "UTC"
+    assert settings.topology.path is None
+    assert settings.correlation == EngineSettings()
+    assert settings.dispatch.default_team == "service-desk"
+    assert settings.logging.level == "info"
+    assert settings.logging.format == "auto"
+
+
+def test_none_and_empty_file_mean_defaults(tmp_path: Path) -> None:
+    """No file, an empty file and an empty mapping all give the built-in defaults."""
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing\n", encoding="utf-8")
+    assert load_config(None, {}) == parse_config({}) == load_config(empty, {})
+
+
+def test_default_yaml_is_exactly_the_defaults() -> None:
+    """config/default.yaml parses to the same settings as no config at all."""
+    assert load_config(DEFAULT_YAML, {}) == parse_config({})
+
+
+def test_default_yaml_documents_every_key() -> None:
+    """config/default.yaml lists every key of the schema and no other."""
+    node = yaml.compose(DEFAULT_YAML.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    assert node is not None
+    assert _yaml_paths(node) == _schema_paths(Settings)
+
+
+def test_default_yaml_comments_every_section() -> None:
+    """Every top-level section of config/default.yaml is preceded by a comment."""
+    lines = DEFAULT_YAML.read_text(encoding="utf-8").splitlines()
+    for index, line in enumerate(lines):
+        if line and not line.startswith(("#", " ")):
+            assert lines[index - 1].startswith("#"), f"section without a comment: {line}"
+
+
+def test_settings_are_frozen() -> None:
+    """Parsed settings cannot be changed after the fact."""
+    settings = parse_config({})
+    with pytest.raises(pydantic.ValidationError):
+        settings.server.port = 1  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.correlation.window_s = 1.0  # type: ignore[misc]
+
+
+def test_default_config_path(tmp_path: Path) -> None:
+    """The CLI's default is config/default.yaml under the working directory, if present."""
+    assert default_config_path(tmp_path) is None
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "default.yaml").write_text("{}\n", encoding="utf-8")
+    assert default_config_path(tmp_path) == tmp_path / "config" / "default.yaml"
+
+
+# ---- example files ----------------------------------------------------------------------
+
+
+def test_examples_exist() -> None:
+    """config/examples holds several good and several bad files."""
+    assert len(GOOD_EXAMPLES) >= 3
+    assert len(BAD_EXAMPLES) >= 5
+
+
+@pytest.mark.parametrize("path", GOOD_EXAMPLES, ids=lambda p: p.name)
+def test_good_example_parses(path: Path) -> None:
+    """Every good example file is a valid configuration."""
+    assert isinstance(load_config(path, {}), Settings)
+
+
+@pytest.mark.parametrize("path", BAD_EXAMPLES, ids=lambda p: p.name)
+def test_bad_example_fails_with_its_line_and_key(path: Path) -> None:
+    """Every bad example fails with the one-line message its header announces."""
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value) == f"{path}:{_expected_error(path)}"
+
+
+def test_kafka_example_settings() -> None:
+    """The Kafka production example selects Kafka with its replication and overrides."""
+    settings = load_config(EXAMPLES / "kafka-production.yaml", {})
+    assert settings.bus.kind == "kafka"
+    assert settings.bus.kafka.replication_factor == 3
+    assert settings.bus.kafka.bootstrap is not None
+    assert Source.PRTG not in settings.connectors.enabled_sources()
+    assert settings.correlation.detection_delay_s["zabbix"] == 60.0
+    assert settings.correlation.detection_delay_s["nagios"] == 90.0
+    assert settings.logging.level == "info"
+
+
+def test_auth_example_has_a_token() -> None:
+    """The auth-enabled example configures a bearer token, kept out of the repr."""
+    settings = load_config(EXAMPLES / "auth-enabled.yaml", {})
+    assert settings.auth_token == "change-me: a long random string"
+    assert "change-me" not in repr(settings)
+
+
+# ---- errors -----------------------------------------------------------------------------
+
+
+def test_error_names_file_line_key_and_expectation(tmp_path: Path) -> None:
+    """A bad value names file:line, the dotted key and what was expected."""
+    path = tmp_path / "c.yaml"
+    path.write_text("server:\n  host: 0.0.0.0\n\n  port: eighty\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value) == (
+        f"{path}:4: server.port: expected an integer 1..65535, got 'eighty'"
+    )
+    assert caught.value.key == "server.port"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"server": {"port": 0}}, "server.port: expected an integer 1..65535, got 0"),
+        ({"server": {"port": True}}, "server.port: expected an integer 1..65535, got true"),
+        ({"server": 5}, "server: expected a mapping, got 5"),
+        ({"bus": {"kind": "rabbit"}}, "bus.kind: expected 'memory' or 'kafka', got 'rabbit'"),
+        (
+            {"serve": {}},
+            (
+                "serve: unknown key 'serve' (did you mean 'server'?), expected one of: "
+                "server, bus, data_dir, connectors, topology, correlation, dispatch, logging"
+            ),
+        ),
+        (
+            {"connectors": {"nagios": {"observer": ""}}},
+            "connectors.nagios.observer: expected a non-empty string or null, got ''",
+        ),
+        (
+            {"connectors": {"snmp": {}}},
+            (
+                "connectors.snmp: unknown key 'snmp', expected one of: "
+                "nagios, icinga, zabbix, prtg, alertmanager, prometheus"
+            ),
+        ),
+        (
+            {"logging": {"format": "xml"}},
+            "logging.format: expected 'auto', 'json' or 'console', got 'xml'",
+        ),
+        (
+            {"correlation": {"window_s": "soon"}},
+            "correlation.window_s: expected a number of seconds >= 0, got 'soon'",
+        ),
+        (
+            {"correlation": {"flap_changes": 2.5}},
+            "correlation.flap_changes: expected an integer >= 0, got 2.5",
+        ),
+        (
+            {"correlation": {"detection_delay_s": {"nagios": -1}}},
+            "correlation.detection_delay_s.nagios: expected a number of seconds >= 0, got -1",
+        ),
+        (
+            {"correlation": {"detection_delay_s": [1, 2]}},
+            "correlation.detection_delay_s: expected a mapping of source to seconds, got a list",
+        ),
+        (
+            {"bus": {"kafka": {"dlq_retention_ms": 0}}},
+            (
+                "bus.kafka.dlq_retention_ms: expected -1 (keep forever) or an integer number of "
+                "milliseconds >= 1, got 0"
+            ),
+        ),
+        (
+            {"bus": {"topic_prefix": "a b"}},
+            (
+                "bus.topic_prefix: expected a topic name prefix of letters, digits, '.', '_' and "
+                "'-', got 'a b'"
+            ),
+        ),
+        (
+            {"server": {"auth_token": "x", "auth_token_file": "token"}},
+            "server.auth_token_file: set auth_token or auth_token_file, not both",
+        ),
+    ],
+)
+def test_one_line_errors(data: dict[str, object], message: str) -> None:
+    """Each kind of mistake gives one line naming the key and what was expected."""
+    assert _error(data) == f"<config>: {message}"
+
+
+def test_several_problems_report_the_first_line(tmp_path: Path) -> None:
+    """With several mistakes the earliest line is reported, with a count of the others."""
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "logging:\n  level: loud\nserver:\n  port: x\ncorrelation:\n  hold: 1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    message = str(caught.value)
+    assert message.startswith(f"{path}:2: logging.level: ")
+    assert message.endswith("(and 2 more)")
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    """A YAML syntax error is one line with the file and the line of the problem."""
+    path = tmp_path / "c.yaml"
+    path.write_text("server:\n  port: 80\n   host: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value).startswith(f"{path}:3: YAML syntax error: ")
+    assert "\n" not in str(caught.value)
+
+
+def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
+    """A key written twice is refused instead of the last one silently winning."""
+    path = tmp_path / "c.yaml"
+    path.write_text("server:\n  port: 80\n  port: 81\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value) == f"{path}:3: server.port: duplicate key"
+
+
+def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
+    """A file that is not a mapping of sections is refused at line 1."""
+    path = tmp_path / "c.yaml"
+    path.write_text("- server\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value) == f"{path}:1: expected a mapping of sections, got a list"
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    """An unreadable config file is a one-line ConfigError naming it."""
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value) == f"{path}: cannot read the config file: No such file or directory"
+
+
+def test_kafka_needs_bootstrap(tmp_path: Path) -> None:
+    """bus.kind kafka without bus.kafka.bootstrap points at the line choosing Kafka."""
+    path = tmp_path / "c.yaml"
+    path.write_text("data_dir: /tmp/x\nbus:\n  kind: kafka\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value).startswith(f"{path}:3: bus.kafka.bootstrap: required when")
+
+
+def test_timezone_is_validated() -> None:
+    """The Zabbix time zone must be a known IANA zone (UTC always is)."""
+    assert parse_config({"connectors": {"zabbix": {"timezone": "UTC"}}})
+    assert "connectors.zabbix.timezone: expected an IANA time zone" in _error(
+        {"connectors": {"zabbix": {"timezone": "Mars/Olympus"}}}
+    )
+
+
+# ---- paths and the token file -----------------------------------------------------------
+
+
+def test_journal_is_relative_to_data_dir() -> None:
+    """A relative journal lives under data_dir, an absolute one stays, null disables it."""
+    assert parse_config({"data_dir": "/var/lib/c"}).journal_path == Path(
+        "/var/lib/c/journal.sqlite"
+    )
+    absolute = {"bus": {"memory": {"journal": "/srv/j.sqlite"}}}
+    assert parse_config(absolute).journal_path == Path("/srv/j.sqlite")
+    assert parse_config({"bus": {"memory": {"journal": None}}}).journal_path is None
+
+
+def test_token_file_is_read_and_stripped(tmp_path: Path) -> None:
+    """auth_token_file is read at load time, surrounding whitespace dropped."""
+    token = tmp_path / "token"
+    token.write_text("  s3cret\n", encoding="utf-8")
+    settings = parse_config({"server": {"auth_token_file": str(token)}})
+    assert settings.auth_token == "s3cret"
+
+
+def test_token_file_problems(tmp_path: Path) -> None:
+    """A missing or empty token file is a one-line error naming the key."""
+    missing = tmp_path / "missing"
+    assert _error({"server": {"auth_token_file": str(missing)}}) == (
+        f"<config>: server.auth_token_file: cannot read '{missing}': No such file or directory"
+    )
+    empty = tmp_path / "empty"
+    empty.write_text("\n", encoding="utf-8")
+    assert _error({"server": {"auth_token_file": str(empty)}}) == (
+        f"<config>: server.auth_token_file: '{empty}' is empty"
+    )
+
+
+# ---- the correlation section ------------------------------------------------------------
+
+
+def test_every_engine_setting_can_be_configured() -> None:
+    """Each EngineSettings field is read from the correlation section, with its type."""
+    hints = typing.get_type_hints(EngineSettings)
+    data: dict[str, object] = {}
+    for field in dataclasses.fields(EngineSettings):
+        hint = hints[field.name]
+        if hint is int:
+            data[field.name] = 7
+        elif hint is float:
+            data[field.name] = 7.5
+        else:
+            data[field.name] = {"nagios": 7.5}
+    settings = parse_config({"correlation": data})
+    for field in dataclasses.fields(EngineSettings):
+        value = getattr(settings.correlation, field.name)
+        if isinstance(value, typing.Mapping):
+            assert value["nagios"] == 7.5
+        else:
+            assert value == data[field.name]
+            assert type(value) is hints[field.name]
+
+
+def test_detection_delays_merge_over_the_defaults() -> None:
+    """Sources listed in detection_delay_s override the default; the others keep it."""
+    settings = parse_config({"correlation": {"detection_delay_s": {"zabbix": 30}}})
+    delays = settings.correlation.detection_delay_s
+    assert delays["zabbix"] == 30.0
+    assert delays["nagios"] == EngineSettings().detection_delay_s["nagios"]
+    assert set(delays) == {s.value for s in Source}
+
+
+def test_integers_are_accepted_for_seconds() -> None:
+    """A whole number of seconds is read as a float."""
+    settings = parse_config({"correlation": {"hold_s": 45}})
+    assert settings.correlation.hold_s == 45.0
+    assert isinstance(settings.correlation.hold_s, float)
+
+
+# ---- environment overrides --------------------------------------------------------------
+
+
+def test_env_overrides_are_yaml_scalars() -> None:
+    """CORRELATOR_SECTION__KEY sets nested keys, values read as YAML scalars."""
+    settings = parse_config(
+        {},
+        environ={
+            "CORRELATOR_SERVER__PORT": "9000",
+            "CORRELATOR_BUS__KIND": "kafka",
+            "CORRELATOR_BUS__KAFKA__BOOTSTRAP": "k1:9092,k2:9092",
+            "CORRELATOR_BUS__KAFKA__CREATE_TOPICS": "false",
+            "CORRELATOR_CORRELATION__DETECTION_DELAY_S__ZABBIX": "60",
+            "CORRELATOR_CONNECTORS__PRTG__ENABLED": "no",
+            "CORRELATOR_DATA_DIR": "/var/lib/correlator",
+            "PATH": "/usr/bin",  # not ours: ignored
+        },
+    )
+    assert settings.server.port == 9000
+    assert settings.bus.kind == "kafka"
+    assert settings.bus.kafka.bootstrap == "k1:9092,k2:9092"
+    assert settings.bus.kafka.create_topics is False
+    assert settings.correlation.detection_delay_s["zabbix"] == 60.0
+    assert Source.PRTG not in settings.connectors.enabled_sources()
+    assert settings.data_dir == Path("/var/lib/correlator")
+
+
+def test_env_text_keys_are_verbatim() -> None:
+    """Keys holding text take the variable verbatim, so a token may contain '#' or ': '."""
+    settings = parse_config(
+        {},
+        environ={
+            "CORRELATOR_SERVER__AUTH_TOKEN": "12345 #not: a comment",
+            "CORRELATOR_SERVER__HOST": "0.0.0.0",
+            "CORRELATOR_BUS__TOPIC_PREFIX": "2024.",
+        },
+    )
+    assert settings.auth_token == "12345 #not: a comment"
+    assert settings.server.host == "0.0.0.0"
+    assert settings.bus.topic_prefix == "2024."
+
+
+def test_env_null_unsets_an_optional_key() -> None:
+    """'null' in a variable unsets an optional key set by the file."""
+    settings = parse_config(
+        {"topology": {"path": "/etc/t.yaml"}}, environ={"CORRELATOR_TOPOLOGY__PATH": "null"}
+    )
+    assert settings.topology.path is None
+
+
+def test_env_wins_over_the_file(tmp_path: Path) -> None:
+    """An environment variable overrides the same key of the config file."""
+    path = tmp_path / "c.yaml"
+    path.write_text("server:\n  port: 8081\n", encoding="utf-8")
+    assert load_config(path, {"CORRELATOR_SERVER__PORT": "8082"}).server.port == 8082
+
+
+def test_env_errors_name_the_variable(tmp_path: Path) -> None:
+    """A bad or unknown variable is one line naming the variable and the key."""
+    path = tmp_path / "c.yaml"
+    path.write_text("server:\n  port: 8081\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {"CORRELATOR_SERVER__PORT": "eighty"})
+    assert str(caught.value) == (
+        "environment CORRELATOR_SERVER__PORT: server.port: "
+        "expected an integer 1..65535, got 'eighty'"
+    )
+    assert _error({}, {"CORRELATOR_SERVER__PROT": "1"}).startswith(
+        "environment CORRELATOR_SERVER__PROT: server.prot: unknown key 'prot' "
+        "(did you mean 'port'?)"
+    )
+    assert _error({}, {"CORRELATOR_SERVER____PORT": "1"}).startswith(
+        "environment CORRELATOR_SERVER____PORT: "
+    )
+    assert _error({}, {"CORRELATOR_CORRELATION__HOLD": "1"}).startswith(
+        "environment CORRELATOR_CORRELATION__HOLD: correlation.hold: unknown key 'hold'"
+    )

@@ -1,0 +1,1 @@
+"""Service topology: load, validate and query the dependency graph."""
