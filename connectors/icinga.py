@@ -104,8 +104,13 @@ def _notification(event: Mapping[str, Any], ctx: ParseContext) -> Event:
     notification_type = _fields.required(event, "notification_type")
     normalized = notification_type.upper().replace("_", "")
     if normalized in {"PROBLEM", "RECOVERY"}:
+        # The notification type says what happened; the numbers only grade it. A Problem
+        # whose state reads as "up" (host results use service numbering, and senders
+        # differ) is still a problem: a down host graded critical.
+        ok = normalized == "RECOVERY"
         severity = _notified_severity(event, service)
-        ok = normalized == "RECOVERY" or severity is Severity.INFO
+        if not ok and severity is Severity.INFO:
+            severity = Severity.CRITICAL if service is None else Severity.WARNING
         return _alert(event, ctx, host, service, severity, ok=ok)
     kind = _NOTIFICATION_NOTICES.get(normalized)
     if kind is None:

@@ -44,6 +44,8 @@ logger.kafka.name = kafka
 logger.kafka.level = info
 logger.state.name = state.change.logger
 logger.state.level = warn
+logger.config.name = org.apache.kafka.common.config.AbstractConfig
+logger.config.level = warn
 """
 
 

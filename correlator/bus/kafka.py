@@ -143,6 +143,9 @@ class KafkaBus:
                 raise BusUnavailableError(
                     f"Kafka at {self._bootstrap} is unreachable: {exc!r}"
                 ) from exc
+            except BaseException:  # cancelled (a publish timeout): leave nothing half-open
+                await _close_producer(producer, flush_s=0.0, close_s=self._close_timeout_s)
+                raise
             self._producer = producer
             return producer
 
@@ -173,8 +176,9 @@ class KafkaBus:
             missing = [name for name in self._topic_configs if name not in existing]
             if missing and not self._create_topics:
                 raise MissingTopicError(
-                    f"Kafka topic {missing[0]!r} does not exist and topic creation is "
-                    f"disabled; create it or allow the correlator to create topics"
+                    f"Kafka topic {missing[0]!r} does not exist (missing: {', '.join(missing)})"
+                    " and topic creation is disabled: create it, or let the correlator"
+                    " create its topics"
                 )
             if missing:
                 response = await admin.create_topics(
@@ -214,11 +218,12 @@ class KafkaBus:
             raise BusUnavailableError("the Kafka bus is not started")
         if not records:
             return
-        producer = await self._connected_producer()
+        producer: Any = None
         futures: list[asyncio.Future[Any]] = []
         failure: BaseException | None = None
         try:
             async with asyncio.timeout(self._publish_timeout_s):
+                producer = await self._connected_producer()
                 for record in records:
                     futures.append(  # noqa: PERF401 - each send may wait for buffer space
                         await producer.send(
@@ -237,7 +242,8 @@ class KafkaBus:
                 if not future.done():
                     future.cancel()
         if failure is not None:
-            self._drop_producer(producer)
+            if producer is not None:
+                self._drop_producer(producer)
             raise BusUnavailableError(f"Kafka did not take the records: {failure!r}") from failure
 
     async def consumer(

@@ -21,12 +21,13 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from heapq import merge as heap_merge
-from typing import Final
+from typing import Any, Final
 
+from correlator.correlate.cover import greedy_cover
 from correlator.correlate.evidence import Evidence, classify
 from correlator.correlate.graph import GraphIndex
 from correlator.correlate.lifecycle import (
@@ -43,6 +44,9 @@ from topology.model import Topology
 
 _EVIDENCE_RANK: Final = {Evidence.DOWN: 3, Evidence.DEGRADED: 2, Evidence.SYMPTOM: 1}
 REVIEW_MAX_NODES: Final = 64  # larger incidents are reviewed only when new roots alert
+REPARTITION_MAX_NODES: Final = 96  # the neighbourhood re-decided at once, at most
+REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
+STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts, at most
 DEFAULT_TEAM: Final = "service-desk"
 
 
@@ -98,6 +102,7 @@ class AlertState:
     flapping: bool = False
     maintenance: bool = False
     acked: bool = False
+    events: list[tuple[int, str]] = field(default_factory=list)  # (input seq, event id)
 
 
 @dataclass(slots=True)
@@ -248,7 +253,8 @@ class Engine:
             if kind == "hold":
                 self._announce(inc, at)
             elif kind == "review":
-                self._review(inc, at)
+                if self._repartition(inc, at) is None:
+                    self._review(inc, at)
             elif kind == "resolve":
                 self._resolve(inc, at)
         self.now = now
@@ -358,7 +364,7 @@ class Engine:
             return Decision(Action.IGNORED, None, "recovery of an alert without incident")
         inc.active -= 1
         inc.last_activity = now
-        self._add_event(inc, seq, event_id)
+        self._add_event(inc, seq, event_id, state)
         reason = f"{self._label(state)} recovered"
         if inc.active <= 0:
             inc.active = 0
@@ -384,7 +390,7 @@ class Engine:
         inc.last_activity = now
         if state.node is not None:
             self._add_node(inc, state.node, state.onset, state.evidence, observed_only=False)
-        self._add_event(inc, seq, event_id)
+        self._add_event(inc, seq, event_id, state)
         self._refresh(inc)
         return Decision(Action.FOLDED, inc.id, f"re-notification of {self._label(state)}")
 
@@ -509,8 +515,8 @@ class Engine:
             numbers |= self._by_observer.get(observer, set())
         window = self.settings.window_s
         for number in sorted(numbers):
-            inc = self._incidents[number]
-            if inc.root is None:
+            inc = self._incidents.get(number)
+            if inc is None or inc.root is None or inc.status is Status.MERGED:
                 continue
             if inc.status is Status.RESOLVED:
                 if inc.root != cand.root or now - (inc.resolved_at or now) > self.settings.reopen_s:
@@ -575,20 +581,23 @@ class Engine:
         observed_only: set[str] = set()
         onsets: list[float] = []
         degraded = 0
+        predicted = cand.predicted
         for inc in absorbed:
             for n, ev in inc.node_evidence.items():
                 if n not in nodes:
                     nodes.add(n)
                     onsets.append(inc.node_onset[n])
-                    if ev is Evidence.DEGRADED:
+                    # Degraded costs count only where the topology predicts a failure: for
+                    # an observer's path, Unknown results are exactly what is predicted.
+                    if ev is Evidence.DEGRADED and n in predicted:
                         degraded += 1
-            observed_only |= inc.observed_only
+            observed_only |= {n for n in inc.observed_only if n not in predicted}
         if node not in nodes:
             nodes.add(node)
             onsets.append(state.onset)
-            if state.evidence is Evidence.DEGRADED:
+            if state.evidence is Evidence.DEGRADED and node in predicted:
                 degraded += 1
-            if node not in cand.predicted:
+            if node not in predicted:
                 observed_only.add(node)
         seeds_in = [s for s in cand.seeds if s in nodes]
         for s in seeds_in:
@@ -597,7 +606,21 @@ class Engine:
         covered = len(nodes) - len(seeds_in)
         sources = [node, *(inc.root for inc in absorbed if inc.root is not None)]
         path_silent = self._path_silent(cand, sources, nodes)
-        new = self._cost(cand, covered, degraded, len(observed_only), onsets, now, path_silent)
+        recorded: dict[str, Evidence] = {}
+        recorded_onset: dict[str, float] = {}
+        for inc in absorbed:
+            recorded.update(inc.node_evidence)
+            recorded_onset.update(inc.node_onset)
+        new = self._cost(
+            cand,
+            covered,
+            degraded,
+            len(observed_only),
+            onsets,
+            now,
+            path_silent,
+            (recorded, recorded_onset),
+        )
         old = 0.0
         for inc in absorbed:
             cached = self._cost_cache.get(inc.number)
@@ -616,14 +639,29 @@ class Engine:
         onsets: list[float],
         now: float,
         path_silent: int = 0,
+        history: tuple[Mapping[str, Evidence], Mapping[str, float]] | None = None,
     ) -> Score:
+        """Cost of ``cand`` explaining ``covered`` nodes; ``history`` holds what the
+        incidents involved recorded per node (a root whose alert already recovered is still
+        a root that alerted)."""
         root = cand.root
         evidence = self._root_evidence(cand.seeds)
         monitored = any(self.topology.nodes[s].monitored for s in cand.seeds)
         root_onset = self._node_onset(root)
+        if history is not None:
+            recorded, recorded_onset = history
+            for seed in cand.seeds:
+                ev = recorded.get(seed)
+                if ev is not None and (
+                    evidence is None or _EVIDENCE_RANK[ev] > _EVIDENCE_RANK[evidence]
+                ):
+                    evidence = ev
+            root_onset = min(root_onset, recorded_onset.get(root, root_onset))
         if root_onset == float("inf"):
+            # An inferred root failed at one moment: its dependents alert within one
+            # detection delay of each other; alerts spread wider argue against it.
             start = min(onsets, default=now)
-            early = 0
+            early = sum(1 for at in onsets if at > start + self._settle)
         else:
             start = min(root_onset, min(onsets, default=root_onset))
             limit = root_onset - self._tolerance(root)
@@ -640,6 +678,7 @@ class Engine:
             covered_degraded=max(0, degraded),
             predicted=predicted,
             early=early,
+            observed_only=observed_only,
             path_silent=path_silent,
             ripeness=ripeness,
             weights=self.weights,
@@ -690,11 +729,24 @@ class Engine:
         cand = _Candidate(inc.root, inc.seeds or frozenset((inc.root,)), predicted, monitored, 0)
         nodes = inc.node_evidence
         seeds_in = [s for s in cand.seeds if s in nodes]
-        degraded = inc.degraded - sum(1 for s in seeds_in if nodes[s] is Evidence.DEGRADED)
+        degraded = sum(
+            1
+            for n, ev in nodes.items()
+            if ev is Evidence.DEGRADED and n not in cand.seeds and n not in inc.observed_only
+        )
         covered = len(nodes) - len(seeds_in)
         onsets = [inc.node_onset[n] for n in nodes if n not in cand.seeds]
         path_silent = self._incident_path_silent(inc, cand)
-        return self._cost(cand, covered, degraded, len(inc.observed_only), onsets, now, path_silent)
+        return self._cost(
+            cand,
+            covered,
+            degraded,
+            len(inc.observed_only),
+            onsets,
+            now,
+            path_silent,
+            (inc.node_evidence, inc.node_onset),
+        )
 
     def _incident_path_silent(self, inc: Incident, cand: _Candidate) -> int:
         key = (cand.root, len(inc.node_evidence))
@@ -705,6 +757,270 @@ class Engine:
         count = self._path_silent(cand, sources, set(inc.node_evidence))
         inc.path_cache = (key, count)
         return count
+
+    # -- re-deciding a neighbourhood --------------------------------------------------
+
+    def _misplaced_below(self, inc: Incident) -> bool:
+        """Whether nodes this new root explains sit in an incident with an inferred root."""
+        if inc.root is None:
+            return False
+        closure = self._graph.closure(inc.root)
+        if len(closure) > STEAL_SCAN_MAX:
+            return False
+        for node in closure:
+            for state in self._node_active.get(node, {}).values():
+                other = self._live(state.incident)
+                if other is not None and other is not inc and other.inferred:
+                    return True
+        return False
+
+    def _neighbourhood(self, inc: Incident) -> list[Incident]:
+        """Open incidents close to ``inc`` in the graph, nearest first, bounded in size."""
+        found: dict[int, Incident] = {inc.number: inc}
+        budget = len(inc.node_evidence)
+
+        def consider(number: int) -> None:
+            nonlocal budget
+            other = self._incidents.get(number)
+            if (
+                other is None
+                or other.number in found
+                or other.status is not Status.OPEN
+                or other.root is None
+                or budget + len(other.node_evidence) > REPARTITION_MAX_NODES
+            ):
+                return
+            found[other.number] = other
+            budget += len(other.node_evidence)
+
+        if inc.root is not None:
+            closure = self._graph.closure(inc.root)
+            if len(closure) <= STEAL_SCAN_MAX:
+                for node in closure:
+                    for state in self._node_active.get(node, {}).values():
+                        if state.incident is not None:
+                            consider(state.incident)
+        for node in list(inc.node_evidence)[:REVIEW_MAX_NODES]:
+            for c in self._graph.causes(node):
+                for number in sorted(self._by_root.get(c, ())):
+                    consider(number)
+            for number in sorted(self._by_cause.get(node, ())):
+                consider(number)
+        return list(found.values())
+
+    def _alone_cost(self, evidence: Evidence) -> float:
+        return score(
+            evidence=evidence,
+            monitored=True,
+            covered=0,
+            covered_degraded=0,
+            predicted=0,
+            early=0,
+            weights=self.weights,
+        ).cost
+
+    def _repartition(self, inc: Incident, now: float) -> str | None:
+        """Re-decide the incidents around ``inc`` at once (greedy weighted set cover).
+
+        Applied only when the new partition costs clearly less than the current one, so
+        incidents do not churn; ids are kept (each group takes over the incident holding
+        most of its alerts). Returns the reason when something changed.
+        """
+        if inc.status is not Status.OPEN or inc.root is None:
+            return None
+        pool = self._neighbourhood(inc)
+        evidence: dict[str, Evidence] = {}
+        onset: dict[str, float] = {}
+        observers: dict[str, set[str]] = {}
+        probes_ok: dict[str, bool] = {}
+        for member in pool:
+            for st in member.alerts.values():
+                probe = st.observer_node
+                if st.node is None or probe is None:
+                    continue
+                if probe not in probes_ok:
+                    probes_ok[probe] = self._observer_evidence(probe)
+                if probes_ok[probe]:
+                    observers.setdefault(st.node, set()).add(probe)
+        for member in pool:
+            for n, ev in member.node_evidence.items():
+                known = evidence.get(n)
+                if known is None or _EVIDENCE_RANK[ev] > _EVIDENCE_RANK[known]:
+                    evidence[n] = ev
+                at = member.node_onset[n]
+                onset[n] = min(at, onset.get(n, at))
+        if len(evidence) < 2 or len(evidence) > REPARTITION_MAX_NODES:
+            return None
+        order = sorted(evidence, key=lambda n: (onset[n], n))
+        graph = self._graph
+        explains: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+        predicted_of: dict[frozenset[str], frozenset[str]] = {}
+
+        def explained(closure: frozenset[str]) -> frozenset[str]:
+            return frozenset(
+                m for m in order if m in closure or not observers.get(m, set()).isdisjoint(closure)
+            )
+
+        for n in order:
+            via = [c for p in sorted(observers.get(n, ())) for c in (p, *graph.causes(p))]
+            for h in (n, *graph.causes(n), *via):
+                key = (h, frozenset((h,)))
+                if key in explains:
+                    continue
+                closure = graph.closure(h)
+                predicted_of[key[1]] = closure
+                explains[key] = explained(closure)
+                for group in graph.groups_of(h):
+                    if group in predicted_of or not all(self._node_down(m) for m in group):
+                        continue
+                    g_closure = graph.group_closure(group)
+                    predicted_of[group] = g_closure
+                    root = min(group, key=lambda m: (onset.get(m, self._node_onset(m)), m))
+                    explains[(root, group)] = frozenset(m for m in order if m in g_closure)
+
+        def cost_of(root: str, seeds: frozenset[str], covered: frozenset[str]) -> float:
+            predicted = predicted_of[seeds]
+            monitored = (
+                graph.monitored_predicted(root)
+                if len(seeds) == 1
+                else graph.monitored_in(predicted, seeds)
+            )
+            cand = _Candidate(root, seeds, predicted, monitored, 0)
+            members = [n for n in covered if n not in seeds]
+            degraded = sum(
+                1 for n in members if evidence[n] is Evidence.DEGRADED and n in predicted
+            )
+            onsets = [onset[n] for n in covered]
+            observed = sum(1 for n in members if n not in predicted)
+            topo = [n for n in members if n in predicted]
+            path = self._path_silent(cand, topo, set(covered))
+            return self._cost(
+                cand, len(members), degraded, observed, onsets, now, path, (evidence, onset)
+            ).cost
+
+        alone = {n: self._alone_cost(evidence[n]) for n in order}
+        groups = greedy_cover(order, explains, cost_of, alone)
+        old_total = sum(self._incident_cost(member, now).cost for member in pool)
+        new_total = sum(g.cost for g in groups)
+        current = {(m.root, frozenset(m.node_evidence)) for m in pool}
+        proposed = {(g.root, g.nodes) for g in groups}
+        if proposed == current or new_total >= old_total - REPARTITION_MARGIN:
+            return None
+        self._apply_partition(pool, groups, now)
+        roots = ", ".join(sorted({g.root for g in groups}))
+        return (
+            f"re-decided {len(pool)} incident(s) over {len(order)} nodes: roots {roots} "
+            f"(cost {new_total:.2f} vs {old_total:.2f})"
+        )
+
+    def _apply_partition(self, pool: list[Incident], groups: list[Any], now: float) -> None:
+        by_node: dict[str, list[AlertState]] = {}
+        for member in pool:
+            for state in member.alerts.values():
+                if state.node is not None:
+                    by_node.setdefault(state.node, []).append(state)
+        available = sorted(pool, key=lambda i: (i.opened_at, i.number))
+        taken: dict[int, Incident] = {}
+        plan: list[tuple[Any, list[AlertState], Incident | None]] = []
+        for group in sorted(groups, key=lambda g: (-len(g.nodes), g.root)):
+            alerts = [st for n in sorted(group.nodes) for st in by_node.get(n, [])]
+            best: Incident | None = None
+            best_overlap = 0
+            for member in available:
+                if member.number in taken:
+                    continue
+                overlap = sum(1 for st in alerts if st.incident == member.number)
+                if overlap > best_overlap:
+                    best, best_overlap = member, overlap
+            if best is not None:
+                taken[best.number] = best
+            plan.append((group, alerts, best))
+        receivers: dict[int, Incident] = {}
+        for group, alerts, chosen in plan:
+            target = chosen
+            if target is None:
+                target = Incident(
+                    number=next(self._numbers),
+                    opened_at=now,
+                    root=group.root,
+                    seeds=group.seeds,
+                    inferred=False,
+                    last_activity=now,
+                    updated_at=now,
+                )
+                self._incidents[target.number] = target
+                self._schedule(target, now + self.settings.hold_s, "hold")
+                self._schedule(target, now + self._settle, "review")
+            for st in alerts:
+                if st.incident is not None and st.incident != target.number:
+                    receivers.setdefault(st.incident, target)
+            self._rebuild(target, alerts, group.root, group.seeds, now)
+        for member in pool:
+            if member.number in taken:
+                continue
+            survivor = receivers.get(member.number) or next(iter(taken.values()), None)
+            self._unregister(member)
+            member.status = Status.MERGED
+            member.merged_into = survivor.number if survivor is not None else None
+            member.alerts = {}
+            member.timer_version += 1
+            member.updated_at = now
+            if survivor is not None:
+                survivor.pages += member.pages
+                survivor.announced = survivor.announced or member.announced
+                survivor.reasons.append(
+                    f"absorbed {member.id} when the neighbourhood was re-decided"
+                )
+            self._changed[member.number] = member
+
+    def _rebuild(
+        self,
+        inc: Incident,
+        alerts: list[AlertState],
+        root: str,
+        seeds: frozenset[str],
+        now: float,
+    ) -> None:
+        """Make ``inc`` hold exactly ``alerts`` under ``root``, recomputing its aggregates."""
+        self._unregister(inc)
+        old_root = inc.root
+        inc.alerts = {st.key: st for st in alerts}
+        inc.node_onset = {}
+        inc.node_evidence = {}
+        inc.onsets = []
+        inc.observed_only = set()
+        inc.path_cache = None
+        inc.worst = Severity.INFO
+        inc.min_crit = 5
+        inc.active = 0
+        events: set[tuple[int, str]] = set()
+        for st in sorted(alerts, key=lambda a: (a.first_seen, a.key)):
+            st.incident = inc.number
+            if st.severity.rank > inc.worst.rank:
+                inc.worst = st.severity
+            if st.active:
+                inc.active += 1
+            if st.node is not None:
+                self._add_node(inc, st.node, st.first_seen, st.evidence, observed_only=False)
+                if st.observer_node is not None:
+                    self._by_observer.setdefault(st.observer_node, set()).add(inc.number)
+            events.update(st.events)
+        inc.events = sorted(events)
+        inc.root = root
+        inc.seeds = seeds
+        inc.inferred = self._is_inferred(inc)
+        predicted = self._predicted(inc)
+        inc.observed_only = {n for n in inc.node_evidence if n not in predicted}
+        inc.last_activity = max(inc.last_activity, now)
+        if inc.active == 0 and inc.quiet_since is None:
+            inc.quiet_since = now
+            self._schedule(inc, now + self.settings.resolve_linger_s, "resolve")
+        elif inc.active > 0:
+            inc.quiet_since = None
+        if old_root != root:
+            inc.reasons.append(f"re-decided: root {old_root} -> {root}")
+        self._register(inc)
+        self._refresh(inc)
 
     def _review(self, inc: Incident, now: float) -> str | None:
         """Reconsider an incident's root in the light of all its alerts.
@@ -737,7 +1053,16 @@ class Engine:
             covered = len(nodes) - (1 if h in nodes else 0)
             onsets = [inc.node_onset[n] for n in nodes if n != h]
             path_silent = self._path_silent(cand, nodes, set(nodes))
-            cost = self._cost(cand, covered, degraded, 0, onsets, now, path_silent).cost
+            cost = self._cost(
+                cand,
+                covered,
+                degraded,
+                0,
+                onsets,
+                now,
+                path_silent,
+                (inc.node_evidence, inc.node_onset),
+            ).cost
             if cost < best_cost - 1e-9:
                 best_cost, best_root = cost, h
         if best_root == inc.root:
@@ -746,7 +1071,7 @@ class Engine:
         self._unregister(inc)
         inc.root = best_root
         inc.seeds = frozenset((best_root,))
-        inc.inferred = self._root_evidence(inc.seeds) is None
+        inc.inferred = self._is_inferred(inc)
         self._register(inc)
         reason = (
             f"reviewed: root {old} -> {best_root}"
@@ -775,7 +1100,14 @@ class Engine:
             inc.reasons.append(f"opened by {label}: {why}")
             self._register(inc)
             self._refresh(inc)
-            return Decision(Action.OPENED, inc.id, f"{label}: new incident, {why}")
+            decision = Decision(Action.OPENED, inc.id, f"{label}: new incident, {why}")
+            if state.evidence is Evidence.DOWN and self._misplaced_below(inc):
+                moved = self._repartition(inc, now)
+                if moved is not None:
+                    live = self._live(state.incident)
+                    where = live.id if live is not None else inc.id
+                    return Decision(Action.REROOTED, where, f"{label}: {why}; then {moved}")
+            return decision
         absorbed = sorted(option.absorbed, key=lambda i: (i.opened_at, i.number))
         target = absorbed[0]
         action = Action.JOINED
@@ -784,8 +1116,6 @@ class Engine:
             target.resolved_at = None
             target.timer_version += 1
             action = Action.REOPENED
-            if target.announced:
-                self._maybe_page(target, reopened=True)
         for other in absorbed[1:]:
             self._merge(other, target, now)
             action = Action.MERGED if action is Action.JOINED else action
@@ -796,6 +1126,7 @@ class Engine:
         if old_root != cand.root and action is Action.JOINED:
             action = Action.REROOTED
         self._add_alert(target, state, seq, event_id, now)
+        target.inferred = self._is_inferred(target)
         target.reasons.append(f"{action.value} by {label}: {why}")
         self._register(target)
         review = self._review(target, now)
@@ -874,8 +1205,6 @@ class Engine:
         inc.timer_version += 1
         self._add_alert(inc, state, seq, event_id, now)
         inc.reasons.append(f"{action.value}: {self._label(state)} failed again")
-        if action is Action.REOPENED and inc.announced:
-            self._maybe_page(inc, reopened=True)
         self._register(inc)
         self._refresh(inc)
         return Decision(
@@ -884,6 +1213,10 @@ class Engine:
 
     def _merge(self, other: Incident, target: Incident, now: float) -> None:
         self._unregister(other)
+        for state in other.alerts.values():
+            if state.observer_node is not None:
+                self._by_observer.setdefault(state.observer_node, set()).add(target.number)
+                self._by_observer[state.observer_node].discard(other.number)
         for key, state in other.alerts.items():
             target.alerts[key] = state
             state.incident = target.number
@@ -925,7 +1258,7 @@ class Engine:
             self._add_node(inc, state.node, state.onset, state.evidence, observed_only)
             if state.observer_node is not None:
                 self._by_observer.setdefault(state.observer_node, set()).add(inc.number)
-        self._add_event(inc, seq, event_id)
+        self._add_event(inc, seq, event_id, state)
 
     def _add_node(
         self, inc: Incident, node: str, onset: float, evidence: Evidence, observed_only: bool
@@ -952,10 +1285,14 @@ class Engine:
             inc.observed_only.discard(node)
 
     @staticmethod
-    def _add_event(inc: Incident, seq: int, event_id: str | None) -> None:
+    def _add_event(
+        inc: Incident, seq: int, event_id: str | None, state: AlertState | None = None
+    ) -> None:
         if event_id is None:
             return
         item = (seq, event_id)
+        if state is not None and (not state.events or state.events[-1] != item):
+            state.events.append(item)
         if inc.events and inc.events[-1][0] >= seq:
             if item not in inc.events:
                 insort(inc.events, item)
@@ -985,11 +1322,13 @@ class Engine:
         if inc.unplaced_host is not None and self._unplaced.get(inc.unplaced_host) == inc.number:
             del self._unplaced[inc.unplaced_host]
 
-    def _maybe_page(self, inc: Incident, *, reopened: bool = False) -> None:
+    def _maybe_page(self, inc: Incident) -> None:
+        """Page per policy: once at opening, again only when the priority rises (a reopen is
+        neither, so it does not page again at the same priority)."""
         decision = decide_page(
             self.policy,
             priority=inc.priority,
-            last_paged=None if reopened and not inc.flapping else inc.last_paged,
+            last_paged=inc.last_paged,
             maintenance=inc.maintenance,
             flapping=inc.flapping,
             pages_so_far=inc.pages,
@@ -1111,6 +1450,12 @@ class Engine:
             return float("inf")
         return min(a.onset for a in active.values())
 
+    def _is_inferred(self, inc: Incident) -> bool:
+        """The root raised no alert of its own, now or earlier in this incident."""
+        if any(seed in inc.node_evidence for seed in inc.seeds):
+            return False
+        return self._root_evidence(inc.seeds) is None
+
     def _root_evidence(self, seeds: Iterable[str]) -> Evidence | None:
         best: Evidence | None = None
         for seed in seeds:
@@ -1137,8 +1482,9 @@ class Engine:
         return max(delays.get(a.key[0], self._settle) for a in active.values())
 
     def _observer_evidence(self, probe: str) -> bool:
-        """Evidence that ``probe`` lost its path: it or its path alerts, or it alone sees
-        several checks fail together that other observers do not confirm."""
+        """Evidence that ``probe`` lost its path: it or its path alerts, or several of the
+        checks it runs fail together (availability or unknown, within the detection
+        delay of each other) while no other observer confirms those hosts."""
         if self._node_active.get(probe):
             return True
         if any(c in self._node_active for c in self._graph.causes(probe)):
@@ -1146,11 +1492,28 @@ class Engine:
         seen = self._observer_nodes.get(probe, set())
         if len(seen) < self.settings.observer_min_checks:
             return False
-        confirmed = 0
+        onsets: list[float] = []
         for node in seen:
-            if any(a.observer_node != probe for a in self._node_active.get(node, {}).values()):
-                confirmed += 1
-        return confirmed * 2 <= len(seen)
+            alerts = self._node_active.get(node, {}).values()
+            if any(a.observer_node != probe for a in alerts):
+                continue  # another observer confirms this host: it really is failing
+            mine = [
+                a.onset
+                for a in alerts
+                if a.observer_node == probe
+                and (a.evidence is not Evidence.DEGRADED or a.severity is Severity.MINOR)
+            ]
+            if mine:
+                onsets.append(min(mine))
+        onsets.sort()
+        together = self._settle / 2
+        best = 0
+        start = 0
+        for end, at in enumerate(onsets):
+            while at - onsets[start] > together:
+                start += 1
+            best = max(best, end - start + 1)
+        return best >= self.settings.observer_min_checks
 
     def _place_observer(self, observer: str | None) -> str | None:
         if not observer:

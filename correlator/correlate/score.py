@@ -26,6 +26,9 @@ class Weights:
 
     prior: float = 6.0
     """Cost of one more independent fault: what a separate incident costs."""
+    prior_local_degraded: float = 3.5
+    """A node with only warning/performance trouble of its own, explaining nothing else:
+    far more common than an outage (noise), so a cheaper hypothesis."""
     root_degraded: float = 1.0
     """The root only shows warnings/performance trouble (a gray failure)."""
     root_symptom_only: float = 30.0
@@ -35,9 +38,19 @@ class Weights:
     inferred_silent: float = 7.0
     """The root is monitored but stayed silent: strong evidence it did not fail."""
     covered_degraded: float = 0.3
-    """A warning-level symptom is a less typical consequence of a failure than an outage."""
+    """Under a gray (degraded) root, a dependent that only degrades is the expected effect."""
+    degraded_under_down: float = 2.5
+    """Under a root that is down, a dependent that only shows warnings/performance trouble is
+    poor support: a node that lost its power or its uplink stops answering, it does not
+    report a high CPU load."""
+    gray_propagation: float = 3.0
+    """A degraded root that takes dependents down with it: possible (gray failures), but a
+    single dependent failing is better explained by its own fault."""
     early_symptom: float = 2.0
     """A symptom that began before its cause could have been detected."""
+    observer_covered: float = 1.5
+    """An alert explained only by its observer losing its path (not by the topology): the
+    hosts may be fine, so a topological explanation, when there is one, is preferred."""
     silent_on_path: float = 3.0
     """A monitored node between the root and an alerting node stayed silent, though the
     failure must have passed through it (a missed detection at best)."""
@@ -115,6 +128,7 @@ def score(
     covered_degraded: int,
     predicted: float,
     early: int,
+    observed_only: int = 0,
     path_silent: int = 0,
     ripeness: float = 1.0,
     weights: Weights = DEFAULT_WEIGHTS,
@@ -126,9 +140,16 @@ def score(
     """
     root = root_term(evidence, monitored=monitored, ripeness=ripeness, weights=weights)
     surp = surprise(covered, predicted, max_rate=weights.max_rate)
+    gray = evidence is Evidence.DEGRADED
+    per_degraded = weights.covered_degraded if gray else weights.degraded_under_down
+    if gray and covered == 0:
+        # A local warning: its own, cheaper prior instead of the outage prior + gray term.
+        return Score(weights.prior_local_degraded, 0.0, 0.0, 0.0)
     extras = (
-        covered_degraded * weights.covered_degraded
+        (weights.gray_propagation if gray else 0.0)
+        + covered_degraded * per_degraded
         + early * weights.early_symptom
+        + observed_only * weights.observer_covered
         + path_silent * weights.silent_on_path * max(0.0, min(1.0, ripeness))
     )
     return Score(weights.prior + root + surp + extras, root, surp, extras)

@@ -101,7 +101,19 @@ FAULT_KINDS: Final = (
 )
 OTHER_KINDS: Final = ("noise", "flapping", "maintenance")
 
+# Failures with a wide blast radius: what a "storm" is made of.
 STORM_WEIGHTS: Final[Mapping[str, float]] = {
+    "core-pair": 1,
+    "dist-down": 6,
+    "access-down": 2,
+    "hypervisor-down": 8,
+    "san-down": 3,
+    "wan-down": 5,
+    "storage-latency": 3,
+    "probe": 5,
+}
+
+MIXED_WEIGHTS: Final[Mapping[str, float]] = {
     "redundant-member": 6,
     "core-pair": 2,
     "dist-down": 6,
@@ -366,8 +378,10 @@ _ZBX_CHECKS: Final[Mapping[str, tuple[tuple[str, str, str], ...]]] = {
         ("High memory utilization (>90% for 5m)", PF, "warn"),
         ("Load average is too high (per CPU load over 1.5 for 5m)", PF, "warn"),
         (
-            "sda: Disk read/write request responses are too high "
-            "(read > 20 ms for 15m or write > 20 ms for 15m)",
+            (
+                "sda: Disk read/write request responses are too high "
+                "(read > 20 ms for 15m or write > 20 ms for 15m)"
+            ),
             ST,
             "warn",
         ),
@@ -505,7 +519,10 @@ _APP_DOWN_P: Final = {"nagios": 0.9, "icinga": 0.9, "zabbix": 0.6, "prtg": 0.8, 
 
 
 def _iso(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{int(t * 1000) % 1000:03d}Z"
+    return (
+        datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{int(t * 1000) % 1000:03d}Z"
+    )
 
 
 class World:
@@ -558,6 +575,7 @@ class World:
             node.host = node_id
             node.address = str(ipaddress.IPv4Address(base + block * 65536 + 256 + site.n_addr))
             node.machine = node_id
+            node.fqdn_entry = kind != "probe" and self.rng.random() < 0.1
         self.nodes[node_id] = node
         self.dependents.setdefault(node_id, [])
         for group in node.deps:
@@ -569,7 +587,7 @@ class World:
         rng = self.rng
         n_sites = max(2, round(target / 250))
         fixed = 32
-        hyp_total = max(2 * n_sites, round((target - n_sites * fixed) / 14.5))
+        hyp_total = max(2 * n_sites, round((target - n_sites * fixed) / 11.0))
         weights = [3.0] + [rng.uniform(0.6, 1.4) for _ in range(n_sites - 1)]
         total_w = sum(weights)
         for i in range(n_sites):
@@ -577,7 +595,9 @@ class World:
                 code = "hq"
             else:
                 j = i - 1
-                code = _CITIES[j % len(_CITIES)] + (str(j // len(_CITIES) + 1) if j >= len(_CITIES) else "")
+                code = _CITIES[j % len(_CITIES)] + (
+                    str(j // len(_CITIES) + 1) if j >= len(_CITIES) else ""
+                )
             hq = i == 0
             site = _Site(
                 code=code,
@@ -600,33 +620,75 @@ class World:
         pa = self._add(f"{c}-pdu-a", "power", "facilities", site, criticality=2)
         pb = self._add(f"{c}-pdu-b", "power", "facilities", site, criticality=2)
         site.pdus = (pa, pb)
-        core1 = self._add(f"{c}-core-1", "switch", "network", site, [(pa,)], criticality=1, machine=True)
-        core2 = self._add(f"{c}-core-2", "switch", "network", site, [(pb,)], criticality=1, machine=True)
+        core1 = self._add(
+            f"{c}-core-1", "switch", "network", site, [(pa,)], criticality=1, machine=True
+        )
+        core2 = self._add(
+            f"{c}-core-2", "switch", "network", site, [(pb,)], criticality=1, machine=True
+        )
         cores = (core1, core2)
         site.cores = cores
-        fw1 = self._add(f"{c}-fw-1", "firewall", "security", site, [cores, (pa,)], criticality=2, machine=True)
-        fw2 = self._add(f"{c}-fw-2", "firewall", "security", site, [cores, (pb,)], criticality=2, machine=True)
+        fw1 = self._add(
+            f"{c}-fw-1", "firewall", "security", site, [cores, (pa,)], criticality=2, machine=True
+        )
+        fw2 = self._add(
+            f"{c}-fw-2", "firewall", "security", site, [cores, (pb,)], criticality=2, machine=True
+        )
         site.fws = (fw1, fw2)
         if site.hq:
-            r1 = self._add(f"{c}-rtr-1", "router", "network", site, [cores, (pa,)], criticality=1, machine=True)
-            r2 = self._add(f"{c}-rtr-2", "router", "network", site, [cores, (pb,)], criticality=1, machine=True)
+            r1 = self._add(
+                f"{c}-rtr-1", "router", "network", site, [cores, (pa,)], criticality=1, machine=True
+            )
+            r2 = self._add(
+                f"{c}-rtr-2", "router", "network", site, [cores, (pb,)], criticality=1, machine=True
+            )
             site.rtrs = (r1, r2)
         else:
-            r1 = self._add(f"{c}-rtr-1", "router", "network", site, [cores, (pa, pb)], criticality=2, machine=True)
+            r1 = self._add(
+                f"{c}-rtr-1",
+                "router",
+                "network",
+                site,
+                [cores, (pa, pb)],
+                criticality=2,
+                machine=True,
+            )
             site.rtrs = (r1,)
-            site.wan = self._add(f"{c}-wan", "link", "network", site, [(r1,), hq_site.rtrs], criticality=2)
+            site.wan = self._add(
+                f"{c}-wan", "link", "network", site, [(r1,), hq_site.rtrs], criticality=2
+            )
         n_dist = max(2, min(8, round(1.2 + n_hyp / 6 + rng.uniform(-0.5, 0.5))))
         for i in range(1, n_dist + 1):
             site.dists.append(
-                self._add(f"{c}-dist-{i}", "switch", "network", site, [cores, (pa, pb)], criticality=2, machine=True)
+                self._add(
+                    f"{c}-dist-{i}",
+                    "switch",
+                    "network",
+                    site,
+                    [cores, (pa, pb)],
+                    criticality=2,
+                    machine=True,
+                )
             )
         n = 0
         for d in site.dists:
             for _ in range(rng.choice((1, 1, 2, 2, 3)) if not site.hq else rng.choice((2, 3))):
                 n += 1
-                site.accs.append(self._add(f"{c}-acc-{n}", "switch", "network", site, [(d,)], criticality=3, machine=True))
+                site.accs.append(
+                    self._add(
+                        f"{c}-acc-{n}",
+                        "switch",
+                        "network",
+                        site,
+                        [(d,)],
+                        criticality=3,
+                        machine=True,
+                    )
+                )
         san_power = (pa, pb) if rng.random() < 0.75 else (pa,)
-        site.san = self._add(f"{c}-san-01", "storage", "storage", site, [san_power], criticality=1, machine=True)
+        site.san = self._add(
+            f"{c}-san-01", "storage", "storage", site, [san_power], criticality=1, machine=True
+        )
         # hypervisors
         vm_counts = []
         for i in range(1, n_hyp + 1):
@@ -635,7 +697,15 @@ class World:
             else:
                 homes = (rng.choice(site.dists),)
             site.hyps.append(
-                self._add(f"{c}-esx-{i:02d}", "hypervisor", "systems", site, [homes, (site.san,)], criticality=2, machine=True)
+                self._add(
+                    f"{c}-esx-{i:02d}",
+                    "hypervisor",
+                    "systems",
+                    site,
+                    [homes, (site.san,)],
+                    criticality=2,
+                    machine=True,
+                )
             )
             vm_counts.append(rng.randint(5, 13))
         self._build_vms_and_apps(site, vm_counts)
@@ -646,7 +716,15 @@ class World:
                 role = rng.choice(_PHYS_ROLES)
                 counters[role] = counters.get(role, 0) + 1
                 site.phys.append(
-                    self._add(f"{c}-{role}{counters[role]:02d}", "host", "systems", site, [(acc,)], criticality=3, machine=True)
+                    self._add(
+                        f"{c}-{role}{counters[role]:02d}",
+                        "host",
+                        "systems",
+                        site,
+                        [(acc,)],
+                        criticality=3,
+                        machine=True,
+                    )
                 )
         # probes, spread over access switches
         accs = list(site.accs)
@@ -654,7 +732,11 @@ class World:
         if site.hq:
             names = [("prom", "hq-prom01")]
         else:
-            names = [("prtg", f"{c}-prtg01"), ("zabbix", f"{c}-zbxproxy01"), ("nms", f"{c}-{site.nms}01")]
+            names = [
+                ("prtg", f"{c}-prtg01"),
+                ("zabbix", f"{c}-zbxproxy01"),
+                ("nms", f"{c}-{site.nms}01"),
+            ]
             if site.has_prom:
                 names.append(("prom", f"{c}-prom01"))
         for k, (what, name) in enumerate(names):
@@ -712,7 +794,15 @@ class World:
                 role, app, what = roles[k]
                 k += 1
                 counters[role] = counters.get(role, 0) + 1
-                vm = self._add(f"{c}-{role}{counters[role]:02d}", "vm", "systems", site, [(hyp,)], criticality=3, machine=True)
+                vm = self._add(
+                    f"{c}-{role}{counters[role]:02d}",
+                    "vm",
+                    "systems",
+                    site,
+                    [(hyp,)],
+                    criticality=3,
+                    machine=True,
+                )
                 site.vms.append(vm)
                 placed.append((vm, app, what))
         app_info = {a[0]: a for a in _APPS}
@@ -734,7 +824,9 @@ class World:
             if app in dbs:
                 deps.append((dbs[app],))
             team = app_info[app][1]
-            node = self._add(f"{c}-{app}-{web_n[app]}", "application", team, site, deps, criticality=2)
+            node = self._add(
+                f"{c}-{app}-{web_n[app]}", "application", team, site, deps, criticality=2
+            )
             self.nodes[node].machine = vm
             self.nodes[node].app = "mail" if app == "mail" else "app"
             self.nodes[node].runbook = f"https://wiki.{_DOMAIN}/apps/{app}"
@@ -752,9 +844,7 @@ class World:
             if not members:
                 continue
             if app in _GLOBAL_APPS:
-                self._add(
-                    f"svc-{app}", "service", team, hq, [tuple(members)], criticality=1
-                )
+                self._add(f"svc-{app}", "service", team, hq, [tuple(members)], criticality=1)
                 continue
             per_site: dict[str, list[str]] = {}
             for m in members:
@@ -762,7 +852,11 @@ class World:
             for code, group in per_site.items():
                 site = next(s for s in self.sites if s.code == code)
                 self._add(
-                    f"svc-{code}-{app}", "service", team, site, [tuple(group)],
+                    f"svc-{code}-{app}",
+                    "service",
+                    team,
+                    site,
+                    [tuple(group)],
                     criticality=1 if code == "hq" else 2,
                 )
 
@@ -849,15 +943,29 @@ class World:
             if host not in self.zbx_hosts:
                 self.zbx_hosts[host] = host.upper() if self.rng.random() < 0.3 else host
             ident["visible"] = self.zbx_hosts[host]
-            scope = {AV: "availability", SV: "availability", PF: "performance", ST: "performance",
-                     IF: "notice", HW: "notice", PL: "availability", PS: "capacity"}[category]
+            scope = {
+                AV: "availability",
+                SV: "availability",
+                PF: "performance",
+                ST: "performance",
+                IF: "notice",
+                HW: "notice",
+                PL: "availability",
+                PS: "capacity",
+            }[category]
             ident["tags"] = [
                 {"tag": "scope", "value": scope},
-                {"tag": "class", "value": {"net": "network", "storage": "storage", "hyp": "software"}.get(group, "os")},
+                {
+                    "tag": "class",
+                    "value": {"net": "network", "storage": "storage", "hyp": "software"}.get(
+                        group, "os"
+                    ),
+                },
                 {"tag": "site", "value": n.site},
             ]
             ident["nseverity"] = (
-                ("4" if category in (AV, SV, PL) else "3") if severity == "crit"
+                ("4" if category in (AV, SV, PL) else "3")
+                if severity == "crit"
                 else self.rng.choice(("2", "2", "3"))
             )
         elif tool == "prtg":
@@ -873,7 +981,9 @@ class World:
             labels = {
                 "alertname": name,
                 "instance": f"{host}:{port}",
-                "job": _AM_JOB.get(group, n.app or group) if group != "app" else f"{n.id.split('-')[1]}",
+                "job": _AM_JOB.get(group, n.app or group)
+                if group != "app"
+                else f"{n.id.split('-')[1]}",
                 "severity": "critical" if severity == "crit" else "warning",
                 "prometheus": observer[0],
                 "site": n.site,
@@ -908,11 +1018,16 @@ class World:
         if check.observer is not None:
             self.by_observer.setdefault(check.observer, []).append(check)
         if n.machine != node:  # HOST!CHECK node
-            hostpart = host if _is_ip(host) else str(m.host)
+            hostpart = host if _is_ip(host) else self._entry_name(m)
             entry = f"{hostpart}!{name}"
             if entry not in n.entries:
                 n.entries.append(entry)
         return check
+
+    @staticmethod
+    def _entry_name(m: _Node) -> str:
+        """How the topology spells a machine: short, or its FQDN for some."""
+        return f"{m.host}.{m.site}.{_DOMAIN}" if m.fqdn_entry else str(m.host)
 
     def _pick_tools(self, site: _Site, kind: str) -> list[str]:
         allowed = [
@@ -977,11 +1092,15 @@ class World:
                             chosen.append(av[1])
                     chosen += rng.sample(others, min(len(others), rng.randint(1, 3)))
                 for name, category, severity in chosen:
-                    self._new_check(node.id, tool, machine, name, category, severity, observer, group=group)
-            if node.machine == node.id:
-                node.fqdn_entry = rng.random() < 0.1
-                if rng.random() < 0.4 and str(node.address) not in node.entries:
-                    node.entries.append(str(node.address))
+                    self._new_check(
+                        node.id, tool, machine, name, category, severity, observer, group=group
+                    )
+            if (
+                node.machine == node.id
+                and rng.random() < 0.4
+                and str(node.address) not in node.entries
+            ):
+                node.entries.append(str(node.address))
         # Nagios parents / PRTG device dependencies, configured per machine
         for node in self.nodes.values():
             if node.machine == node.id:
@@ -999,10 +1118,14 @@ class World:
         if rng.random() < 0.5:
             port = rng.randint(1, 8)
             name = f"Interface Gi0/0/{port}(WAN-{code}): Link down"
-            self._new_check(node.id, "zabbix", rtr, name, AV, "crit", hq.observers["zabbix"], group="net")
+            self._new_check(
+                node.id, "zabbix", rtr, name, AV, "crit", hq.observers["zabbix"], group="net"
+            )
         else:
             name = f"SNMP Traffic WAN-{code}"
-            self._new_check(node.id, "prtg", rtr, name, AV, "crit", hq.observers["prtg"], group="net")
+            self._new_check(
+                node.id, "prtg", rtr, name, AV, "crit", hq.observers["prtg"], group="net"
+            )
 
     def _monitor_probe(self, node: _Node, site: _Site, hq: _Site) -> None:
         rng = self.rng
@@ -1012,33 +1135,77 @@ class World:
             self._new_check(node.id, "nagios", node.id, None, AV, "crit", central, group="server")
         if role == "zabbix":
             self._new_check(
-                node.id, "zabbix", node.id, "Zabbix proxy last seen more than 600 seconds ago",
-                PL, "crit", hq.observers["zabbix"], group="server",
+                node.id,
+                "zabbix",
+                node.id,
+                "Zabbix proxy last seen more than 600 seconds ago",
+                PL,
+                "crit",
+                hq.observers["zabbix"],
+                group="server",
             )
             if rng.random() < 0.5:
                 self._new_check(
-                    node.id, "zabbix", node.id,
+                    node.id,
+                    "zabbix",
+                    node.id,
                     "Utilization of unreachable poller processes is high (over 75% for 5m)",
-                    PS, "warn", site.observers["zabbix"], group="server",
+                    PS,
+                    "warn",
+                    site.observers["zabbix"],
+                    group="server",
                 )
         elif role == "nms":
             if site.nms == "icinga":
-                self._new_check(node.id, "icinga", node.id, "cluster-zone", PL, "crit", central, group="server")
+                self._new_check(
+                    node.id, "icinga", node.id, "cluster-zone", PL, "crit", central, group="server"
+                )
             elif rng.random() < 0.7:
-                self._new_check(node.id, "nagios", node.id, "Satellite heartbeat", PL, "crit", central, group="server")
+                self._new_check(
+                    node.id,
+                    "nagios",
+                    node.id,
+                    "Satellite heartbeat",
+                    PL,
+                    "crit",
+                    central,
+                    group="server",
+                )
         elif role == "prtg":
             if rng.random() < 0.5:
-                self._new_check(node.id, "prtg", node.id, "Probe Health", PS, "warn", site.observers["prtg"], group="server")
+                self._new_check(
+                    node.id,
+                    "prtg",
+                    node.id,
+                    "Probe Health",
+                    PS,
+                    "warn",
+                    site.observers["prtg"],
+                    group="server",
+                )
         elif role == "prom":
             if not site.hq:
                 self._new_check(
-                    node.id, "alertmanager", node.id, "PrometheusTargetMissing", PL, "crit",
-                    hq.observers["alertmanager"], group="server", spelled=self._spell(node.id, "alertmanager"),
+                    node.id,
+                    "alertmanager",
+                    node.id,
+                    "PrometheusTargetMissing",
+                    PL,
+                    "crit",
+                    hq.observers["alertmanager"],
+                    group="server",
+                    spelled=self._spell(node.id, "alertmanager"),
                 )
             if rng.random() < 0.5:
                 self._new_check(
-                    node.id, "alertmanager", node.id, "PrometheusTooManyTargetsDown", PS, "warn",
-                    site.observers["alertmanager"], group="server",
+                    node.id,
+                    "alertmanager",
+                    node.id,
+                    "PrometheusTooManyTargetsDown",
+                    PS,
+                    "warn",
+                    site.observers["alertmanager"],
+                    group="server",
                 )
 
     # -- graph queries --------------------------------------------------------------------
@@ -1094,7 +1261,7 @@ class World:
                 rec["runbook"] = n.runbook
             checks = self.by_node.get(n.id)
             if checks and n.machine == n.id:
-                first = f"{n.host}.{n.site}.{_DOMAIN}" if n.fqdn_entry else str(n.host)
+                first = self._entry_name(n)
                 rec["monitored_as"] = [first, *[e for e in n.entries if e != first]]
             elif checks:
                 rec["monitored_as"] = list(n.entries)
@@ -1130,7 +1297,7 @@ class _Episode:
     downtime: bool = False
     silent: bool = False  # Nagios flapping: no notifications
     change: tuple[float, str] | None = None  # a later state change within the episode
-    soft: bool = False  # Icinga: a SOFT state change precedes the HARD one
+    soft_at: float | None = None  # Icinga: a SOFT state change precedes the HARD one
 
 
 @dataclass(slots=True)
@@ -1190,7 +1357,10 @@ class _Sim:
         w = world
         self.roots: dict[str, list[str]] = {
             "redundant-member": [
-                n for s in w.sites for n in (*s.cores, *s.fws, *(s.rtrs if s.hq else ())) if n in w.by_node
+                n
+                for s in w.sites
+                for n in (*s.cores, *s.fws, *(s.rtrs if s.hq else ()))
+                if n in w.by_node
             ],
             "core-pair": [s.code for s in w.sites],
             "dist-down": [n for s in w.sites for n in s.dists],
@@ -1280,6 +1450,8 @@ class _Sim:
                     out.add(c.idx)
         for node, mode in affected.items():
             for c in self.w.by_node.get(node, ()):
+                if c.observer in blind:
+                    continue  # a blind observer reports nothing about the node itself
                 if self._node_p(c, mode) > 0:
                     out.add(c.idx)
         return out
@@ -1301,8 +1473,8 @@ class _Sim:
                 if any(all(m in modes for m in g) for g in w.nodes[d].deps):
                     modes[d] = _child_mode(modes[n], w.nodes[n].kind, w.nodes[d].kind)
                     queue.append(d)
-        for n in modes:
-            if w.nodes[n].kind == "probe" and modes[n] == "down":
+        for n, m in modes.items():
+            if w.nodes[n].kind == "probe" and m == "down":
                 blind[n] = "disconnected"
         return modes, blind
 
@@ -1503,7 +1675,10 @@ class _Sim:
                 return "unknown", "UNKNOWN: service results are stale"
             if c.tool == "icinga":
                 if c.category == AV:
-                    return "down", f"Remote Icinga instance '{c.label}' is not connected to 'master'"
+                    return (
+                        "down",
+                        f"Remote Icinga instance '{c.label}' is not connected to 'master'",
+                    )
                 return "unknown", f"Remote Icinga instance '{c.label}' is not connected to 'master'"
             return "critical", "No data received for 5m"
         if blind == "targets":
@@ -1512,8 +1687,11 @@ class _Sim:
                     return "down", "Destination host unreachable (ICMP error # 11003)"
                 return "down", f"CRITICAL - Host Unreachable ({addr})"
             if c.tool == "prtg":
-                return ("down", "Timeout (code: PE018)") if rng.random() < 0.6 else (
-                    "unknown", "No response (code: PE013)")
+                return (
+                    ("down", "Timeout (code: PE018)")
+                    if rng.random() < 0.6
+                    else ("unknown", "No response (code: PE013)")
+                )
             return "unknown", "CHECK_NRPE: Socket timeout after 10 seconds."
         assert mode is not None
         cat = c.category
@@ -1526,16 +1704,22 @@ class _Sim:
                 return "critical", "CRITICAL - connection to the server lost"
             if cat == SV:
                 if c.name and "HTTP" in c.name:
-                    return "critical", rng.choice((
-                        "HTTP CRITICAL - Invalid HTTP response received from host on port 443: "
-                        "HTTP/1.1 503 Service Unavailable",
-                        f"connect to address {addr} and port 80: No route to host",
+                    return "critical", rng.choice(
+                        (
+                            (
+                                "HTTP CRITICAL - Invalid HTTP response received from host "
+                                "on port 443: HTTP/1.1 503 Service Unavailable"
+                            ),
+                            f"connect to address {addr} and port 80: No route to host",
+                            "CRITICAL - Socket timeout after 10 seconds",
+                        )
+                    )
+                return "critical", rng.choice(
+                    (
+                        f"connect to address {addr}: Connection refused",
                         "CRITICAL - Socket timeout after 10 seconds",
-                    ))
-                return "critical", rng.choice((
-                    f"connect to address {addr}: Connection refused",
-                    "CRITICAL - Socket timeout after 10 seconds",
-                ))
+                    )
+                )
             if c.tool == "prtg":
                 return "down", "No response (code: PE013)"
             return "unknown", "CHECK_NRPE: Socket timeout after 10 seconds."
@@ -1544,7 +1728,8 @@ class _Sim:
                 return "critical", "CRITICAL - datastore inaccessible: all paths down"
             if cat == AV:
                 return "down", "Zabbix agent is not available (for 3m)" if c.tool == "zabbix" else (
-                    "CRITICAL - Socket timeout after 10 seconds")
+                    "CRITICAL - Socket timeout after 10 seconds"
+                )
             if cat == PF:
                 return "critical", "CRITICAL - iowait 98%"
             return "critical", "CRITICAL - Socket timeout after 30 seconds"
@@ -1605,7 +1790,9 @@ class _Sim:
             if mode == "down" and c.tool == "prtg" and blind is None and c.node != fault.root:
                 paused = paused_device.get(c.host)
                 if paused is None:
-                    paused = c.machine in w.prtg_dependency and self._parent_failed(c, fault, "prtg")
+                    paused = c.machine in w.prtg_dependency and self._parent_failed(
+                        c, fault, "prtg"
+                    )
                     paused_device[c.host] = paused
                 if paused:
                     state, text = "paused", "Paused by dependency"
@@ -1621,22 +1808,45 @@ class _Sim:
                 if hd is not None and detect > hd:
                     continue  # Nagios sends no service notifications while the host is down
             ep = _Episode(c, detect, end, state, truth, text)
-            if c.tool == "nagios" and c.name is None and state == "down" and c.node != fault.root:
-                if c.machine in w.nagios_parents and self._parent_failed(c, fault, "nagios"):
-                    r = rng.random()
-                    if r < 0.5:
-                        ep.state = "unreachable"
-                        ep.text = f"CRITICAL - Host Unreachable ({c.address})"
-                    elif r < 0.65:
-                        ep.change = (detect + rng.uniform(30, 240), "unreachable")
-            if fault.mode == "latency-root" and c.category == ST and ep.state == "warning" and rng.random() < 0.6:
+            if (
+                c.tool == "nagios"
+                and c.name is None
+                and state == "down"
+                and c.node != fault.root
+                and c.machine in w.nagios_parents
+                and self._parent_failed(c, fault, "nagios")
+            ):
+                r = rng.random()
+                if r < 0.5:
+                    ep.state = "unreachable"
+                    ep.text = f"CRITICAL - Host Unreachable ({c.address})"
+                elif r < 0.65:
+                    ep.change = (detect + rng.uniform(30, 240), "unreachable")
+            if (
+                fault.mode == "latency-root"
+                and c.category == ST
+                and ep.state == "warning"
+                and rng.random() < 0.6
+            ):
                 ep.change = (detect + rng.uniform(300, 900), "critical")
-            if c.tool == "icinga" and rng.random() < 0.3:
-                ep.soft = True
+            if c.tool == "icinga" and c.retries > 1 and rng.random() < 0.3:
+                onset = considered[c.idx][1]
+                soft = detect - (c.retries - 1) * c.retry
+                if soft > onset + 1:
+                    ep.soft_at = soft
             self._renotify(ep)
             episodes.append(ep)
-        if episodes and fault.end is not None and fault.end - fault.start > 600 and rng.random() < 0.35:
-            first = min((e for e in episodes if e.check.tool != "alertmanager"), key=lambda e: e.start, default=None)
+        if (
+            episodes
+            and fault.end is not None
+            and fault.end - fault.start > 600
+            and rng.random() < 0.35
+        ):
+            first = min(
+                (e for e in episodes if e.check.tool != "alertmanager"),
+                key=lambda e: e.start,
+                default=None,
+            )
             if first is not None:
                 t = first.start + rng.uniform(300, 1500)
                 if first.end is None or t < first.end:
@@ -1664,7 +1874,7 @@ class _Sim:
             back = fault.end + (fault.failing[c.node] - fault.start)
         else:
             kind = node.kind
-            onset, mode = fault.affected.get(c.node, (fault.start, "down"))
+            _onset, mode = fault.affected.get(c.node, (fault.start, "down"))
             if mode in ("storage", "slow") and kind == "vm":
                 back = fault.end + rng.uniform(120, 900)  # guests hung on I/O need a reboot
             elif kind in ("application", "database"):
@@ -1697,7 +1907,9 @@ class _Sim:
         end = None if duration is None else start + duration
         if rng.random() < 0.04:
             return self._unplaced_noise(truth, start, end)
-        pool = [c for c in w.checks if c.category in (PF, HW, ST) and w.nodes[c.node].kind != "probe"]
+        pool = [
+            c for c in w.checks if c.category in (PF, HW, ST) and w.nodes[c.node].kind != "probe"
+        ]
         if not pool:
             return None
         c = rng.choice(pool)
@@ -1720,21 +1932,44 @@ class _Sim:
         self._renotify(ep)
         return fault, [ep]
 
-    def _unplaced_noise(self, truth: int, start: float, end: float | None) -> tuple[_Fault, list[_Episode]] | None:
+    def _unplaced_noise(
+        self, truth: int, start: float, end: float | None
+    ) -> tuple[_Fault, list[_Episode]] | None:
         rng = self.rng
         n = rng.randint(1, 99)
         host = rng.choice((f"lab-test-{n:02d}", f"tmp-vm-{n:03d}", f"LAPTOP-{n:04d}"))
         tool = rng.choice(("nagios", "zabbix", "prtg"))
-        name = {"nagios": "Disk /", "zabbix": "/: Disk space is low (used > 80%)", "prtg": "SSH Disk Free"}[tool]
+        name = {
+            "nagios": "Disk /",
+            "zabbix": "/: Disk space is low (used > 80%)",
+            "prtg": "SSH Disk Free",
+        }[tool]
         check = _Check(
-            idx=-1, node="", tool=tool, host=host, address=None, name=name, category=PF,
-            severity="warn", observer=None,
+            idx=-1,
+            node="",
+            tool=tool,
+            host=host,
+            address=None,
+            name=name,
+            category=PF,
+            severity="warn",
+            observer=None,
             label={"nagios": None, "zabbix": "", "prtg": "Local Probe"}[tool],
-            site="hq", machine="", interval=60.0, retries=1, retry=60.0, renotify=0.0,
+            site="hq",
+            machine="",
+            interval=60.0,
+            retries=1,
+            retry=60.0,
+            renotify=0.0,
             ident={
-                "trigger_id": str(90000 + n), "visible": host, "nseverity": "2",
+                "trigger_id": str(90000 + n),
+                "visible": host,
+                "nseverity": "2",
                 "tags": [{"tag": "scope", "value": "capacity"}],
-                "deviceid": str(9000 + n), "sensorid": str(9500 + n), "group": "Lab", "priority": "**",
+                "deviceid": str(9000 + n),
+                "sensorid": str(9500 + n),
+                "group": "Lab",
+                "priority": "**",
             },
         )
         fault = _Fault("noise", None, "noise", start, end, None)
@@ -1758,7 +1993,11 @@ class _Sim:
         if spans[-1][1] >= self.horizon or self.conflicts(fault):
             return None
         state = "warning" if c.severity == "warn" else "critical"
-        text = "WARNING - response time 3.9 s" if state == "warning" else "CRITICAL - Socket timeout after 10 seconds"
+        text = (
+            "WARNING - response time 3.9 s"
+            if state == "warning"
+            else "CRITICAL - Socket timeout after 10 seconds"
+        )
         episodes = [_Episode(c, a, b, state, truth, text) for a, b in spans]
         if c.tool == "nagios":
             detected = episodes[2].start + rng.uniform(1, 30)
@@ -1767,7 +2006,9 @@ class _Sim:
                 ep.silent = True
             self.notices.append(_Notice(spans[-1][1] + rng.uniform(600, 1200), c, "flapping-stop"))
         elif c.tool == "icinga":
-            self.notices.append(_Notice(episodes[2].start + rng.uniform(1, 30), c, "flapping-start"))
+            self.notices.append(
+                _Notice(episodes[2].start + rng.uniform(1, 30), c, "flapping-start")
+            )
         return fault, episodes
 
     def maintenance(self, truth: int, start: float) -> tuple[_Fault, list[_Episode]] | None:
@@ -1786,7 +2027,9 @@ class _Sim:
         if not pool:
             return None
         vm = rng.choice(pool)
-        nms_check = next(c for c in w.by_node[vm] if c.tool in ("nagios", "icinga") and c.name is None)
+        nms_check = next(
+            c for c in w.by_node[vm] if c.tool in ("nagios", "icinga") and c.name is None
+        )
         window = rng.uniform(1800, 3600)
         reboot = start + rng.uniform(60, 600)
         back = reboot + rng.uniform(120, 600)
@@ -1796,20 +2039,41 @@ class _Sim:
         fault.footprint = set(fault.affected)
         if start + window >= self.horizon or self.conflicts(fault):
             return None
-        episodes = self._draw(fault, truth)
-        if not episodes:
+        for _ in range(10):
+            episodes = self._draw(fault, truth)
+            for ep in episodes:
+                ep.ack = None
+                if ep.check.tool == nms_check.tool and ep.check.machine == vm:
+                    ep.downtime = True
+            # Nagios stays silent under a downtime: something else must have said something
+            if any(ep.check.tool != "nagios" or not ep.downtime for ep in episodes):
+                break
+        else:
             return None
-        for ep in episodes:
-            ep.ack = None
-            if ep.check.tool == nms_check.tool and ep.check.machine == vm:
-                ep.downtime = True
         tool_checks = [c for c in w.by_node[vm] if c.tool == nms_check.tool]
         for node in fault.affected:
-            tool_checks += [c for c in w.by_node.get(node, ()) if c.tool == nms_check.tool and c.machine == vm and c.node != vm]
-        extra = {"start": start, "end": start + window, "author": rng.choice(("jdoe", "asmith", "ops-automation"))}
+            tool_checks += [
+                c
+                for c in w.by_node.get(node, ())
+                if c.tool == nms_check.tool and c.machine == vm and c.node != vm
+            ]
+        extra = {
+            "start": start,
+            "end": start + window,
+            "author": rng.choice(("jdoe", "asmith", "ops-automation")),
+        }
         for c in tool_checks:
-            self.notices.append(_Notice(start + (0 if c.name is None else rng.uniform(0.1, 2)), c, "downtime-start", extra))
-            self.notices.append(_Notice(start + window + rng.uniform(0, 2), c, "downtime-end", extra))
+            self.notices.append(
+                _Notice(
+                    start + (0 if c.name is None else rng.uniform(0.1, 2)),
+                    c,
+                    "downtime-start",
+                    extra,
+                )
+            )
+            self.notices.append(
+                _Notice(start + window + rng.uniform(0, 2), c, "downtime-end", extra)
+            )
         fault.start = start
         return fault, episodes
 
@@ -1841,7 +2105,9 @@ class _Renderer:
         self.prev_pid: dict[int, str] = {}
         self.am_changes: list[tuple[float, int, str, _Episode]] = []
 
-    def emit(self, at: float, c: _Check, payload: dict[str, Any], truths: Iterable[int] = ()) -> None:
+    def emit(
+        self, at: float, c: _Check, payload: dict[str, Any], truths: Iterable[int] = ()
+    ) -> None:
         if at >= self.horizon:
             return
         self.seq += 1
@@ -1881,7 +2147,9 @@ class _Renderer:
             p["LONGDATETIME"] = datetime.fromtimestamp(t, UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
         return p
 
-    def _nagios_problem(self, c: _Check, t: float, state: str, text: str, pid: str, kind: str = "PROBLEM") -> dict[str, Any]:
+    def _nagios_problem(
+        self, c: _Check, t: float, state: str, text: str, pid: str, kind: str = "PROBLEM"
+    ) -> dict[str, Any]:
         p = self._nagios_base(c, t, kind)
         if c.name is None:
             p["HOSTSTATE"] = {"unreachable": "UNREACHABLE"}.get(state, "DOWN")
@@ -1906,14 +2174,28 @@ class _Renderer:
         pid = str(self.nagios_pid)
         truths = (ep.truth,)
         if not ep.downtime and not ep.silent:
-            self.emit(self.arrival(ep.start), c, self._nagios_problem(c, ep.start, ep.state, ep.text, pid), truths)
+            self.emit(
+                self.arrival(ep.start),
+                c,
+                self._nagios_problem(c, ep.start, ep.state, ep.text, pid),
+                truths,
+            )
             for t in ep.renotify:
-                self.emit(self.arrival(t), c, self._nagios_problem(c, t, ep.state, ep.text, pid), truths)
+                self.emit(
+                    self.arrival(t), c, self._nagios_problem(c, t, ep.state, ep.text, pid), truths
+                )
             if ep.change is not None:
                 t, state = ep.change
                 if ep.end is None or t < ep.end:
-                    later = self._nagios_problem(c, t, state, f"CRITICAL - Host Unreachable ({c.address})"
-                                                 if state == "unreachable" else ep.text.replace("WARNING", "CRITICAL"), pid)
+                    later = self._nagios_problem(
+                        c,
+                        t,
+                        state,
+                        f"CRITICAL - Host Unreachable ({c.address})"
+                        if state == "unreachable"
+                        else ep.text.replace("WARNING", "CRITICAL"),
+                        pid,
+                    )
                     if state == "unreachable":
                         later["HOSTPROBLEMID"] = "0"
                         later["LASTHOSTPROBLEMID"] = pid
@@ -1926,11 +2208,26 @@ class _Renderer:
         if ep.end is not None and not ep.downtime and not ep.silent:
             p = self._nagios_base(c, ep.end, "RECOVERY")
             if c.name is None:
-                p.update({"HOSTSTATE": "UP", "HOSTSTATETYPE": "HARD", "HOSTOUTPUT": "PING OK - Packet loss = 0%, RTA = 0.62 ms",
-                          "HOSTPROBLEMID": "0", "LASTHOSTPROBLEMID": pid})
+                p.update(
+                    {
+                        "HOSTSTATE": "UP",
+                        "HOSTSTATETYPE": "HARD",
+                        "HOSTOUTPUT": "PING OK - Packet loss = 0%, RTA = 0.62 ms",
+                        "HOSTPROBLEMID": "0",
+                        "LASTHOSTPROBLEMID": pid,
+                    }
+                )
             else:
-                p.update({"SERVICEDESC": c.name, "SERVICESTATE": "OK", "SERVICESTATETYPE": "HARD",
-                          "SERVICEOUTPUT": "OK", "SERVICEPROBLEMID": pid, "LASTSERVICEPROBLEMID": "0"})
+                p.update(
+                    {
+                        "SERVICEDESC": c.name,
+                        "SERVICESTATE": "OK",
+                        "SERVICESTATETYPE": "HARD",
+                        "SERVICEOUTPUT": "OK",
+                        "SERVICEPROBLEMID": pid,
+                        "LASTSERVICEPROBLEMID": "0",
+                    }
+                )
             self.emit(self.arrival(ep.end), c, p)
         self.prev_pid[c.idx] = pid
 
@@ -1957,8 +2254,17 @@ class _Renderer:
             return 0 if state == "ok" else 1
         return {"ok": 0, "warning": 1, "unknown": 3}.get(state, 2)
 
-    def _icinga_event(self, c: _Check, kind: str, t: float, state: str, text: str, *, hard: bool = True,
-                      downtime: bool = False) -> dict[str, Any]:
+    def _icinga_event(
+        self,
+        c: _Check,
+        kind: str,
+        t: float,
+        state: str,
+        text: str,
+        *,
+        hard: bool = True,
+        downtime: bool = False,
+    ) -> dict[str, Any]:
         n = self._icinga_state(c, state)
         p: dict[str, Any] = {"type": kind, "timestamp": round(t, 6), "host": c.host}
         if c.name is not None:
@@ -1974,41 +2280,97 @@ class _Renderer:
     def _icinga(self, ep: _Episode) -> None:
         c = ep.check
         truths = (ep.truth,)
-        if ep.soft:
-            t = ep.start - max(30.0, c.retry) * (c.retries - 1)
-            self.emit(self.arrival(t), c, self._icinga_event(c, "StateChange", t, ep.state, ep.text, hard=False,
-                                                             downtime=ep.downtime), truths)
-        self.emit(self.arrival(ep.start), c, self._icinga_event(c, "StateChange", ep.start, ep.state, ep.text,
-                                                                downtime=ep.downtime), truths)
+        if ep.soft_at is not None:
+            t = ep.soft_at
+            self.emit(
+                self.arrival(t),
+                c,
+                self._icinga_event(
+                    c, "StateChange", t, ep.state, ep.text, hard=False, downtime=ep.downtime
+                ),
+                truths,
+            )
+        self.emit(
+            self.arrival(ep.start),
+            c,
+            self._icinga_event(c, "StateChange", ep.start, ep.state, ep.text, downtime=ep.downtime),
+            truths,
+        )
         if ep.change is not None and (ep.end is None or ep.change[0] < ep.end):
             t, state = ep.change
-            self.emit(self.arrival(t), c, self._icinga_event(c, "StateChange", t, state, ep.text.replace("WARNING", "CRITICAL"),
-                                                             downtime=ep.downtime), truths)
+            self.emit(
+                self.arrival(t),
+                c,
+                self._icinga_event(
+                    c,
+                    "StateChange",
+                    t,
+                    state,
+                    ep.text.replace("WARNING", "CRITICAL"),
+                    downtime=ep.downtime,
+                ),
+                truths,
+            )
         if not ep.downtime:
             for t in ep.renotify:
                 p = self._icinga_event(c, "Notification", t, ep.state, ep.text)
                 del p["state"], p["state_type"]
-                p.update({"command": "mail-service-notification" if c.name else "mail-host-notification",
-                          "users": ["noc"], "notification_type": "Problem", "author": "", "text": ""})
+                p.update(
+                    {
+                        "command": "mail-service-notification"
+                        if c.name
+                        else "mail-host-notification",
+                        "users": ["noc"],
+                        "notification_type": "Problem",
+                        "author": "",
+                        "text": "",
+                    }
+                )
                 self.emit(self.arrival(t), c, p, truths)
         if ep.ack is not None:
             p = {"type": "AcknowledgementSet", "timestamp": round(ep.ack, 6), "host": c.host}
             if c.name is not None:
                 p["service"] = c.name
-            p.update({"state": self._icinga_state(c, ep.state), "state_type": 1, "author": "noc-oncall",
-                      "comment": "looking into it", "acknowledgement_type": 1, "notify": True, "expiry": 0})
+            p.update(
+                {
+                    "state": self._icinga_state(c, ep.state),
+                    "state_type": 1,
+                    "author": "noc-oncall",
+                    "comment": "looking into it",
+                    "acknowledgement_type": 1,
+                    "notify": True,
+                    "expiry": 0,
+                }
+            )
             self.emit(self.arrival(ep.ack), c, p)
         if ep.end is not None:
-            self.emit(self.arrival(ep.end), c, self._icinga_event(c, "StateChange", ep.end, "ok",
-                                                                  "PING OK - Packet loss = 0%" if c.name is None else "OK",
-                                                                  downtime=ep.downtime))
+            self.emit(
+                self.arrival(ep.end),
+                c,
+                self._icinga_event(
+                    c,
+                    "StateChange",
+                    ep.end,
+                    "ok",
+                    "PING OK - Packet loss = 0%" if c.name is None else "OK",
+                    downtime=ep.downtime,
+                ),
+            )
 
     def _zbx_when(self, t: float) -> tuple[str, str]:
         d = datetime.fromtimestamp(t, UTC)
         return d.strftime("%Y.%m.%d"), d.strftime("%H:%M:%S")
 
-    def _zabbix_payload(self, c: _Check, t: float, eid: str, value: str, *, recovery: str | None = None,
-                        update: bool = False) -> dict[str, Any]:
+    def _zabbix_payload(
+        self,
+        c: _Check,
+        t: float,
+        eid: str,
+        value: str,
+        *,
+        recovery: str | None = None,
+        update: bool = False,
+    ) -> dict[str, Any]:
         date, time = self._zbx_when(t)
         ident = c.ident
         return {
@@ -2039,10 +2401,16 @@ class _Renderer:
         for t in ep.renotify:
             self.emit(self.arrival(t), c, self._zabbix_payload(c, t, eid, "1"), truths)
         if ep.ack is not None:
-            self.emit(self.arrival(ep.ack), c, self._zabbix_payload(c, ep.ack, eid, "1", update=True))
+            self.emit(
+                self.arrival(ep.ack), c, self._zabbix_payload(c, ep.ack, eid, "1", update=True)
+            )
         if ep.end is not None:
             self.zbx_eid += 1 + self.rng.randint(0, 40)
-            self.emit(self.arrival(ep.end), c, self._zabbix_payload(c, ep.end, eid, "0", recovery=str(self.zbx_eid)))
+            self.emit(
+                self.arrival(ep.end),
+                c,
+                self._zabbix_payload(c, ep.end, eid, "0", recovery=str(self.zbx_eid)),
+            )
 
     def _prtg_when(self, t: float) -> str:
         d = datetime.fromtimestamp(t, UTC)
@@ -2063,8 +2431,9 @@ class _Renderer:
             return f"{s // 60} m {s % 60} s"
         return f"{s // 3600} h {s % 3600 // 60} m"
 
-    def _prtg_payload(self, c: _Check, t: float, status: str, message: str, since: float | None,
-                      lastvalue: str) -> dict[str, Any]:
+    def _prtg_payload(
+        self, c: _Check, t: float, status: str, message: str, since: float | None, lastvalue: str
+    ) -> dict[str, Any]:
         ident = c.ident
         return {
             "device": c.host,
@@ -2085,20 +2454,45 @@ class _Renderer:
 
     def _prtg(self, ep: _Episode) -> None:
         c = ep.check
-        status = {"warning": "Warning", "unknown": "Unknown", "paused": "Paused by Dependency",
-                  "unusual": "Unusual"}.get(ep.state, "Down")
+        status = {
+            "warning": "Warning",
+            "unknown": "Unknown",
+            "paused": "Paused by Dependency",
+            "unusual": "Unusual",
+        }.get(ep.state, "Down")
         last = "No data" if status in ("Down", "Unknown", "Paused by Dependency") else "94 %"
         truths = (ep.truth,)
         since = ep.start - c.retry - 30
-        self.emit(self.arrival(ep.start), c, self._prtg_payload(c, ep.start, status, ep.text, since, last), truths)
+        self.emit(
+            self.arrival(ep.start),
+            c,
+            self._prtg_payload(c, ep.start, status, ep.text, since, last),
+            truths,
+        )
         for t in ep.renotify:
-            self.emit(self.arrival(t), c, self._prtg_payload(c, t, status, ep.text, since, last), truths)
+            self.emit(
+                self.arrival(t), c, self._prtg_payload(c, t, status, ep.text, since, last), truths
+            )
         if ep.change is not None and (ep.end is None or ep.change[0] < ep.end):
             t = ep.change[0]
             status = "Down"
-            self.emit(self.arrival(t), c, self._prtg_payload(c, t, status, ep.text.replace("WARNING", "CRITICAL"), since, last), truths)
+            self.emit(
+                self.arrival(t),
+                c,
+                self._prtg_payload(
+                    c, t, status, ep.text.replace("WARNING", "CRITICAL"), since, last
+                ),
+                truths,
+            )
         if ep.ack is not None and status == "Down":
-            p = self._prtg_payload(c, ep.ack, "Down (Acknowledged)", "Acknowledged by noc-oncall: looking into it", since, last)
+            p = self._prtg_payload(
+                c,
+                ep.ack,
+                "Down (Acknowledged)",
+                "Acknowledged by noc-oncall: looking into it",
+                since,
+                last,
+            )
             self.emit(self.arrival(ep.ack), c, p)
         if ep.end is not None:
             p = self._prtg_payload(c, ep.end, f"{status} ended (now: Up)", "OK", None, "12 msec")
@@ -2109,13 +2503,30 @@ class _Renderer:
     def notice(self, n: _Notice) -> None:
         c = n.check
         if c.tool == "nagios":
-            kind = {"downtime-start": "DOWNTIMESTART", "downtime-end": "DOWNTIMEEND",
-                    "flapping-start": "FLAPPINGSTART", "flapping-stop": "FLAPPINGSTOP"}[n.what]
+            kind = {
+                "downtime-start": "DOWNTIMESTART",
+                "downtime-end": "DOWNTIMEEND",
+                "flapping-start": "FLAPPINGSTART",
+                "flapping-stop": "FLAPPINGSTOP",
+            }[n.what]
             p = self._nagios_base(c, n.at, kind)
             if c.name is None:
-                p.update({"HOSTSTATE": "UP", "HOSTSTATETYPE": "HARD", "HOSTOUTPUT": "PING OK - Packet loss = 0%"})
+                p.update(
+                    {
+                        "HOSTSTATE": "UP",
+                        "HOSTSTATETYPE": "HARD",
+                        "HOSTOUTPUT": "PING OK - Packet loss = 0%",
+                    }
+                )
             else:
-                p.update({"SERVICEDESC": c.name, "SERVICESTATE": "OK", "SERVICESTATETYPE": "HARD", "SERVICEOUTPUT": "OK"})
+                p.update(
+                    {
+                        "SERVICEDESC": c.name,
+                        "SERVICESTATE": "OK",
+                        "SERVICESTATETYPE": "HARD",
+                        "SERVICEOUTPUT": "OK",
+                    }
+                )
             if n.what.startswith("downtime"):
                 p["NOTIFICATIONAUTHOR"] = n.extra["author"]
                 p["NOTIFICATIONCOMMENT"] = "Monthly patching"
@@ -2138,13 +2549,25 @@ class _Renderer:
                 "was_cancelled": False,
             }
             kind = "DowntimeStarted" if n.what == "downtime-start" else "DowntimeRemoved"
-            self.emit(self.arrival(n.at), c, {"type": kind, "timestamp": round(n.at, 6), "downtime": downtime})
+            self.emit(
+                self.arrival(n.at),
+                c,
+                {"type": kind, "timestamp": round(n.at, 6), "downtime": downtime},
+            )
             return
         p: dict[str, Any] = {"type": "Flapping", "timestamp": round(n.at, 6), "host": c.host}
         if c.name is not None:
             p["service"] = c.name
-        p.update({"state": 2, "state_type": 1, "is_flapping": n.what == "flapping-start",
-                  "flapping_current": 38.5, "threshold_low": 25.0, "threshold_high": 30.0})
+        p.update(
+            {
+                "state": 2,
+                "state_type": 1,
+                "is_flapping": n.what == "flapping-start",
+                "flapping_current": 38.5,
+                "threshold_low": 25.0,
+                "threshold_high": 30.0,
+            }
+        )
         self.emit(self.arrival(n.at), c, p)
 
     # -- Alertmanager ---------------------------------------------------------------------
@@ -2164,7 +2587,9 @@ class _Renderer:
         for key in sorted(groups):
             self._am_group(key, groups[key])
 
-    def _am_group(self, key: tuple[str, ...], changes: list[tuple[float, int, str, _Episode]]) -> None:
+    def _am_group(
+        self, key: tuple[str, ...], changes: list[tuple[float, int, str, _Episode]]
+    ) -> None:
         w = self.w
         firing: dict[str, _Episode] = {}
         resolved: dict[str, _Episode] = {}
@@ -2185,8 +2610,10 @@ class _Renderer:
                 if firing:
                     # the next tick that can matter: a change, or the repeat interval
                     gi = w.am_group_interval
-                    target = min(changes[i][0] if i < len(changes) else math.inf,
-                                 (last_sent if last_sent is not None else t) + w.am_repeat)
+                    target = min(
+                        changes[i][0] if i < len(changes) else math.inf,
+                        (last_sent if last_sent is not None else t) + w.am_repeat,
+                    )
                     steps = max(1, math.ceil((target - t) / gi - 1e-9)) if target < math.inf else 1
                     next_flush = t + steps * gi
                     if target == math.inf:
@@ -2209,8 +2636,13 @@ class _Renderer:
             if next_flush is None:
                 next_flush = t + w.am_group_wait
 
-    def _am_send(self, key: tuple[str, ...], t: float, firing: Mapping[str, _Episode],
-                 resolved: Mapping[str, _Episode]) -> None:
+    def _am_send(
+        self,
+        key: tuple[str, ...],
+        t: float,
+        firing: Mapping[str, _Episode],
+        resolved: Mapping[str, _Episode],
+    ) -> None:
         alerts: list[dict[str, Any]] = []
         truths: set[int] = set()
         label_sets: list[dict[str, str]] = []
@@ -2220,25 +2652,38 @@ class _Renderer:
                 ep = eps[fp]
                 c = ep.check
                 labels = dict(c.ident["labels"])
-                annotations = {"summary": f"{labels['alertname']} on {labels['instance']}", "description": ep.text}
+                annotations = {
+                    "summary": f"{labels['alertname']} on {labels['instance']}",
+                    "description": ep.text,
+                }
                 starts = ep.start - c.retry
-                alerts.append({
-                    "status": status,
-                    "labels": labels,
-                    "annotations": annotations,
-                    "startsAt": _iso(starts),
-                    "endsAt": _iso(ep.end) if status == "resolved" and ep.end is not None else "0001-01-01T00:00:00Z",
-                    "generatorURL": f"http://{labels['prometheus']}:9090/graph?g0.expr=ALERTS&g0.tab=1",
-                    "fingerprint": fp,
-                })
+                alerts.append(
+                    {
+                        "status": status,
+                        "labels": labels,
+                        "annotations": annotations,
+                        "startsAt": _iso(starts),
+                        "endsAt": _iso(ep.end)
+                        if status == "resolved" and ep.end is not None
+                        else "0001-01-01T00:00:00Z",
+                        "generatorURL": f"http://{labels['prometheus']}:9090/graph?g0.expr=ALERTS&g0.tab=1",
+                        "fingerprint": fp,
+                    }
+                )
                 label_sets.append(labels)
                 annotation_sets.append(annotations)
                 if status == "firing":
                     truths.add(ep.truth)
         if not alerts:
             return
-        common = {k: v for k, v in label_sets[0].items() if all(ls.get(k) == v for ls in label_sets)}
-        common_ann = {k: v for k, v in annotation_sets[0].items() if all(a.get(k) == v for a in annotation_sets)}
+        common = {
+            k: v for k, v in label_sets[0].items() if all(ls.get(k) == v for ls in label_sets)
+        }
+        common_ann = {
+            k: v
+            for k, v in annotation_sets[0].items()
+            if all(a.get(k) == v for a in annotation_sets)
+        }
         if key[0] == "g":
             group_labels = {"alertname": key[2], "prometheus": key[1]}
         else:
@@ -2258,8 +2703,16 @@ class _Renderer:
         }
         first = next(iter(firing.values()), None) or next(iter(resolved.values()))
         self.seq += 1
-        self.out.append(_Raw(round(t + self.rng.uniform(0.05, 1.0), 3), self.seq, "alertmanager", body, None,
-                             frozenset(truths)))
+        self.out.append(
+            _Raw(
+                round(t + self.rng.uniform(0.05, 1.0), 3),
+                self.seq,
+                "alertmanager",
+                body,
+                None,
+                frozenset(truths),
+            )
+        )
         del first
 
 
@@ -2282,15 +2735,18 @@ def generate(
     flapping: int = 1,
     maintenance: int = 1,
     twins: int = 0,
+    twin_kind: str = "vm",
     hours: float = 3.0,
+    weights: Mapping[str, float] | None = None,
     open_share: float = 0.1,
     world: World | None = None,
 ) -> Scenario:
     """A storm on a ~``nodes``-node enterprise over ``hours`` of event time.
 
-    ``faults``: how many failures to draw (kinds weighted by :data:`STORM_WEIGHTS`), or the
-    exact list of kinds. ``twins``: pairs of independent VM failures on one (healthy)
-    hypervisor. ``open_share``: share of failures still unresolved when the input ends.
+    ``faults``: how many failures to draw (kinds weighted by ``weights``, by default
+    :data:`MIXED_WEIGHTS`), or the exact list of kinds. ``twins``: pairs of independent
+    failures of ``twin_kind`` ("vm" or "hypervisor") under one healthy upstream.
+    ``open_share``: share of failures still unresolved when the input ends.
     """
     w = world if world is not None else World(seed, nodes)
     rng = random.Random(f"storm:{seed}:{nodes}")
@@ -2300,9 +2756,9 @@ def generate(
     truth_eps: list[list[_Episode]] = []
 
     if isinstance(faults, int):
-        kinds_w = list(STORM_WEIGHTS)
-        weights = [STORM_WEIGHTS[k] for k in kinds_w]
-        kinds = rng.choices(kinds_w, weights=weights, k=faults)
+        table = MIXED_WEIGHTS if weights is None else weights
+        kinds_w = list(table)
+        kinds = rng.choices(kinds_w, weights=[table[k] for k in kinds_w], k=faults)
     else:
         kinds = list(faults)
         unknown = set(kinds) - set(FAULT_KINDS)
@@ -2335,7 +2791,7 @@ def generate(
     for kind in kinds:
         place_failure(kind, span_lo, span_hi)
     for _ in range(twins):
-        _place_twins(sim, rng, span_lo, span_hi, open_share, horizon, truth_meta, accept)
+        _place_twins(sim, rng, span_lo, span_hi, horizon, truth_meta, accept, twin_kind)
     for _ in range(maintenance):
         for _ in range(40):
             got = sim.maintenance(len(truth_meta), rng.uniform(span_lo, span_hi))
@@ -2357,29 +2813,58 @@ def generate(
     return _render(seed, w, rng, horizon, truth_meta, truth_eps, sim.notices)
 
 
-def _place_twins(sim: _Sim, rng: random.Random, lo: float, hi: float, open_share: float, horizon: float,
-                 truth_meta: list[_Fault], accept: Any) -> None:
+def _place_twins(
+    sim: _Sim,
+    rng: random.Random,
+    lo: float,
+    hi: float,
+    horizon: float,
+    truth_meta: list[_Fault],
+    accept: Any,
+    kind: str = "vm",
+) -> None:
+    """Two independent failures under one shared upstream that stays healthy.
+
+    ``kind="vm"``: two VMs of one hypervisor; ``kind="hypervisor"``: two hypervisors on one
+    SAN (and often the same distribution pair). The shared upstream is monitored, so its
+    silence is evidence; no unmonitored node could explain both (see ``conflicts``).
+    """
     w = sim.w
-    hyps = [h for s in w.sites for h in s.hyps if w.by_node.get(h)]
+    if kind == "vm":
+        uppers = [h for s in w.sites for h in s.hyps if w.by_node.get(h)]
+        child_kind = "vm"
+    else:
+        uppers = [s.san for s in w.sites if w.by_node.get(s.san)]
+        child_kind = "hypervisor"
+    fault_kind = f"{child_kind}-down"
     for _ in range(60):
-        hyp = rng.choice(hyps)
-        vms = [d for d in w.dependents[hyp] if w.nodes[d].kind == "vm" and w.by_node.get(d)]
-        if len(vms) < 3:
+        upper = rng.choice(uppers)
+        children = [
+            d for d in w.dependents[upper] if w.nodes[d].kind == child_kind and w.by_node.get(d)
+        ]
+        if len(children) < 3:
             continue
-        a, b = rng.sample(vms, 2)
+        a, b = rng.sample(children, 2)
         start = rng.uniform(lo, hi)
         planned = []
-        for vm, t in ((a, start), (b, start + rng.uniform(0, 480))):
-            duration = rng.uniform(900, 3600)
-            fault = _Fault("vm-down", vm, "down", t, min(t + duration, horizon - 900), w.nodes[vm].site)
-            fault.failing = {vm: t}
-            sim._propagate(fault)  # noqa: SLF001
-            fault.footprint = set(fault.affected)
+        for node, t in ((a, start), (b, start + rng.uniform(0, 480))):
+            end = min(t + rng.uniform(900, 3600), horizon - 900)
+            fault = _Fault(fault_kind, node, "down", t, end, w.nodes[node].site)
+            fault.failing = {node: t}
+            sim._propagate(fault)
+            fault.footprint = set(fault.affected) | set(fault.blind)
+            for probe in fault.blind:
+                fault.footprint |= {c.node for c in w.by_observer.get(probe, ())}
             planned.append(fault)
         if planned[0].footprint & planned[1].footprint:
             continue
         if any(sim.conflicts(f) for f in planned):
             continue
+        sim.faults.append(planned[0])
+        if sim.conflicts(planned[1]):
+            sim.faults.pop()
+            continue
+        sim.faults.pop()
         eps_a = sim.realise(planned[0], len(truth_meta))
         if eps_a is None:
             continue
@@ -2391,8 +2876,15 @@ def _place_twins(sim: _Sim, rng: random.Random, lo: float, hi: float, open_share
         return
 
 
-def _render(seed: int, w: World, rng: random.Random, horizon: float, faults: list[_Fault],
-            episodes: list[list[_Episode]], notices: list[_Notice]) -> Scenario:
+def _render(
+    seed: int,
+    w: World,
+    rng: random.Random,
+    horizon: float,
+    faults: list[_Fault],
+    episodes: list[list[_Episode]],
+    notices: list[_Notice],
+) -> Scenario:
     r = _Renderer(w, rng, horizon)
     for eps in episodes:
         for ep in sorted(eps, key=lambda e: (e.start, e.check.idx)):
@@ -2405,7 +2897,12 @@ def _render(seed: int, w: World, rng: random.Random, horizon: float, faults: lis
     events: list[list[str]] = [[] for _ in faults]
     for i, raw in enumerate(raws, start=1):
         eid = f"e{i}"
-        line: dict[str, Any] = {"at": raw.at, "source": raw.source, "id": eid, "payload": raw.payload}
+        line: dict[str, Any] = {
+            "at": raw.at,
+            "source": raw.source,
+            "id": eid,
+            "payload": raw.payload,
+        }
         if raw.observer is not None:
             line["observer"] = raw.observer
         lines.append(line)
@@ -2423,18 +2920,20 @@ def _render(seed: int, w: World, rng: random.Random, horizon: float, faults: lis
         root_events = f.root is not None and any(
             ep.check.node == f.root and _rendered_problem(ep, horizon) for ep in episodes[k]
         )
-        truth.append(TrueIncident(
-            root=f.root,
-            inferred=f.root is not None and not root_events,
-            event_ids=tuple(events[k]),
-            kind_of_fault=f.kind,
-            equivalent_roots=f.equivalent,
-            site=f.site,
-            started_at=f.start,
-            maintenance=f.maintenance,
-            watched=f.watched,
-            nodes=tuple(sorted(placed[k])),
-        ))
+        truth.append(
+            TrueIncident(
+                root=f.root,
+                inferred=f.root is not None and not root_events,
+                event_ids=tuple(events[k]),
+                kind_of_fault=f.kind,
+                equivalent_roots=f.equivalent,
+                site=f.site,
+                started_at=f.start,
+                maintenance=f.maintenance,
+                watched=f.watched,
+                nodes=tuple(sorted(placed[k])),
+            )
+        )
     problem = sum(len(t.event_ids) for t in truth)
     stats = {
         "nodes": len(w.nodes),
@@ -2458,22 +2957,57 @@ def _rendered_problem(ep: _Episode, horizon: float) -> bool:
 
 
 def storm(seed: int, nodes: int = 150, **kwargs: Any) -> Scenario:
-    """A storm-dominated scenario: failures at several sites, a little noise."""
-    faults = kwargs.pop("faults", max(4, round(4 + nodes / 150)))
-    return generate(seed, nodes=nodes, faults=faults, noise=kwargs.pop("noise", 2), twins=kwargs.pop("twins", 1), **kwargs)
+    """A storm: wide-blast-radius failures at several sites (two of them independent under a
+    shared healthy SAN), a little noise, one flapping check, one maintenance."""
+    return generate(
+        seed,
+        nodes=nodes,
+        faults=kwargs.pop("faults", max(3, round(3 + nodes / 300))),
+        weights=kwargs.pop("weights", STORM_WEIGHTS),
+        noise=kwargs.pop("noise", 2),
+        twins=kwargs.pop("twins", 1),
+        twin_kind=kwargs.pop("twin_kind", "hypervisor"),
+        **kwargs,
+    )
+
+
+def mixed(seed: int, nodes: int = 150, **kwargs: Any) -> Scenario:
+    """An ordinary bad day: failures of every kind, big and small, and some noise."""
+    return generate(
+        seed,
+        nodes=nodes,
+        faults=kwargs.pop("faults", max(6, round(6 + nodes / 250))),
+        noise=kwargs.pop("noise", 8),
+        twins=kwargs.pop("twins", 1),
+        **kwargs,
+    )
 
 
 def noise_heavy(seed: int, nodes: int = 150, **kwargs: Any) -> Scenario:
     """Mostly independent single alerts, a couple of small failures among them."""
-    return generate(seed, nodes=nodes, faults=kwargs.pop("faults", ["vm-down", "app-down"]),
-                    noise=kwargs.pop("noise", 40), flapping=kwargs.pop("flapping", 2), **kwargs)
+    return generate(
+        seed,
+        nodes=nodes,
+        faults=kwargs.pop("faults", ["vm-down", "app-down"]),
+        noise=kwargs.pop("noise", 40),
+        flapping=kwargs.pop("flapping", 2),
+        **kwargs,
+    )
 
 
 def single_fault(seed: int, kind: str, nodes: int = 150, **kwargs: Any) -> Scenario:
     """Exactly one incident of ``kind`` (a failure kind, or noise / flapping / maintenance)."""
     if kind in FAULT_KINDS:
-        return generate(seed, nodes=nodes, faults=[kind], noise=0, flapping=0, maintenance=0,
-                        open_share=kwargs.pop("open_share", 0.0), **kwargs)
+        return generate(
+            seed,
+            nodes=nodes,
+            faults=[kind],
+            noise=0,
+            flapping=0,
+            maintenance=0,
+            open_share=kwargs.pop("open_share", 0.0),
+            **kwargs,
+        )
     counts = {"noise": 0, "flapping": 0, "maintenance": 0}
     if kind not in counts:
         raise ValueError(f"unknown kind {kind!r}")

@@ -343,10 +343,21 @@ def test_unreachable_child_is_not_flagged_by_the_source() -> None:
     assert event.unreachable is False
 
 
-def test_host_notification_reads_the_check_result_in_service_numbering() -> None:
-    """check_result.state 1 (WARNING) of a host means UP: a Problem with it is ok."""
+def test_problem_notification_is_a_problem_whatever_its_state_number() -> None:
+    """A host Problem notification is a critical problem even when check_result.state reads
+    as up (1 in service numbering, as some senders write host-numbered states)."""
     payload = load("notification-host-problem.json")
     payload["check_result"] = {**payload["check_result"], "state": 1}
+    event = parse(payload, CTX)[0]
+    assert isinstance(event, Alert)
+    assert event.state.value == "problem"
+    assert event.severity.value == "critical"
+
+
+def test_recovery_notification_is_ok_whatever_its_state_number() -> None:
+    """A Recovery notification closes the alert even if its state number looks bad."""
+    payload = load("notification-host-problem.json")
+    payload["notification_type"] = "Recovery"
     event = parse(payload, CTX)[0]
     assert isinstance(event, Alert)
     assert event.state.value == "ok"

@@ -183,6 +183,12 @@ def make_sim():
 
 
 @pytest.fixture
+def parse_topology():
+    """Parse a topology from YAML text (for reload tests)."""
+    return topology_from
+
+
+@pytest.fixture
 def t0() -> float:
     """The epoch every simulated time is relative to."""
     return T0

@@ -72,16 +72,16 @@ def test_incident_resolves_only_when_every_alert_recovered_and_linger_elapsed(ma
     assert inc["status"] == "resolved"
 
 
-def test_problem_during_linger_keeps_incident_open(make_sim, site):
-    """A new related problem inside the linger cancels the pending resolve."""
+def test_same_alert_failing_during_linger_keeps_incident_open(make_sim, site):
+    """An alert failing again inside the linger cancels the pending resolve: same incident."""
     sim = make_sim(site, resolve_linger_s=300.0)
-    sim.problem(0, "esx-01")
-    sim.ok(60, "esx-01")
-    sim.problem(200, "web-01")
+    sim.problem(0, "esx-01", event_id="p1")
+    sim.ok(60, "esx-01", event_id="r1")
+    sim.problem(200, "esx-01", event_id="p2")
     sim.advance(60 + 400)
     inc = sim.only()
     assert inc["resolved_at"] is None
-    assert {a["host"] for a in inc["alerts"]} == {"esx-01", "web-01"}
+    assert inc["events"] == ["p1", "r1", "p2"]
 
 
 def test_recovery_of_unknown_alert_opens_nothing(make_sim, site):
@@ -359,6 +359,44 @@ def test_alerts_with_no_observer_are_never_blamed_on_a_probe(make_sim):
     assert sorted(i["root_cause"] for i in out) == sorted(SPREAD_HOSTS)
 
 
+def test_probe_losing_its_uplink_is_one_incident_for_all_its_checks(make_sim):
+    """A remote probe whose every check goes Unknown at once: one incident on its path."""
+    hosts = [f"h-{sw}{n}" for sw in "abcd" for n in (1, 2)]
+    sim = make_sim(PROBES)
+    for i, host in enumerate(hosts):
+        sim.problem(
+            i, host, "Ping", source=Source.PRTG, severity=Severity.MINOR, observer="probe-remote"
+        )
+    sim.advance(600)
+    inc = sim.only()
+    assert inc["root_cause"] in {"probe-remote", "wan-2"}
+    assert len(inc["alerts"]) == len(hosts)
+    assert inc["pages"] <= 1
+
+
+def test_alert_on_the_probe_path_explains_what_the_probe_observed(make_sim):
+    """An alert on the probe's own path is evidence enough: its observed alerts join it."""
+    topo = PROBES.replace(
+        "{id: wan-2, kind: link,", "{id: wan-2, kind: link, monitored_as: [wan-2],"
+    )
+    sim = make_sim(topo)
+    sim.problem(0, "wan-2", "Link status")
+    sim.problem(20, "h-a1", "Ping", source=Source.PRTG, observer="probe-remote")
+    sim.problem(25, "h-d2", "Ping", source=Source.PRTG, observer="probe-remote")
+    inc = sim.only()
+    assert inc["root_cause"] == "wan-2"
+
+
+def test_unrelated_failures_spread_over_time_are_not_blamed_on_the_observer(make_sim):
+    """Failures one observer reports one by one over 15 minutes are not its own failure."""
+    sim = make_sim(PROBES)
+    for i, host in enumerate(SPREAD_HOSTS):
+        sim.problem(i * 300, host, "Disk /var", observer="nagios-central")
+    out = sim.out()
+    assert len(out) == len(SPREAD_HOSTS), out
+    assert all(i["root_cause"] not in {"nagios-central", "core"} for i in out)
+
+
 # -- determinism --------------------------------------------------------------------------
 
 
@@ -424,3 +462,42 @@ def test_incidents_are_listed_in_opening_order_with_sequential_ids(make_sim, sit
     out = sim.out()
     assert [i["id"] for i in out] == ["INC-000001", "INC-000002", "INC-000003"]
     assert [i["opened_at"] for i in out] == sorted(i["opened_at"] for i in out)
+
+
+# -- changes and reload -------------------------------------------------------------------
+
+
+def test_drain_changes_reports_each_changed_incident_once(make_sim, site):
+    """drain_changes lists the incidents changed since the last call, then nothing."""
+    sim = make_sim(site)
+    sim.problem(0, "esx-01")
+    sim.problem(5, "mystery-01")
+    changed = [i.id for i in sim.engine.drain_changes()]
+    assert changed == ["INC-000001", "INC-000002"]
+    assert sim.engine.drain_changes() == []
+    sim.ok(10, "mystery-01")
+    assert [i.id for i in sim.engine.drain_changes()] == ["INC-000002"]
+
+
+def test_reload_keeps_open_incidents_and_their_alerts(make_sim, site, parse_topology):
+    """After a topology reload that drops the root node, the incident keeps every alert."""
+    sim = make_sim(site)
+    sim.problem(0, "esx-01", event_id="a")
+    sim.problem(5, "web-01", event_id="b")
+    before = sim.only()
+    smaller = parse_topology(
+        """
+version: 1
+nodes:
+  - {id: web-01, kind: vm, monitored_as: [web-01]}
+"""
+    )
+    sim.engine.reload(smaller)
+    after = sim.only()
+    assert after["id"] == before["id"]
+    assert {(a["host"], a["check"]) for a in after["alerts"]} == {
+        ("esx-01", None),
+        ("web-01", None),
+    }
+    assert after["events"] == ["a", "b"]
+    assert after["root_cause"] is None or after["root_cause"] in smaller.nodes

@@ -394,7 +394,7 @@ def test_deep_warning_does_not_pull_in_a_later_unrelated_alert(make_sim):
     sim.problem(240, "vm-03", "Disk", severity=Severity.CRITICAL)
     out = sim.out()
     assert len(out) == 2, out
-    assert sim.holding("vm-03")["root_cause"] != "san"
+    assert sim.holding("vm-03", "Disk")["root_cause"] != "san"
     assert sim.holding("san", "Latency")["root_cause"] == "san"
 
 

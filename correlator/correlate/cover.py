@@ -1,0 +1,72 @@
+"""Greedy weighted set cover over a neighbourhood of alerting nodes (a pure decision).
+
+The incremental engine decides with what it knows when each alert arrives; early on
+that can be a wrong guess (an unmonitored link blamed for two unrelated failures a
+second apart, before silence means anything). This module re-decides a whole
+neighbourhood at once, the way SCORE and Spotlight do (design/root-cause-approaches.md):
+each candidate root covers the alerting nodes it explains; repeatedly take the
+candidate whose explanation saves the most against every covered node standing alone;
+nodes nobody explains well stand alone. The caller supplies the costs, so the same
+cost model decides here and in the incremental path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One explanation chosen by the cover: a root and the alerting nodes it explains."""
+
+    root: str
+    seeds: frozenset[str]
+    nodes: frozenset[str]
+    cost: float
+
+
+Explains = Mapping[tuple[str, frozenset[str]], frozenset[str]]
+"""(root, seeds) -> the alerting nodes of the pool that hypothesis explains."""
+
+CostOf = Callable[[str, frozenset[str], frozenset[str]], float]
+"""cost(root, seeds, covered nodes) of one hypothesis explaining exactly those nodes."""
+
+
+def greedy_cover(
+    nodes: Sequence[str],
+    explains: Explains,
+    cost_of: CostOf,
+    alone: Mapping[str, float],
+) -> list[Group]:
+    """Partition ``nodes`` into explained groups; deterministic for the same input.
+
+    A hypothesis whose root is itself an alerting node may only be chosen while that node
+    is still uncovered (it cannot be the root of one group and a member of another).
+    """
+    uncovered = set(nodes)
+    groups: list[Group] = []
+    order = {n: i for i, n in enumerate(nodes)}
+    while uncovered:
+        best: tuple[float, int, str, frozenset[str], frozenset[str], float] | None = None
+        for rank, ((root, seeds), covers) in enumerate(explains.items()):
+            if any(s in order and s not in uncovered for s in seeds):
+                continue
+            covered = frozenset(n for n in covers if n in uncovered)
+            if len(covered) < 2 and not (covered and root not in order):
+                continue  # a single node is better off as its own root (handled below)
+            cost = cost_of(root, seeds, covered)
+            gain = sum(alone[n] for n in covered) - cost
+            key = (gain, -rank, root, seeds, covered, cost)
+            if gain > 1e-9 and (best is None or key[:2] > best[:2]):
+                best = key
+        if best is None:
+            break
+        _, _, root, seeds, covered, cost = best
+        groups.append(Group(root, seeds, covered, cost))
+        uncovered -= covered
+    groups.extend(
+        Group(node, frozenset((node,)), frozenset((node,)), alone[node])
+        for node in sorted(uncovered, key=order.__getitem__)
+    )
+    return groups

@@ -1,0 +1,128 @@
+"""Correlation quality of ``correlator replay`` on generated storms with known ground truth.
+
+Only the replay contract is used (specs/replay.md): files in, incidents JSONL out. The
+storms come from ``tests/scenarios/generator.py``; the figures from
+``tests/scenarios/metrics.py``. Run with ``pytest -s`` to see every scenario's figures (they
+are in the assertion messages too).
+
+The bar: root-cause accuracy >= 0.95, pairwise F1 >= 0.95, no problem event lost, incidents
+<= 5 % of problem events on storms (mixed and noise-heavy days are judged on F1 and root),
+inferred roots named, a failed probe as the root with no page for the hosts it watched,
+no page under maintenance, a flapping check as one incident paging at most once.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scenarios import generator as gen
+from scenarios import metrics as met
+
+
+def replay_main() -> Callable[[list[str]], int]:
+    """``correlator.replay.main``, looked up when a test runs (a missing replay fails that test)."""
+    main: Callable[[list[str]], int] = importlib.import_module("correlator.replay").main
+    return main
+
+
+# (label, factory, judged as a storm)
+SCENARIOS: list[tuple[str, Callable[[], gen.Scenario], bool]] = [
+    ("storm-150-s1", lambda: gen.storm(1, nodes=150), True),
+    ("storm-150-s2", lambda: gen.storm(2, nodes=150), True),
+    ("storm-150-s3", lambda: gen.storm(3, nodes=150), True),
+    ("storm-150-s4", lambda: gen.storm(4, nodes=150), True),
+    ("storm-1500-s1", lambda: gen.storm(1, nodes=1500), True),
+    ("storm-1500-s2", lambda: gen.storm(2, nodes=1500), True),
+    ("mixed-150-s1", lambda: gen.mixed(1, nodes=150), False),
+    ("mixed-150-s2", lambda: gen.mixed(2, nodes=150), False),
+    ("mixed-1500-s3", lambda: gen.mixed(3, nodes=1500), False),
+    ("noise-150-s1", lambda: gen.noise_heavy(1, nodes=150), False),
+    ("noise-1500-s2", lambda: gen.noise_heavy(2, nodes=1500, noise=80), False),
+]
+
+
+def judge(
+    scenario: gen.Scenario, tmp_path: Path, *, storm: bool
+) -> tuple[met.Metrics, list[dict[str, Any]], list[str]]:
+    incidents = met.replay(replay_main(), scenario, tmp_path)
+    metrics = met.evaluate(incidents, scenario.truth)
+    print(f"\n{scenario.stats}\n{metrics.report()}")
+    return metrics, incidents, met.shortfalls(metrics, incidents, storm=storm)
+
+
+@pytest.mark.parametrize(
+    ("factory", "storm"), [pytest.param(f, s, id=label) for label, f, s in SCENARIOS]
+)
+def test_replay_clears_the_bar(
+    factory: Callable[[], gen.Scenario], storm: bool, tmp_path: Path
+) -> None:
+    """On each generated day, replay clears the quality bar (see the module docstring)."""
+    scenario = factory()
+    if storm:
+        # The bar must be attainable: a perfect correlator clears it on this storm.
+        perfect = met.evaluate(met.oracle_incidents(scenario.truth), scenario.truth)
+        assert perfect.incident_ratio <= met.Bar().incident_ratio, scenario.stats
+    metrics, _incidents, problems = judge(scenario, tmp_path, storm=storm)
+    assert not problems, "\n".join([*problems, metrics.report()])
+
+
+@pytest.mark.parametrize("kind", [*gen.FAULT_KINDS, *gen.OTHER_KINDS])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_single_fault_is_one_incident_with_the_right_root(
+    kind: str, seed: int, tmp_path: Path
+) -> None:
+    """One fault alone: exactly one incident, holding all its problem events, with its root."""
+    scenario = gen.single_fault(seed, kind)
+    (truth,) = scenario.truth
+    metrics, incidents, problems = judge(scenario, tmp_path, storm=False)
+    report = metrics.report()
+    assert len(incidents) == 1, f"{len(incidents)} incidents for one {kind}\n{report}"
+    (incident,) = incidents
+    assert set(truth.event_ids) <= set(incident["events"]), report
+    assert truth.accepts(incident["root_cause"]), report
+    if incident["root_cause"] == truth.root:
+        assert incident["root_cause_inferred"] is truth.inferred, report
+    if kind == "maintenance":
+        assert incident["pages"] == 0, report
+    if kind == "flapping":
+        assert incident["pages"] <= 1, report
+    assert not problems, "\n".join([*problems, report])
+
+
+def test_probe_failure_pages_nobody_for_the_hosts_it_watched(tmp_path: Path) -> None:
+    """A probe losing its path during a storm: rooted at the probe, no page for watched hosts."""
+    scenario = gen.generate(
+        5, nodes=1500, faults=["probe", "probe", "dist-down", "hypervisor-down"], noise=3
+    )
+    assert len(scenario.by_kind("probe")) == 2
+    metrics, incidents, problems = judge(scenario, tmp_path, storm=False)
+    probe_reports = [f for f in metrics.faults if f.truth.kind_of_fault == "probe"]
+    for f in probe_reports:
+        watched = set(f.truth.watched)
+        assert f.root_ok, f.describe()
+        paged = [
+            i for i in met.incidents_with(incidents, f.truth.event_ids)
+            if i["root_cause"] in watched and i["pages"]
+        ]  # fmt: skip
+        assert not paged, f.describe()
+    assert not problems, "\n".join([*problems, metrics.report()])
+
+
+def test_twin_failures_under_a_healthy_upstream_stay_apart(tmp_path: Path) -> None:
+    """Two hypervisors failing independently on one healthy SAN are two incidents, not a SAN outage."""
+    scenario = gen.generate(7, nodes=1500, faults=[], noise=0, flapping=0, maintenance=0, twins=1,
+                            twin_kind="hypervisor")  # fmt: skip
+    twins = scenario.by_kind("hypervisor-down")
+    assert len(twins) == 2
+    metrics, _incidents, problems = judge(scenario, tmp_path, storm=False)
+    for f in metrics.faults:
+        assert f.root_ok, f.describe()
+        assert f.majority is not None
+        assert f.share >= 0.95, f.describe()
+    majors = {id(f.majority) for f in metrics.faults}
+    assert len(majors) == 2, metrics.report()
+    assert not problems, "\n".join([*problems, metrics.report()])
