@@ -25,8 +25,12 @@ class DecodeError(ValueError):
 
 
 def encode_json(value: Mapping[str, Any]) -> bytes:
-    """Compact UTF-8 JSON, the way every value on the bus is written."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact JSON (ASCII, hence valid UTF-8), the way every value on the bus is written.
+
+    ASCII escapes keep a lone surrogate (which any JSON body may carry as ``\\ud800``)
+    encodable instead of crashing the producer.
+    """
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def decode_json(value: bytes | None) -> dict[str, Any]:

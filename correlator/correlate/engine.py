@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from heapq import merge as heap_merge
@@ -216,6 +216,8 @@ class Engine:
         self._observer_cache: dict[str, str | None] = {}
         self._changed: dict[int, Incident] = {}
         self._cost_cache: dict[int, float] = {}
+        self._suspect_at = float("nan")
+        self._suspect_cache: dict[str, bool] = {}
         self.now = float("-inf")
 
     # -- public API ------------------------------------------------------------------
@@ -490,14 +492,15 @@ class Engine:
             if node in predicted or observed:
                 found.append(_Candidate(h, seeds, predicted, graph.monitored_predicted(h), order))
                 order += 1
-        # Redundancy groups lost as a whole: every member down (this alert included).
-        for c in base:
+        # Redundancy groups lost as a whole: every member down (this alert included),
+        # below the alert's node or below the probe that observed it.
+        for c in itertools.chain(base, via_observer):
             for group in graph.groups_of(c):
                 if group in seen or not all(self._node_down(m) for m in group):
                     continue
                 seen.add(group)
                 predicted = graph.group_closure(group)
-                if node not in predicted:
+                if node not in predicted and not (via_observer and observer in predicted):
                     continue
                 root = min(group, key=lambda m: (self._node_onset(m), m))
                 monitored = graph.monitored_in(predicted, group)
@@ -620,6 +623,7 @@ class Engine:
             now,
             path_silent,
             (recorded, recorded_onset),
+            nodes,
         )
         old = 0.0
         for inc in absorbed:
@@ -640,6 +644,7 @@ class Engine:
         now: float,
         path_silent: int = 0,
         history: tuple[Mapping[str, Evidence], Mapping[str, float]] | None = None,
+        alerting: Collection[str] = (),
     ) -> Score:
         """Cost of ``cand`` explaining ``covered`` nodes; ``history`` holds what the
         incidents involved recorded per node (a root whose alert already recovered is still
@@ -657,15 +662,22 @@ class Engine:
                 ):
                     evidence = ev
             root_onset = min(root_onset, recorded_onset.get(root, root_onset))
+        if evidence is not None and all(self._seen_only_by_suspect(s) for s in cand.seeds):
+            # Only a probe that itself seems to have lost its path says this node failed:
+            # that says nothing about the node (specs/topology-format.md, observers).
+            evidence = Evidence.SYMPTOM
         if root_onset == float("inf"):
-            # An inferred root failed at one moment: its dependents alert within one
-            # detection delay of each other; alerts spread wider argue against it.
             start = min(onsets, default=now)
-            early = sum(1 for at in onsets if at > start + self._settle)
+            early = 0
         else:
             start = min(root_onset, min(onsets, default=root_onset))
             limit = root_onset - self._tolerance(root)
             early = sum(1 for at in onsets if at < limit)
+        # A hypothesis has a horizon: an outage inferred from its symptoms makes them alert
+        # within one detection delay of each other; a gray failure spreads for a while.
+        anchor = start if root_onset == float("inf") else root_onset
+        late_down = sum(1 for at in onsets if at > anchor + self._settle)
+        late_gray = sum(1 for at in onsets if at > anchor + self.weights.gray_horizon_s)
         elapsed = max(0.0, now - start)
         ripeness = min(1.0, elapsed / self._settle) if self._settle > 0 else 1.0
         topo_covered = max(0, covered - observed_only)
@@ -681,6 +693,10 @@ class Engine:
             observed_only=observed_only,
             path_silent=path_silent,
             ripeness=ripeness,
+            direct_covered=self._graph.direct_covered(cand.seeds, alerting) if alerting else 0,
+            direct_predicted=self._graph.direct_monitored(cand.seeds),
+            late_down=late_down,
+            late_gray=late_gray,
             weights=self.weights,
         )
 
@@ -746,6 +762,7 @@ class Engine:
             now,
             path_silent,
             (inc.node_evidence, inc.node_onset),
+            inc.node_evidence.keys(),
         )
 
     def _incident_path_silent(self, inc: Incident, cand: _Candidate) -> int:
@@ -895,7 +912,15 @@ class Engine:
             topo = [n for n in members if n in predicted]
             path = self._path_silent(cand, topo, set(covered))
             return self._cost(
-                cand, len(members), degraded, observed, onsets, now, path, (evidence, onset)
+                cand,
+                len(members),
+                degraded,
+                observed,
+                onsets,
+                now,
+                path,
+                (evidence, onset),
+                covered,
             ).cost
 
         alone = {n: self._alone_cost(evidence[n]) for n in order}
@@ -1062,6 +1087,7 @@ class Engine:
                 now,
                 path_silent,
                 (inc.node_evidence, inc.node_onset),
+                nodes.keys(),
             ).cost
             if cost < best_cost - 1e-9:
                 best_cost, best_root = cost, h
@@ -1090,9 +1116,12 @@ class Engine:
         cand = option.candidate
         label = self._label(state)
         inferred = self._root_evidence(cand.seeds) is None
-        why = (
-            f"root {cand.root}{' (inferred)' if inferred else ''} "
-            f"{option.new.describe()} vs {option.old:.2f} before + alone"
+        replaced = ", ".join(
+            f"{inc.id} root {inc.root} {self._cost_cache.get(inc.number, 0.0):.2f}"
+            for inc in option.absorbed
+        )
+        why = f"root {cand.root}{' (inferred)' if inferred else ''} {option.new.describe()}" + (
+            f" replacing {replaced}" if replaced else ""
         )
         if not option.absorbed:
             inc = self._open(cand, now, inferred=inferred)
@@ -1481,18 +1510,47 @@ class Engine:
             return self._settle
         return max(delays.get(a.key[0], self._settle) for a in active.values())
 
+    def _suspect(self, probe: str) -> bool:
+        """``_observer_evidence`` cached for the current instant."""
+        if self._suspect_at != self.now:
+            self._suspect_at = self.now
+            self._suspect_cache.clear()
+        found = self._suspect_cache.get(probe)
+        if found is None:
+            found = self._observer_evidence(probe)
+            self._suspect_cache[probe] = found
+        return found
+
+    def _seen_only_by_suspect(self, node: str) -> bool:
+        """Every active alert on ``node`` comes from probes suspected of losing their path
+        (a probe's alerts about itself excepted)."""
+        active = self._node_active.get(node)
+        if not active:
+            return False
+        for a in active.values():
+            probe = a.observer_node
+            if probe is None or probe == node or not self._suspect(probe):
+                return False
+        return True
+
     def _observer_evidence(self, probe: str) -> bool:
         """Evidence that ``probe`` lost its path: it or its path alerts, or several of the
         checks it runs fail together (availability or unknown, within the detection
         delay of each other) while no other observer confirms those hosts."""
         if self._node_active.get(probe):
             return True
-        if any(c in self._node_active for c in self._graph.causes(probe)):
-            return True
+        for c in self._graph.causes(probe):
+            # A failure (not a mere warning) on the probe's path counts when someone else
+            # than the probe saw it (the probe's own word about its uplink is in question).
+            if any(
+                a.observer_node != probe and a.evidence is not Evidence.DEGRADED
+                for a in self._node_active.get(c, {}).values()
+            ):
+                return True
         seen = self._observer_nodes.get(probe, set())
         if len(seen) < self.settings.observer_min_checks:
             return False
-        onsets: list[float] = []
+        candidates: list[tuple[float, str]] = []
         for node in seen:
             alerts = self._node_active.get(node, {}).values()
             if any(a.observer_node != probe for a in alerts):
@@ -1504,16 +1562,35 @@ class Engine:
                 and (a.evidence is not Evidence.DEGRADED or a.severity is Severity.MINOR)
             ]
             if mine:
-                onsets.append(min(mine))
-        onsets.sort()
+                candidates.append((min(mine), node))
+        candidates.sort()
         together = self._settle / 2
-        best = 0
+        best: list[str] = []
         start = 0
-        for end, at in enumerate(onsets):
-            while at - onsets[start] > together:
+        for end in range(len(candidates)):
+            while candidates[end][0] - candidates[start][0] > together:
                 start += 1
-            best = max(best, end - start + 1)
-        return best >= self.settings.observer_min_checks
+            if end - start + 1 > len(best):
+                best = [n for _, n in candidates[start : end + 1]]
+        if len(best) < self.settings.observer_min_checks:
+            return False
+        return not self._one_subtree(best, probe)
+
+    def _one_subtree(self, nodes: list[str], probe: str) -> bool:
+        """Whether one topological cause off the probe's own path explains most of
+        ``nodes`` (a local outage the probe merely saw, not the probe losing its path)."""
+        graph = self._graph
+        path = {probe, *graph.causes(probe)}
+        counts: dict[str, int] = {}
+        for node in nodes:
+            for c in (node, *graph.causes(node)):
+                if c not in path and node in graph.closure(c):
+                    counts[c] = counts.get(c, 0) + 1
+        for c, count in counts.items():
+            # Most of the failing nodes, and a good share of what that cause takes down.
+            if count * 10 > len(nodes) * 6 and count * 3 >= graph.monitored_predicted(c) + 1:
+                return True
+        return False
 
     def _place_observer(self, observer: str | None) -> str | None:
         if not observer:

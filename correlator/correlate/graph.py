@@ -15,7 +15,7 @@ size of the graph: only the neighbourhood of the alerting nodes is ever visited.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from topology.model import Topology
 
@@ -26,6 +26,7 @@ class GraphIndex:
     __slots__ = (
         "_causes",
         "_closure",
+        "_direct_monitored",
         "_group_closure",
         "_groups",
         "_min_crit",
@@ -40,6 +41,7 @@ class GraphIndex:
         self._monitored_in: dict[str, int] = {}
         self._group_closure: dict[frozenset[str], frozenset[str]] = {}
         self._min_crit: dict[frozenset[str], int] = {}
+        self._direct_monitored: dict[frozenset[str], int] = {}
         # For each node: the redundancy groups (as frozensets) it is a member of.
         groups: dict[str, list[frozenset[str]]] = {}
         for spec in topology.nodes.values():
@@ -132,6 +134,28 @@ class GraphIndex:
             found = min(nodes[n].criticality for n in self.group_closure(seeds))
             self._min_crit[seeds] = found
         return found
+
+    def direct_monitored(self, seeds: frozenset[str]) -> int:
+        """How many monitored nodes depend directly on one of ``seeds`` (gray failures)."""
+        found = self._direct_monitored.get(seeds)
+        if found is None:
+            nodes = self.topology.nodes
+            direct = {
+                d
+                for seed in seeds
+                for d in self.topology.dependents.get(seed, ())
+                if d not in seeds
+            }
+            found = sum(1 for d in direct if nodes[d].monitored)
+            self._direct_monitored[seeds] = found
+        return found
+
+    def direct_covered(self, seeds: frozenset[str], alerting: Collection[str]) -> int:
+        """How many of the nodes depending directly on ``seeds`` are among ``alerting``."""
+        direct = {
+            d for seed in seeds for d in self.topology.dependents.get(seed, ()) if d not in seeds
+        }
+        return sum(1 for d in direct if d in alerting)
 
     def is_lone_redundant(self, node: str) -> bool:
         """True when losing ``node`` alone takes nothing else down thanks to redundancy."""

@@ -39,10 +39,14 @@ class Weights:
     """The root is monitored but stayed silent: strong evidence it did not fail."""
     covered_degraded: float = 0.3
     """Under a gray (degraded) root, a dependent that only degrades is the expected effect."""
-    degraded_under_down: float = 2.5
+    degraded_under_down: float = 4.0
     """Under a root that is down, a dependent that only shows warnings/performance trouble is
     poor support: a node that lost its power or its uplink stops answering, it does not
-    report a high CPU load."""
+    report a high CPU load. More than a local warning's own prior, so absorbing a warning
+    never pays by itself."""
+    down_under_gray: float = 2.0
+    """Under a root that only degrades, a dependent that fails hard: possible ("when
+    nothing else explains them"), but a hard explanation is preferred when there is one."""
     gray_propagation: float = 3.0
     """A degraded root that takes dependents down with it: possible (gray failures), but a
     single dependent failing is better explained by its own fault."""
@@ -54,6 +58,13 @@ class Weights:
     silent_on_path: float = 3.0
     """A monitored node between the root and an alerting node stayed silent, though the
     failure must have passed through it (a missed detection at best)."""
+    late_symptom: float = 5.0
+    """A symptom beginning after the hypothesis' horizon (one detection delay for an outage
+    inferred from its symptoms, ``gray_horizon_s`` for a gray failure): more than a warning
+    standing alone costs, so a long-lived hypothesis does not collect the day's noise."""
+    gray_horizon_s: float = 2400.0
+    """How long a gray failure keeps spreading (storage latency, then datastores, then
+    guests and applications over half an hour)."""
     max_rate: float = 0.9
     """Cap on the propagation rate: a full house still allows missed detections."""
 
@@ -131,25 +142,54 @@ def score(
     observed_only: int = 0,
     path_silent: int = 0,
     ripeness: float = 1.0,
+    direct_covered: int = 0,
+    direct_predicted: int = 0,
+    late_down: int = 0,
+    late_gray: int = 0,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> Score:
     """Total cost of a hypothesis explaining ``covered`` alerting nodes besides its root.
 
-    ``predicted`` is how many monitored nodes it predicts to fail by now (silent ones whose
-    tools have not had time to notice are not yet counted against it).
+    Two modes: *down* (the root failed; everything it takes down should alert, silence
+    counts over its whole closure: ``predicted`` monitored nodes by now) and *gray* (the
+    root only degrades; its direct dependents suffer, deeper ones maybe: silence counts
+    over its ``direct_predicted`` monitored direct dependents). A root that alerted with
+    warnings only is gray; one that alerted hard is down; an inferred root is whichever
+    explains the alerts better.
     """
     root = root_term(evidence, monitored=monitored, ripeness=ripeness, weights=weights)
-    surp = surprise(covered, predicted, max_rate=weights.max_rate)
-    gray = evidence is Evidence.DEGRADED
-    per_degraded = weights.covered_degraded if gray else weights.degraded_under_down
-    if gray and covered == 0:
+    if evidence is Evidence.DEGRADED and covered == 0:
         # A local warning: its own, cheaper prior instead of the outage prior + gray term.
         return Score(weights.prior_local_degraded, 0.0, 0.0, 0.0)
-    extras = (
-        (weights.gray_propagation if gray else 0.0)
-        + covered_degraded * per_degraded
-        + early * weights.early_symptom
-        + observed_only * weights.observer_covered
-        + path_silent * weights.silent_on_path * max(0.0, min(1.0, ripeness))
+    shared = early * weights.early_symptom + observed_only * weights.observer_covered
+    ripe = max(0.0, min(1.0, ripeness))
+    late_down_cost = late_down * weights.late_symptom if evidence is None else 0.0
+    down_surprise = surprise(covered, predicted, max_rate=weights.max_rate)
+    down_extras = (
+        shared
+        + late_down_cost
+        + covered_degraded * weights.degraded_under_down
+        + path_silent * weights.silent_on_path * ripe
     )
-    return Score(weights.prior + root + surp + extras, root, surp, extras)
+    down = Score(
+        weights.prior + root + down_surprise + down_extras, root, down_surprise, down_extras
+    )
+    if evidence is not None and evidence is not Evidence.DEGRADED:
+        return down
+    direct = min(direct_covered, covered)
+    gray_surprise = surprise(
+        direct, max(float(direct_predicted), float(direct)), max_rate=weights.max_rate
+    )
+    gray_extras = (
+        shared
+        + late_gray * weights.late_symptom
+        + weights.gray_propagation
+        + covered_degraded * weights.covered_degraded
+        + max(0, covered - covered_degraded - observed_only) * weights.down_under_gray
+    )
+    gray = Score(
+        weights.prior + root + gray_surprise + gray_extras, root, gray_surprise, gray_extras
+    )
+    if evidence is Evidence.DEGRADED or direct == 0:
+        return gray if evidence is Evidence.DEGRADED else down
+    return gray if gray.cost < down.cost else down

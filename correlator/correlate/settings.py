@@ -39,7 +39,7 @@ class EngineSettings:
     """Window over which state changes are counted for flapping."""
     flap_quiet_s: float = 1800.0
     """A flapping alert stops flapping after this long without a change (hysteresis)."""
-    observer_min_checks: int = 3
+    observer_min_checks: int = 4
     """How many checks of one observer must fail together before the observer is suspected."""
     detection_delay_s: Mapping[str, float] = field(default_factory=_default_delays)
     """Per-source detection delay in seconds, used to judge the order in which alerts began."""
