@@ -25,9 +25,9 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from heapq import merge as heap_merge
-from typing import Any, Final
+from typing import Final
 
-from correlator.correlate.cover import greedy_cover
+from correlator.correlate.cover import Group, greedy_cover
 from correlator.correlate.evidence import Evidence, classify
 from correlator.correlate.graph import GraphIndex
 from correlator.correlate.lifecycle import (
@@ -43,7 +43,8 @@ from correlator.model import Alert, Event, Notice, NoticeKind, Severity, Source,
 from topology.model import Topology
 
 _EVIDENCE_RANK: Final = {Evidence.DOWN: 3, Evidence.DEGRADED: 2, Evidence.SYMPTOM: 1}
-REVIEW_MAX_NODES: Final = 64  # larger incidents are reviewed only when new roots alert
+REVIEW_MAX_NODES: Final = 64  # reviewed on every join up to this size
+REVIEW_LARGE_MAX_NODES: Final = 1024  # reviewed on the review timers up to this size
 REPARTITION_MAX_NODES: Final = 96  # the neighbourhood re-decided at once, at most
 REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
 STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts, at most
@@ -138,6 +139,7 @@ class Incident:
     updated_at: float = 0.0
     min_crit: int = 5  # most critical (lowest) criticality among alerting nodes
     path_cache: tuple[tuple[str, int], int] | None = None
+    review_due: float | None = None
     worst: Severity = Severity.INFO  # worst severity among its alerts
 
     @property
@@ -255,8 +257,9 @@ class Engine:
             if kind == "hold":
                 self._announce(inc, at)
             elif kind == "review":
+                inc.review_due = None
                 if self._repartition(inc, at) is None:
-                    self._review(inc, at)
+                    self._review(inc, at, thorough=True)
             elif kind == "resolve":
                 self._resolve(inc, at)
         self.now = now
@@ -580,32 +583,36 @@ class Engine:
     ) -> _Option:
         node = state.node
         assert node is not None
-        nodes: set[str] = set()
-        observed_only: set[str] = set()
-        onsets: list[float] = []
-        degraded = 0
         predicted = cand.predicted
+        best: dict[str, Evidence] = {}
+        onset: dict[str, float] = {}
+        observed_only: set[str] = set()
         for inc in absorbed:
             for n, ev in inc.node_evidence.items():
-                if n not in nodes:
-                    nodes.add(n)
-                    onsets.append(inc.node_onset[n])
-                    # Degraded costs count only where the topology predicts a failure: for
-                    # an observer's path, Unknown results are exactly what is predicted.
-                    if ev is Evidence.DEGRADED and n in predicted:
-                        degraded += 1
+                known = best.get(n)
+                if known is None or _EVIDENCE_RANK[ev] > _EVIDENCE_RANK[known]:
+                    best[n] = ev
+                at = inc.node_onset[n]
+                onset[n] = min(at, onset.get(n, at))
             observed_only |= {n for n in inc.observed_only if n not in predicted}
-        if node not in nodes:
-            nodes.add(node)
-            onsets.append(state.onset)
-            if state.evidence is Evidence.DEGRADED and node in predicted:
-                degraded += 1
-            if node not in predicted:
-                observed_only.add(node)
+        known = best.get(node)
+        if known is None or _EVIDENCE_RANK[state.evidence] > _EVIDENCE_RANK[known]:
+            best[node] = state.evidence
+        onset[node] = min(state.onset, onset.get(node, state.onset))
+        if node not in predicted:
+            observed_only.add(node)
+        nodes = set(best)
+        onsets = list(onset.values())
         seeds_in = [s for s in cand.seeds if s in nodes]
-        for s in seeds_in:
-            if self._incident_evidence(absorbed, state, s) is Evidence.DEGRADED:
-                degraded -= 1
+        # Degraded costs count only where the topology predicts a failure (for an
+        # observer's path, Unknown results are exactly what is predicted), never for the
+        # root itself, and by each node's best evidence (a warning, then a hard alert on
+        # the same node, is a node that is down).
+        degraded = sum(
+            1
+            for n, ev in best.items()
+            if ev is Evidence.DEGRADED and n in predicted and n not in cand.seeds
+        )
         covered = len(nodes) - len(seeds_in)
         sources = [node, *(inc.root for inc in absorbed if inc.root is not None)]
         path_silent = self._path_silent(cand, sources, nodes)
@@ -938,7 +945,7 @@ class Engine:
             f"(cost {new_total:.2f} vs {old_total:.2f})"
         )
 
-    def _apply_partition(self, pool: list[Incident], groups: list[Any], now: float) -> None:
+    def _apply_partition(self, pool: list[Incident], groups: list[Group], now: float) -> None:
         by_node: dict[str, list[AlertState]] = {}
         for member in pool:
             for state in member.alerts.values():
@@ -946,7 +953,7 @@ class Engine:
                     by_node.setdefault(state.node, []).append(state)
         available = sorted(pool, key=lambda i: (i.opened_at, i.number))
         taken: dict[int, Incident] = {}
-        plan: list[tuple[Any, list[AlertState], Incident | None]] = []
+        plan: list[tuple[Group, list[AlertState], Incident | None]] = []
         for group in sorted(groups, key=lambda g: (-len(g.nodes), g.root)):
             alerts = [st for n in sorted(group.nodes) for st in by_node.get(n, [])]
             best: Incident | None = None
@@ -1047,65 +1054,77 @@ class Engine:
         self._register(inc)
         self._refresh(inc)
 
-    def _review(self, inc: Incident, now: float) -> str | None:
+    def _review(self, inc: Incident, now: float, *, thorough: bool = False) -> str | None:
         """Reconsider an incident's root in the light of all its alerts.
 
-        Looks along the dependency chain of one of its nodes, shallower and deeper than
-        the current root, for a single node that explains every alerting node at a lower
+        Looks along the dependency chains of its earliest nodes, shallower and deeper than
+        the current root, for a single node that explains its alerting nodes at a lower
         cost — e.g. once a silent parent has had time to alert and did not, or when the
-        unmonitored guess below it no longer fits. Returns the reason when it re-roots.
+        unmonitored guess below it no longer fits. ``thorough`` (the review timers) also
+        looks at large incidents and accepts a root that explains all but a few nodes,
+        splitting those few off as incidents of their own (a stray warning that an
+        over-reaching root had swallowed). Returns the reason when something changed.
         """
         if inc.root is None or inc.status is not Status.OPEN or len(inc.seeds) > 1:
             return None
         if inc.observed_only:
             return None  # explained through a probe's path: the chain below does not apply
         nodes = inc.node_evidence
-        if not nodes or len(nodes) > REVIEW_MAX_NODES:
+        limit = REVIEW_LARGE_MAX_NODES if thorough else REVIEW_MAX_NODES
+        if not nodes or len(nodes) > limit:
             return None
         graph = self._graph
-        anchor = next(iter(nodes))
+        spare = max(2, len(nodes) // 10) if thorough else 0
+        by_onset = sorted(nodes, key=lambda n: (inc.node_onset[n], n))
+        candidates: list[str] = []
+        for anchor in (*by_onset[:3], inc.root):
+            for h in (anchor, *graph.causes(anchor)):
+                if h not in candidates:
+                    candidates.append(h)
         current = self._incident_cost(inc, now)
-        best_cost, best_root = current.cost, inc.root
-        for h in (anchor, *graph.causes(anchor)):
-            if h == inc.root:
-                continue
+        best_cost, best_root, best_rest = current.cost, inc.root, frozenset[str]()
+        history = (inc.node_evidence, inc.node_onset)
+        for h in candidates:
             predicted = graph.closure(h)
-            if not all(n in predicted for n in nodes):
+            rest = frozenset(n for n in nodes if n not in predicted)
+            if len(rest) > spare or (h == inc.root and not rest):
                 continue
+            kept = [n for n in nodes if n not in rest]
             seeds = frozenset((h,))
             cand = _Candidate(h, seeds, predicted, graph.monitored_predicted(h), 0)
-            degraded = inc.degraded - (1 if nodes.get(h) is Evidence.DEGRADED else 0)
-            covered = len(nodes) - (1 if h in nodes else 0)
-            onsets = [inc.node_onset[n] for n in nodes if n != h]
-            path_silent = self._path_silent(cand, nodes, set(nodes))
+            members = [n for n in kept if n != h]
+            degraded = sum(1 for n in members if nodes[n] is Evidence.DEGRADED)
+            onsets = [inc.node_onset[n] for n in members]
+            path_silent = self._path_silent(cand, members[:REVIEW_MAX_NODES], set(kept))
             cost = self._cost(
-                cand,
-                covered,
-                degraded,
-                0,
-                onsets,
-                now,
-                path_silent,
-                (inc.node_evidence, inc.node_onset),
-                nodes.keys(),
+                cand, len(members), degraded, 0, onsets, now, path_silent, history, kept
             ).cost
-            if cost < best_cost - 1e-9:
-                best_cost, best_root = cost, h
-        if best_root == inc.root:
+            cost += sum(self._alone_cost(nodes[n]) for n in rest)
+            if cost < best_cost - (REPARTITION_MARGIN if rest else 1e-9):
+                best_cost, best_root, best_rest = cost, h, rest
+        if best_root == inc.root and not best_rest:
             return None
         old = inc.root
-        self._unregister(inc)
-        inc.root = best_root
-        inc.seeds = frozenset((best_root,))
-        inc.inferred = self._is_inferred(inc)
-        self._register(inc)
+        if best_rest:
+            groups = [
+                Group(best_root, frozenset((best_root,)), frozenset(nodes) - best_rest, 0.0),
+                *(Group(n, frozenset((n,)), frozenset((n,)), 0.0) for n in sorted(best_rest)),
+            ]
+            self._apply_partition([inc], groups, now)
+        else:
+            self._unregister(inc)
+            inc.root = best_root
+            inc.seeds = frozenset((best_root,))
+            inc.inferred = self._is_inferred(inc)
+            self._register(inc)
+            self._refresh(inc)
+        split = f", split off {', '.join(sorted(best_rest))}" if best_rest else ""
         reason = (
             f"reviewed: root {old} -> {best_root}"
-            f"{' (inferred)' if inc.inferred else ''} "
+            f"{' (inferred)' if inc.inferred else ''}{split} "
             f"(cost {best_cost:.2f} vs {current.cost:.2f})"
         )
         inc.reasons.append(reason)
-        self._refresh(inc)
         return reason
 
     # -- applying --------------------------------------------------------------------
@@ -1217,7 +1236,10 @@ class Engine:
 
     def _can_rejoin(self, inc: Incident, now: float) -> bool:
         if inc.status is Status.OPEN:
-            return inc.active > 0 or now - inc.last_activity <= self.settings.window_s
+            # Open, but a check failing again hours later (the incident kept open by some
+            # other stuck alert) is a new failure, not this one.
+            limit = self.settings.window_s if inc.active <= 0 else self.settings.reopen_s
+            return now - inc.last_activity <= limit
         return (
             inc.status is Status.RESOLVED
             and now - (inc.resolved_at or now) <= self.settings.reopen_s
@@ -1294,6 +1316,10 @@ class Engine:
     ) -> None:
         known = inc.node_evidence.get(node)
         if known is None:
+            if inc.review_due is None and inc.status is Status.OPEN:
+                # The incident grows: look at it again once its tools had time to speak.
+                inc.review_due = self.now + self._settle
+                self._schedule(inc, inc.review_due, "review")
             spec = self.topology.nodes.get(node)
             if spec is not None and spec.criticality < inc.min_crit:
                 inc.min_crit = spec.criticality
@@ -1491,16 +1517,6 @@ class Engine:
             for a in self._node_active.get(seed, {}).values():
                 if best is None or _EVIDENCE_RANK[a.evidence] > _EVIDENCE_RANK[best]:
                     best = a.evidence
-        return best
-
-    def _incident_evidence(
-        self, absorbed: list[Incident], state: AlertState, node: str
-    ) -> Evidence | None:
-        best: Evidence | None = state.evidence if state.node == node else None
-        for inc in absorbed:
-            ev = inc.node_evidence.get(node)
-            if ev is not None and (best is None or _EVIDENCE_RANK[ev] > _EVIDENCE_RANK[best]):
-                best = ev
         return best
 
     def _tolerance(self, node: str) -> float:

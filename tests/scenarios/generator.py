@@ -1,7 +1,13 @@
 """Realistic alert storms with ground truth: the yardstick for correlation quality.
 
-Everything here is pure and seeded (``random.Random(seed)``): the same arguments give the
-same topology, the same replay lines and the same truth, byte for byte.
+Everything here is pure and seeded (``random.Random`` seeded from the arguments): the same
+arguments give the same topology, the same replay lines and the same truth, byte for byte.
+
+Entry points: :func:`storm` (wide-blast-radius failures, the scenarios the "incidents <= 5 %
+of alerts" bar is for), :func:`mixed` (failures of every size plus noise), :func:`noise_heavy`,
+:func:`single_fault` (one incident of a given kind) and :func:`generate` (everything tunable).
+Each returns a :class:`Scenario` whose ``write(dir)`` gives the files ``correlator replay``
+reads.
 
 The model, in the order the generator builds it:
 
@@ -1616,8 +1622,15 @@ class _Sim:
             if not fired:
                 continue
             if fault.compound:
-                members = list(fault.failing)
-                if all(any(e.check.node == m for e in episodes) for m in members):
+                # each member's loss is seen, the first one's before the second fails:
+                # otherwise no one could tell that (or which) the whole group was lost
+                (first, _t1), (second, t2) = sorted(fault.failing.items(), key=lambda x: x[1])
+                seen_first = [e.start for e in episodes if e.check.node == first]
+                if (
+                    seen_first
+                    and min(seen_first) < t2
+                    and any(e.check.node == second for e in episodes)
+                ):
                     return episodes
                 continue
             ok, equivalent = self._identifiable(fault, fired)
@@ -2654,7 +2667,7 @@ class _Renderer:
                 labels = dict(c.ident["labels"])
                 annotations = {
                     "summary": f"{labels['alertname']} on {labels['instance']}",
-                    "description": ep.text,
+                    "description": ep.text.split(" - ", 1)[-1],
                 }
                 starts = ep.start - c.retry
                 alerts.append(
@@ -2701,7 +2714,6 @@ class _Renderer:
             "groupKey": "{}:{" + inner + "}",
             "truncatedAlerts": 0,
         }
-        first = next(iter(firing.values()), None) or next(iter(resolved.values()))
         self.seq += 1
         self.out.append(
             _Raw(
@@ -2713,7 +2725,6 @@ class _Renderer:
                 frozenset(truths),
             )
         )
-        del first
 
 
 # --------------------------------------------------------------------------------------
@@ -2773,7 +2784,10 @@ def generate(
     def place_failure(kind: str, lo: float, hi: float) -> _Fault | None:
         for _ in range(80):
             start = rng.uniform(lo, hi)
-            duration = None if rng.random() < open_share else rng.uniform(600, 4800)
+            # still failing when the input ends: only failures of the last hours (nobody
+            # leaves a site dark for days)
+            unresolved = rng.random() < open_share and start > horizon - 4 * 3600.0
+            duration = None if unresolved else rng.uniform(600, 4800)
             if duration is not None and start + duration > horizon - 900:
                 duration = max(300.0, horizon - 900 - start)
             fault = sim.plan(kind, start, duration)
