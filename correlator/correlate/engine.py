@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_left, insort
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from heapq import merge as heap_merge
@@ -608,11 +608,11 @@ class Engine:
         # observer's path, Unknown results are exactly what is predicted), never for the
         # root itself, and by each node's best evidence (a warning, then a hard alert on
         # the same node, is a node that is down).
-        degraded = sum(
-            1
+        degraded = [
+            onset[n]
             for n, ev in best.items()
             if ev is Evidence.DEGRADED and n in predicted and n not in cand.seeds
-        )
+        ]
         covered = len(nodes) - len(seeds_in)
         sources = [node, *(inc.root for inc in absorbed if inc.root is not None)]
         path_silent = self._path_silent(cand, sources, nodes)
@@ -645,7 +645,7 @@ class Engine:
         self,
         cand: _Candidate,
         covered: int,
-        degraded: int,
+        degraded: Sequence[float],
         observed_only: int,
         onsets: list[float],
         now: float,
@@ -684,6 +684,8 @@ class Engine:
         # within one detection delay of each other; a gray failure spreads for a while.
         anchor = start if root_onset == float("inf") else root_onset
         late_down = sum(1 for at in onsets if at > anchor + self._settle)
+        # Warnings that start with the outage are its symptoms; later ones are the day's noise.
+        degraded_late = sum(1 for at in degraded if at > anchor + self._settle)
         late_gray = sum(1 for at in onsets if at > anchor + self.weights.gray_horizon_s)
         elapsed = max(0.0, now - start)
         ripeness = min(1.0, elapsed / self._settle) if self._settle > 0 else 1.0
@@ -694,7 +696,8 @@ class Engine:
             evidence=evidence,
             monitored=monitored,
             covered=covered,
-            covered_degraded=max(0, degraded),
+            covered_degraded=len(degraded),
+            covered_degraded_late=degraded_late,
             predicted=predicted,
             early=early,
             observed_only=observed_only,
@@ -752,11 +755,11 @@ class Engine:
         cand = _Candidate(inc.root, inc.seeds or frozenset((inc.root,)), predicted, monitored, 0)
         nodes = inc.node_evidence
         seeds_in = [s for s in cand.seeds if s in nodes]
-        degraded = sum(
-            1
+        degraded = [
+            inc.node_onset[n]
             for n, ev in nodes.items()
             if ev is Evidence.DEGRADED and n not in cand.seeds and n not in inc.observed_only
-        )
+        ]
         covered = len(nodes) - len(seeds_in)
         onsets = [inc.node_onset[n] for n in nodes if n not in cand.seeds]
         path_silent = self._incident_path_silent(inc, cand)
@@ -911,9 +914,9 @@ class Engine:
             )
             cand = _Candidate(root, seeds, predicted, monitored, 0)
             members = [n for n in covered if n not in seeds]
-            degraded = sum(
-                1 for n in members if evidence[n] is Evidence.DEGRADED and n in predicted
-            )
+            degraded = [
+                onset[n] for n in members if evidence[n] is Evidence.DEGRADED and n in predicted
+            ]
             onsets = [onset[n] for n in covered]
             observed = sum(1 for n in members if n not in predicted)
             topo = [n for n in members if n in predicted]
@@ -1075,9 +1078,15 @@ class Engine:
             return None
         graph = self._graph
         spare = max(2, len(nodes) // 10) if thorough else 0
-        by_onset = sorted(nodes, key=lambda n: (inc.node_onset[n], n))
+        # Candidates: the incident's top alerting nodes (no other alerting node of the
+        # incident explains them) and what lies below them, nearest first.
+        tops = [
+            n
+            for n in sorted(nodes, key=lambda n: (inc.node_onset[n], n))
+            if not any(c in nodes and n in graph.closure(c) for c in graph.causes(n))
+        ]
         candidates: list[str] = []
-        for anchor in (*by_onset[:3], inc.root):
+        for anchor in (*tops[:8], inc.root):
             for h in (anchor, *graph.causes(anchor)):
                 if h not in candidates:
                     candidates.append(h)
@@ -1093,7 +1102,7 @@ class Engine:
             seeds = frozenset((h,))
             cand = _Candidate(h, seeds, predicted, graph.monitored_predicted(h), 0)
             members = [n for n in kept if n != h]
-            degraded = sum(1 for n in members if nodes[n] is Evidence.DEGRADED)
+            degraded = [inc.node_onset[n] for n in members if nodes[n] is Evidence.DEGRADED]
             onsets = [inc.node_onset[n] for n in members]
             path_silent = self._path_silent(cand, members[:REVIEW_MAX_NODES], set(kept))
             cost = self._cost(

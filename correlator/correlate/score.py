@@ -39,11 +39,14 @@ class Weights:
     """The root is monitored but stayed silent: strong evidence it did not fail."""
     covered_degraded: float = 0.3
     """Under a gray (degraded) root, a dependent that only degrades is the expected effect."""
+    degraded_timely: float = 1.0
+    """Under a root that is down, a dependent that only shows warnings, starting with the
+    outage (a storage failure makes guests report memory and I/O trouble)."""
     degraded_under_down: float = 4.0
-    """Under a root that is down, a dependent that only shows warnings/performance trouble is
-    poor support: a node that lost its power or its uplink stops answering, it does not
-    report a high CPU load. More than a local warning's own prior, so absorbing a warning
-    never pays by itself."""
+    """Under a root that is down, a dependent that only shows warnings/performance trouble
+    that started well after the outage is poor support: a node that lost its power or its
+    uplink stops answering, it does not report a high CPU load. More than a local
+    warning's own prior, so absorbing a late warning never pays by itself."""
     down_under_gray: float = 2.0
     """Under a root that only degrades, a dependent that fails hard: possible ("when
     nothing else explains them"), but a hard explanation is preferred when there is one."""
@@ -146,6 +149,7 @@ def score(
     direct_predicted: int = 0,
     late_down: int = 0,
     late_gray: int = 0,
+    covered_degraded_late: int | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> Score:
     """Total cost of a hypothesis explaining ``covered`` alerting nodes besides its root.
@@ -154,8 +158,7 @@ def score(
     counts over its whole closure: ``predicted`` monitored nodes by now) and *gray* (the
     root only degrades; its direct dependents suffer, deeper ones maybe: silence counts
     over its ``direct_predicted`` monitored direct dependents). A root that alerted with
-    warnings only is gray; one that alerted hard is down; an inferred root is whichever
-    explains the alerts better.
+    warnings only is gray; any other is whichever mode explains the alerts better.
     """
     root = root_term(evidence, monitored=monitored, ripeness=ripeness, weights=weights)
     if evidence is Evidence.DEGRADED and covered == 0:
@@ -165,16 +168,19 @@ def score(
     ripe = max(0.0, min(1.0, ripeness))
     late_down_cost = late_down * weights.late_symptom if evidence is None else 0.0
     down_surprise = surprise(covered, predicted, max_rate=weights.max_rate)
+    late_degraded = covered_degraded if covered_degraded_late is None else covered_degraded_late
+    timely_degraded = covered_degraded - late_degraded
     down_extras = (
         shared
         + late_down_cost
-        + covered_degraded * weights.degraded_under_down
+        + timely_degraded * weights.degraded_timely
+        + late_degraded * weights.degraded_under_down
         + path_silent * weights.silent_on_path * ripe
     )
     down = Score(
         weights.prior + root + down_surprise + down_extras, root, down_surprise, down_extras
     )
-    if evidence is not None and evidence is not Evidence.DEGRADED:
+    if evidence is Evidence.SYMPTOM:
         return down
     direct = min(direct_covered, covered)
     gray_surprise = surprise(
@@ -190,6 +196,10 @@ def score(
     gray = Score(
         weights.prior + root + gray_surprise + gray_extras, root, gray_surprise, gray_extras
     )
-    if evidence is Evidence.DEGRADED or direct == 0:
-        return gray if evidence is Evidence.DEGRADED else down
+    if evidence is Evidence.DEGRADED:
+        return gray
+    if direct == 0:
+        return down
+    # A root that failed hard or was inferred: whichever mode explains the alerts better
+    # (a storage array that also raised a critical can still be failing slowly).
     return gray if gray.cost < down.cost else down
