@@ -692,7 +692,16 @@ class Engine:
         topo_covered = max(0, covered - observed_only)
         silent = max(0, cand.monitored - topo_covered)
         predicted = covered + silent * ripeness
-        return score(
+        dominated = 0.0
+        if evidence is None and alerting:
+            # Occam: an unobserved root whose alerts all come through one alerting direct
+            # dependent explains nothing that dependent does not; it only adds a failure.
+            through = self._graph.direct_alerting(cand.seeds, alerting)
+            if len(through) == 1:
+                closure = self._graph.closure(through[0])
+                if all(n in closure for n in alerting if n not in cand.seeds):
+                    dominated = self.weights.prior
+        result = score(
             evidence=evidence,
             monitored=monitored,
             covered=covered,
@@ -709,6 +718,14 @@ class Engine:
             late_gray=late_gray,
             weights=self.weights,
         )
+        if dominated:
+            return Score(
+                result.cost + dominated,
+                result.root_term + dominated,
+                result.surprise,
+                result.extras,
+            )
+        return result
 
     def _path_silent(self, cand: _Candidate, sources: Iterable[str], skip: set[str]) -> int:
         """Monitored, silent nodes between the hypothesis and the given alerting nodes.

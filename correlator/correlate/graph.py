@@ -152,10 +152,14 @@ class GraphIndex:
 
     def direct_covered(self, seeds: frozenset[str], alerting: Collection[str]) -> int:
         """How many of the nodes depending directly on ``seeds`` are among ``alerting``."""
+        return len(self.direct_alerting(seeds, alerting))
+
+    def direct_alerting(self, seeds: frozenset[str], alerting: Collection[str]) -> list[str]:
+        """The nodes depending directly on ``seeds`` that are among ``alerting``."""
         direct = {
             d for seed in seeds for d in self.topology.dependents.get(seed, ()) if d not in seeds
         }
-        return sum(1 for d in direct if d in alerting)
+        return sorted(d for d in direct if d in alerting)
 
     def is_lone_redundant(self, node: str) -> bool:
         """True when losing ``node`` alone takes nothing else down thanks to redundancy."""
