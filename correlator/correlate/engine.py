@@ -700,7 +700,7 @@ class Engine:
             if len(through) == 1:
                 closure = self._graph.closure(through[0])
                 if all(n in closure for n in alerting if n not in cand.seeds):
-                    dominated = self.weights.prior
+                    dominated = self.weights.dominated
         result = score(
             evidence=evidence,
             monitored=monitored,
@@ -1193,10 +1193,14 @@ class Engine:
         for other in absorbed[1:]:
             self._merge(other, target, now)
             action = Action.MERGED if action is Action.JOINED else action
-        old_root = target.root
+        old_root, old_seeds = target.root, target.seeds
         target.root = cand.root
         target.seeds = cand.seeds
         target.inferred = inferred
+        if (old_root, old_seeds) != (cand.root, cand.seeds):
+            predicted = self._predicted(target)
+            target.observed_only = {n for n in target.node_evidence if n not in predicted}
+            target.path_cache = None
         if old_root != cand.root and action is Action.JOINED:
             action = Action.REROOTED
         self._add_alert(target, state, seq, event_id, now)

@@ -68,6 +68,9 @@ class Weights:
     gray_horizon_s: float = 2400.0
     """How long a gray failure keeps spreading (storage latency, then datastores, then
     guests and applications over half an hour)."""
+    dominated: float = 60.0
+    """An unobserved root whose every alert comes through one alerting dependent explains
+    nothing that dependent does not (Occam): effectively never chosen."""
     max_rate: float = 0.9
     """Cap on the propagation rate: a full house still allows missed detections."""
 
