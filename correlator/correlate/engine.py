@@ -140,6 +140,7 @@ class Incident:
     min_crit: int = 5  # most critical (lowest) criticality among alerting nodes
     path_cache: tuple[tuple[str, int], int] | None = None
     review_due: float | None = None
+    root_in_maintenance: bool = False
     worst: Severity = Severity.INFO  # worst severity among its alerts
 
     @property
@@ -160,6 +161,9 @@ class Incident:
 
     @property
     def maintenance(self) -> bool:
+        """Its root is under maintenance, or every one of its alerts is."""
+        if self.root_in_maintenance:
+            return True
         return bool(self.alerts) and all(a.maintenance for a in self.alerts.values())
 
 
@@ -215,6 +219,7 @@ class Engine:
         self._observer_nodes: dict[str, set[str]] = {}  # probe node -> alerting nodes it sees
         self._maint_hosts: set[str] = set()
         self._maint_keys: set[tuple[str, str]] = set()
+        self._maint_nodes: dict[str, int] = {}  # node -> open downtimes on it
         self._observer_cache: dict[str, str | None] = {}
         self._changed: dict[int, Incident] = {}
         self._cost_cache: dict[int, float] = {}
@@ -324,18 +329,32 @@ class Engine:
         host = notice.host.lower()
         kind = notice.kind
         target = f"{notice.host}" + (f"!{notice.check}" if notice.check else "")
-        if kind is NoticeKind.DOWNTIME_START:
-            if notice.check is None:
-                self._maint_hosts.add(host)
+        if kind in (NoticeKind.DOWNTIME_START, NoticeKind.DOWNTIME_END):
+            # Maintenance follows the topology node, whatever name each tool uses for it
+            # (Nagios' short name, Zabbix's FQDN, PRTG's address).
+            place = self.topology.place(notice.host, notice.check)
+            node = place.node if notice.check is None or place.rule == "check" else None
+            if kind is NoticeKind.DOWNTIME_START:
+                if notice.check is None:
+                    self._maint_hosts.add(host)
+                else:
+                    self._maint_keys.add(notice.key)
+                if node is not None:
+                    self._maint_nodes[node] = self._maint_nodes.get(node, 0) + 1
+                verb = "started"
             else:
-                self._maint_keys.add(notice.key)
+                self._maint_hosts.discard(host)
+                self._maint_keys.discard(notice.key)
+                if node is not None and node in self._maint_nodes:
+                    self._maint_nodes[node] -= 1
+                    if self._maint_nodes[node] <= 0:
+                        del self._maint_nodes[node]
+                verb = "ended"
             self._apply_maintenance()
-            return Decision(Action.NOTICE, self._inc_id(state), f"downtime started on {target}")
-        if kind is NoticeKind.DOWNTIME_END:
-            self._maint_hosts.discard(host)
-            self._maint_keys.discard(notice.key)
-            self._apply_maintenance()
-            return Decision(Action.NOTICE, self._inc_id(state), f"downtime ended on {target}")
+            where = f" (node {node})" if node is not None else ""
+            return Decision(
+                Action.NOTICE, self._inc_id(state), f"downtime {verb} on {target}{where}"
+            )
         if state is None:
             return Decision(Action.IGNORED, None, f"{kind.value} for an alert never seen open")
         if kind is NoticeKind.ACKNOWLEDGEMENT:
@@ -1434,6 +1453,7 @@ class Engine:
             crit = min(crit, graph.min_criticality(inc.seeds or frozenset((inc.root,))))
             redundant = len(inc.seeds) <= 1 and graph.is_lone_redundant(inc.root)
             inc.team = nodes[inc.root].team or self.default_team
+        inc.root_in_maintenance = inc.root is not None and inc.root in self._maint_nodes
         decision = decide_priority(
             (crit,), len(inc.node_evidence) or 1, (inc.worst,), redundant_root=redundant
         )
@@ -1649,7 +1669,11 @@ class Engine:
         return node
 
     def _in_maintenance(self, state: AlertState) -> bool:
-        return state.host.lower() in self._maint_hosts or state.key in self._maint_keys
+        return (
+            state.host.lower() in self._maint_hosts
+            or state.key in self._maint_keys
+            or (state.node is not None and state.node in self._maint_nodes)
+        )
 
     def _apply_maintenance(self) -> None:
         for state in self._alerts.values():
