@@ -1010,18 +1010,7 @@ class Engine:
         for group, alerts, chosen in plan:
             target = chosen
             if target is None:
-                target = Incident(
-                    number=next(self._numbers),
-                    opened_at=now,
-                    root=group.root,
-                    seeds=group.seeds,
-                    inferred=False,
-                    last_activity=now,
-                    updated_at=now,
-                )
-                self._incidents[target.number] = target
-                self._schedule(target, now + self.settings.hold_s, "hold")
-                self._schedule(target, now + self._settle, "review")
+                target = self._open(group.root, group.seeds, now, inferred=False)
             for st in alerts:
                 if st.incident is not None and st.incident != target.number:
                     receivers.setdefault(st.incident, target)
@@ -1188,7 +1177,7 @@ class Engine:
             f" replacing {replaced}" if replaced else ""
         )
         if not option.absorbed:
-            inc = self._open(cand, now, inferred=inferred)
+            inc = self._open(cand.root, cand.seeds, now, inferred=inferred)
             self._add_alert(inc, state, seq, event_id, now)
             inc.reasons.append(f"opened by {label}: {why}")
             self._register(inc)
@@ -1232,20 +1221,32 @@ class Engine:
             why += f"; then {review}"
         return Decision(action, target.id, f"{label}: {action.value} {target.id}, {why}")
 
-    def _open(self, cand: _Candidate, now: float, *, inferred: bool) -> Incident:
+    def _open(
+        self,
+        root: str | None,
+        seeds: frozenset[str],
+        now: float,
+        *,
+        inferred: bool,
+        unplaced_host: str | None = None,
+    ) -> Incident:
+        """A new incident with its timers: the opening hold, and reviews once the tools
+        have had time to speak (topology-placed incidents only)."""
         inc = Incident(
             number=next(self._numbers),
             opened_at=now,
-            root=cand.root,
-            seeds=cand.seeds,
+            root=root,
+            seeds=seeds,
             inferred=inferred,
+            unplaced_host=unplaced_host,
             last_activity=now,
             updated_at=now,
         )
         self._incidents[inc.number] = inc
         self._schedule(inc, now + self.settings.hold_s, "hold")
-        self._schedule(inc, now + self._settle / 2, "review")
-        self._schedule(inc, now + self._settle, "review")
+        if root is not None:
+            self._schedule(inc, now + self._settle / 2, "review")
+            self._schedule(inc, now + self._settle, "review")
         return inc
 
     def _place_unplaced(
@@ -1265,19 +1266,8 @@ class Engine:
             return Decision(
                 Action.JOINED, inc.id, f"{label}: unplaced, grouped with host {state.host}"
             )
-        inc = Incident(
-            number=next(self._numbers),
-            opened_at=now,
-            root=None,
-            seeds=frozenset(),
-            inferred=False,
-            unplaced_host=host,
-            last_activity=now,
-            updated_at=now,
-        )
-        self._incidents[inc.number] = inc
+        inc = self._open(None, frozenset(), now, inferred=False, unplaced_host=host)
         self._unplaced[host] = inc.number
-        self._schedule(inc, now + self.settings.hold_s, "hold")
         self._add_alert(inc, state, seq, event_id, now)
         inc.reasons.append(f"opened by {label}: host {state.host} matches no topology node")
         self._refresh(inc)
