@@ -54,7 +54,6 @@ class Backend:
     name: str
     topics: Topics
     _open: Callable[[], Bus]
-    durable: bool
     _outage: Callable[[], Any]
     _unreachable: Callable[[], Bus] | None
     started: list[Bus] = field(default_factory=list)
@@ -102,7 +101,6 @@ def _memory_backend() -> Backend:
         name="memory",
         topics=Topics(_prefix()),
         _open=lambda: shared,
-        durable=False,
         _outage=outage,
         _unreachable=None,
     )
@@ -131,7 +129,6 @@ def _journal_backend(tmp_path: Path) -> Backend:
         name="journal",
         topics=Topics(_prefix()),
         _open=lambda: InMemoryBus(journal),
-        durable=True,
         _outage=outage,
         _unreachable=lambda: InMemoryBus(blocked / "bus.sqlite"),
     )
@@ -165,7 +162,6 @@ def _kafka_backend(broker: KafkaBroker) -> Backend:
         name="kafka",
         topics=topics,
         _open=lambda: KafkaBus(broker.bootstrap, topics=topics, create_topics=True),
-        durable=True,
         _outage=outage,
         _unreachable=lambda: KafkaBus(
             f"127.0.0.1:{free_port()}", topics=topics, create_topics=True, request_timeout_ms=2000
@@ -174,17 +170,31 @@ def _kafka_backend(broker: KafkaBroker) -> Backend:
     return backend
 
 
+def _make_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    if request.param == "memory":
+        return _memory_backend()
+    if request.param == "journal":
+        return _journal_backend(tmp_path)
+    return _kafka_backend(request.getfixturevalue("kafka_broker"))
+
+
 @pytest.fixture(
     params=["memory", "journal", pytest.param("kafka", marks=pytest.mark.kafka)],
 )
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     """Each bus implementation in turn."""
-    if request.param == "memory":
-        made = _memory_backend()
-    elif request.param == "journal":
-        made = _journal_backend(tmp_path)
-    else:
-        made = _kafka_backend(request.getfixturevalue("kafka_broker"))
+    made = _make_backend(request, tmp_path)
+    try:
+        yield made
+    finally:
+        await made.close()
+
+
+@pytest.fixture(params=["journal", pytest.param("kafka", marks=pytest.mark.kafka)])
+async def durable_backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
+    """Each bus implementation with outside storage (the plain in-memory bus keeps nothing
+    across a restart and has no storage to lose, by design)."""
+    made = _make_backend(request, tmp_path)
     try:
         yield made
     finally:
@@ -428,10 +438,10 @@ async def _wait_for_assignment(consumer: Consumer) -> None:
 # -- durability and outages ----------------------------------------------------------------
 
 
-async def test_restart_keeps_records_and_committed_offsets(backend: Backend, bus: Bus) -> None:
+async def test_restart_keeps_records_and_committed_offsets(durable_backend: Backend) -> None:
     """After a restart, the group resumes at its committed offset and nothing is lost."""
-    if not backend.durable:
-        pytest.skip("the plain in-memory bus keeps nothing across a restart, by design")
+    backend = durable_backend
+    bus = await backend.open()
     topic = backend.topics.alerts
     sent = records(topic, 5)
     await bus.publish(sent)
@@ -468,15 +478,14 @@ async def test_publish_to_unavailable_bus_raises(backend: Backend) -> None:
     ]
 
 
-async def test_start_fails_when_storage_is_unreachable(backend: Backend) -> None:
+async def test_start_fails_when_storage_is_unreachable(durable_backend: Backend) -> None:
     """A bus whose storage cannot be reached fails start() with BusUnavailableError."""
-    bus = backend.unreachable()
-    if bus is None:
-        pytest.skip("the plain in-memory bus has no outside storage")
+    bus = durable_backend.unreachable()
+    assert bus is not None
     with pytest.raises(BusUnavailableError):
         await bus.start()
     with pytest.raises(BusUnavailableError):
-        await bus.publish(records(backend.topics.alerts, 1))
+        await bus.publish(records(durable_backend.topics.alerts, 1))
 
 
 async def test_publish_before_start_raises(backend: Backend) -> None:

@@ -1,0 +1,1 @@
+"""Pagers: a Protocol and adapters (PagerDuty, Opsgenie, webhook, e-mail)."""
