@@ -1336,6 +1336,10 @@ class Engine:
     def _add_alert(
         self, inc: Incident, state: AlertState, seq: int, event_id: str | None, now: float
     ) -> None:
+        if state.incident != inc.number:
+            # A new episode in another incident: the events of earlier episodes belong to
+            # the incidents that absorbed them, not to this one.
+            state.events = []
         state.incident = inc.number
         inc.alerts[state.key] = state
         if state.severity.rank > inc.worst.rank:

@@ -1,0 +1,1 @@
+"""Ticket systems: a Protocol, the built-in queue, and adapters to real ones."""

@@ -1,0 +1,45 @@
+"""The ticket-system Protocol every adapter implements (and its contract suite tests)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from correlator.dispatch.model import TicketDraft, TicketRef, TicketState
+from correlator.dispatch.priority import Priority
+
+
+class TicketSystem(Protocol):
+    """One outside (or built-in) ticket system.
+
+    Every call may raise :class:`correlator.dispatch.model.DeliveryError`; ``retryable``
+    tells the outbox worker whether to try again later.
+    """
+
+    name: str
+
+    async def create(self, draft: TicketDraft) -> TicketRef:
+        """Open a ticket, or return the existing one for ``draft.incident_id``.
+
+        Must be idempotent: a retry after a timeout (the first call may have succeeded)
+        finds the ticket by its correlation id instead of opening a second one.
+        """
+        ...
+
+    async def update(
+        self,
+        ref: TicketRef,
+        *,
+        comment: str | None = None,
+        priority: Priority | None = None,
+        title: str | None = None,
+    ) -> None:
+        """Add a comment and/or change priority/title (incident changes never open tickets)."""
+        ...
+
+    async def resolve(self, ref: TicketRef, comment: str) -> None:
+        """Comment and resolve (idempotent: resolving a resolved ticket is fine)."""
+        ...
+
+    async def fetch(self, ref: TicketRef) -> TicketState:
+        """The ticket as its system sees it (a person may have taken or resolved it)."""
+        ...

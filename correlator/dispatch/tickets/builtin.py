@@ -1,0 +1,240 @@
+"""The built-in ticket queue: the default ticket system, kept in this process.
+
+Tickets are numbered ``TKT-000001`` and kept in a dict. Each change hands the new
+snapshot of the ticket to an optional ``on_change`` hook (the SQL store persists it), and
+tickets given to the constructor are restored, so a restart continues the numbering.
+
+People work the queue through :meth:`BuiltinTickets.assign`, :meth:`acknowledge
+<BuiltinTickets.acknowledge>`, :meth:`resolve_by <BuiltinTickets.resolve_by>` and
+:meth:`close <BuiltinTickets.close>` (the NOC page and its API call these); two-way sync
+sees their changes through :meth:`BuiltinTickets.fetch`, as with any other system.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from correlator.clock import Clock, WallClock
+from correlator.dispatch.model import (
+    DeliveryError,
+    TicketDraft,
+    TicketRef,
+    TicketState,
+    TicketStatus,
+)
+from correlator.dispatch.priority import Priority
+
+PREFIX: Final = "TKT-"
+AUTHOR: Final = "correlator"  # the author of the comments the daemon writes
+_DONE: Final = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One comment on a queued ticket."""
+
+    at: float
+    author: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedTicket:
+    """One ticket of the built-in queue (an immutable snapshot; changes make a new one)."""
+
+    ticket_id: str
+    incident_id: str
+    title: str
+    description: str
+    priority: Priority
+    team: str
+    status: TicketStatus
+    created_at: float
+    updated_at: float
+    assignee: str | None = None
+    comments: tuple[Comment, ...] = ()
+    url: str | None = None
+
+
+def ticket_id_of(number: int) -> str:
+    """``TKT-000001`` for 1."""
+    return f"{PREFIX}{number:06d}"
+
+
+def _number_of(ticket_id: str) -> int:
+    digits = ticket_id.removeprefix(PREFIX)
+    return int(digits) if digits.isdigit() else 0
+
+
+class BuiltinTickets:
+    """The built-in queue: an in-memory ticket system with an optional persistence hook."""
+
+    def __init__(
+        self,
+        name: str = "builtin",
+        *,
+        clock: Clock | None = None,
+        on_change: Callable[[QueuedTicket], None] | None = None,
+        tickets: Iterable[QueuedTicket] = (),
+        url_template: str | None = None,
+    ) -> None:
+        """``url_template`` (e.g. ``"https://noc.example/tickets/{ticket_id}"``) gives refs a
+        link; ``tickets`` restores a persisted queue."""
+        self.name = name
+        self._clock = clock or WallClock()
+        self._on_change = on_change
+        self._url_template = url_template
+        self._tickets: dict[str, QueuedTicket] = {}
+        self._by_incident: dict[str, str] = {}
+        self._last = 0
+        for ticket in tickets:
+            self._tickets[ticket.ticket_id] = ticket
+            self._by_incident.setdefault(ticket.incident_id, ticket.ticket_id)
+            self._last = max(self._last, _number_of(ticket.ticket_id))
+
+    # ---- the TicketSystem protocol ----------------------------------------------------
+
+    async def create(self, draft: TicketDraft) -> TicketRef:
+        """Open ``TKT-nnnnnn``, or return the ticket already opened for the incident."""
+        existing = self._by_incident.get(draft.incident_id)
+        if existing is not None:
+            return self._ref(self._tickets[existing])
+        self._last += 1
+        ticket_id = ticket_id_of(self._last)
+        now = self._clock.now()
+        ticket = QueuedTicket(
+            ticket_id=ticket_id,
+            incident_id=draft.incident_id,
+            title=draft.title,
+            description=draft.description,
+            priority=draft.priority,
+            team=draft.team,
+            status=TicketStatus.NEW,
+            created_at=now,
+            updated_at=now,
+            url=self._url_template.format(ticket_id=ticket_id) if self._url_template else None,
+        )
+        self._by_incident[draft.incident_id] = ticket_id
+        self._store(ticket)
+        return self._ref(ticket)
+
+    async def update(
+        self,
+        ref: TicketRef,
+        *,
+        comment: str | None = None,
+        priority: Priority | None = None,
+        title: str | None = None,
+    ) -> None:
+        """Add the comment and set priority/title."""
+        ticket = self._get(ref.ticket_id)
+        comments = ticket.comments
+        if comment:
+            comments = (*comments, Comment(self._clock.now(), AUTHOR, comment))
+        changed = dataclasses.replace(
+            ticket,
+            comments=comments,
+            priority=ticket.priority if priority is None else priority,
+            title=ticket.title if title is None else title,
+        )
+        if changed != ticket:
+            self._store(dataclasses.replace(changed, updated_at=self._clock.now()))
+
+    async def resolve(self, ref: TicketRef, comment: str) -> None:
+        """Comment and resolve; a resolved or closed ticket is left as it is."""
+        ticket = self._get(ref.ticket_id)
+        if ticket.status in _DONE:
+            return
+        self._store(self._resolved(ticket, AUTHOR, comment))
+
+    async def fetch(self, ref: TicketRef) -> TicketState:
+        """The ticket's status and assignee now."""
+        ticket = self._get(ref.ticket_id)
+        return TicketState(self._ref(ticket), ticket.status, ticket.assignee, ticket.updated_at)
+
+    # ---- what people do in the queue -----------------------------------------------------
+
+    def assign(self, ticket_id: str, person: str) -> QueuedTicket:
+        """``person`` takes the ticket (a new ticket becomes assigned)."""
+        ticket = self._get(ticket_id)
+        status = TicketStatus.ASSIGNED if ticket.status is TicketStatus.NEW else ticket.status
+        return self._store(
+            dataclasses.replace(
+                ticket, assignee=person, status=status, updated_at=self._clock.now()
+            )
+        )
+
+    def acknowledge(self, ticket_id: str, person: str) -> QueuedTicket:
+        """``person`` is working on it (and takes it when nobody has)."""
+        ticket = self._get(ticket_id)
+        if ticket.status in _DONE:
+            return ticket
+        return self._store(
+            dataclasses.replace(
+                ticket,
+                assignee=ticket.assignee or person,
+                status=TicketStatus.ACKNOWLEDGED,
+                updated_at=self._clock.now(),
+            )
+        )
+
+    def resolve_by(self, ticket_id: str, person: str, comment: str = "") -> QueuedTicket:
+        """``person`` resolves the ticket (and takes it when nobody has)."""
+        ticket = self._get(ticket_id)
+        if ticket.status in _DONE:
+            return ticket
+        return self._store(self._resolved(ticket, person, comment))
+
+    def close(self, ticket_id: str) -> QueuedTicket:
+        """Close the ticket for good."""
+        ticket = self._get(ticket_id)
+        return self._store(
+            dataclasses.replace(ticket, status=TicketStatus.CLOSED, updated_at=self._clock.now())
+        )
+
+    # ---- reading -----------------------------------------------------------------------
+
+    def get(self, ticket_id: str) -> QueuedTicket | None:
+        """The ticket, or None."""
+        return self._tickets.get(ticket_id)
+
+    def for_incident(self, incident_id: str) -> QueuedTicket | None:
+        """The ticket opened for ``incident_id``, or None."""
+        ticket_id = self._by_incident.get(incident_id)
+        return None if ticket_id is None else self._tickets[ticket_id]
+
+    def tickets(self) -> list[QueuedTicket]:
+        """Every ticket, oldest first."""
+        return sorted(self._tickets.values(), key=lambda t: _number_of(t.ticket_id))
+
+    # ---- internals ---------------------------------------------------------------------
+
+    def _get(self, ticket_id: str) -> QueuedTicket:
+        ticket = self._tickets.get(ticket_id)
+        if ticket is None:
+            raise DeliveryError(f"{self.name}: no ticket {ticket_id}", retryable=False)
+        return ticket
+
+    def _resolved(self, ticket: QueuedTicket, author: str, comment: str) -> QueuedTicket:
+        now = self._clock.now()
+        comments = (*ticket.comments, Comment(now, author, comment)) if comment else ticket.comments
+        assignee = ticket.assignee or (None if author == AUTHOR else author)
+        return dataclasses.replace(
+            ticket,
+            status=TicketStatus.RESOLVED,
+            assignee=assignee,
+            comments=comments,
+            updated_at=now,
+        )
+
+    def _store(self, ticket: QueuedTicket) -> QueuedTicket:
+        self._tickets[ticket.ticket_id] = ticket
+        if self._on_change is not None:
+            self._on_change(ticket)
+        return ticket
+
+    def _ref(self, ticket: QueuedTicket) -> TicketRef:
+        return TicketRef(self.name, ticket.ticket_id, ticket.url)

@@ -1,0 +1,227 @@
+"""Jira Service Management through its request API, with basic auth (email + API token).
+
+Requests are raised with ``POST /rest/servicedeskapi/request`` (``serviceDeskId``,
+``requestTypeId``, ``requestFieldValues``); their summary starts with the incident tag
+(``[INC-000001] title``) and ``create`` first looks for it among the requests this account
+raised (``searchTerm``, every status), so a retried create finds the first one. Comments
+are internal (``public: false``) request comments. Priority is a Jira field: it is set at
+creation when the request type shows it, and changed with the platform's issue edit.
+Resolving runs the request's resolve transition, with the comment as its additional
+comment. ``fetch`` reads the platform issue: the status category (new, indeterminate,
+done) and the assignee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final
+
+import httpx
+
+from correlator.dispatch.model import (
+    DeliveryError,
+    TicketDraft,
+    TicketRef,
+    TicketState,
+    TicketStatus,
+)
+from correlator.dispatch.priority import Priority
+from correlator.dispatch.tickets._common import (
+    JSONAPI,
+    basic_auth,
+    epoch,
+    priority_scale,
+    retitle,
+    subject_tag,
+    tagged,
+    ticket_state,
+    ticket_text,
+)
+
+# Jira's default priority scheme (P1..P5).
+DEFAULT_PRIORITIES: Final[Mapping[Priority, str]] = priority_scale(
+    "Highest", "High", "Medium", "Low", "Lowest"
+)
+
+CATEGORIES: Final[Mapping[str, TicketStatus]] = MappingProxyType(
+    {
+        "new": TicketStatus.NEW,
+        "indeterminate": TicketStatus.ACKNOWLEDGED,
+        "done": TicketStatus.RESOLVED,
+    }
+)
+CLOSED_NAMES: Final = frozenset({"closed", "canceled", "cancelled", "declined"})
+TIME_LAYOUT: Final = "%Y-%m-%dT%H:%M:%S.%f%z"  # Jira's 2024-05-01T10:00:00.000+0000
+
+
+@dataclass(frozen=True, slots=True)
+class JSMSettings:
+    """One service desk, the request type incidents are raised as, and the account."""
+
+    url: str  # the site, e.g. https://example.atlassian.net
+    email: str
+    api_token: str = field(repr=False)
+    service_desk_id: str = "1"
+    request_type_id: str = "1"
+    resolve_transition: str = "Resolve this issue"  # the request's transition name
+    priority_at_create: bool = True  # False when the request type does not show priority
+    priorities: Mapping[Priority, str] = field(default_factory=lambda: DEFAULT_PRIORITIES)
+    timeout_s: float = 10.0
+
+
+class JiraServiceManagement:
+    """Requests in one Jira Service Management service desk."""
+
+    def __init__(self, name: str, settings: JSMSettings, client: httpx.AsyncClient) -> None:
+        self.name = name
+        self.settings = settings
+        self._site = settings.url.rstrip("/")
+        self._call = JSONAPI(  # issue edits and transitions answer 204 without a body
+            client,
+            system=name,
+            base=self._site,
+            headers=basic_auth(settings.email, settings.api_token),
+            timeout_s=settings.timeout_s,
+            empty_is_none=True,
+        )
+
+    def _ref(self, key: str, web: str | None = None) -> TicketRef:
+        return TicketRef(self.name, key, web or f"{self._site}/browse/{key}")
+
+    async def find(self, incident_id: str) -> TicketRef | None:
+        """The request this account already raised for ``incident_id``, or None."""
+        tag = subject_tag(incident_id)
+        found = await self._call(
+            "GET",
+            "/rest/servicedeskapi/request",
+            params={
+                "serviceDeskId": self.settings.service_desk_id,
+                "searchTerm": incident_id,
+                "requestOwnership": "OWNED_REQUESTS",
+                "requestStatus": "ALL_REQUESTS",
+                "limit": "50",
+            },
+        )
+        for request in (found or {}).get("values", []):
+            summary = next(
+                (
+                    str(value.get("value", ""))
+                    for value in request.get("requestFieldValues", [])
+                    if value.get("fieldId") == "summary"
+                ),
+                "",
+            )
+            if summary.startswith(tag):
+                return self._ref(str(request["issueKey"]), request.get("_links", {}).get("web"))
+        return None
+
+    async def create(self, draft: TicketDraft) -> TicketRef:
+        """Find the incident's request or raise one."""
+        existing = await self.find(draft.incident_id)
+        if existing is not None:
+            return existing
+        values: dict[str, Any] = {
+            "summary": tagged(draft.incident_id, draft.title)[:255],
+            "description": ticket_text(draft),
+        }
+        if self.settings.priority_at_create:
+            values["priority"] = {"name": self.settings.priorities[draft.priority]}
+        created = await self._call(
+            "POST",
+            "/rest/servicedeskapi/request",
+            json={
+                "serviceDeskId": self.settings.service_desk_id,
+                "requestTypeId": self.settings.request_type_id,
+                "requestFieldValues": values,
+            },
+        )
+        ref = self._ref(str(created["issueKey"]), created.get("_links", {}).get("web"))
+        if not self.settings.priority_at_create:
+            await self._edit(ref.ticket_id, priority=draft.priority)
+        return ref
+
+    async def _comment(self, key: str, text: str) -> None:
+        await self._call(
+            "POST",
+            f"/rest/servicedeskapi/request/{key}/comment",
+            json={"body": text, "public": False},
+        )
+
+    async def _edit(
+        self, key: str, *, priority: Priority | None = None, title: str | None = None
+    ) -> None:
+        fields: dict[str, Any] = {}
+        if priority is not None:
+            fields["priority"] = {"name": self.settings.priorities[priority]}
+        if title is not None:
+            issue = await self._call(
+                "GET", f"/rest/api/3/issue/{key}", params={"fields": "summary"}
+            )
+            summary = str(issue.get("fields", {}).get("summary", ""))
+            fields["summary"] = retitle(summary, title)[:255]
+        if fields:
+            await self._call("PUT", f"/rest/api/3/issue/{key}", json={"fields": fields})
+
+    async def update(
+        self,
+        ref: TicketRef,
+        *,
+        comment: str | None = None,
+        priority: Priority | None = None,
+        title: str | None = None,
+    ) -> None:
+        """An internal comment, then priority and summary through the issue edit."""
+        if comment:
+            await self._comment(ref.ticket_id, comment)
+        await self._edit(ref.ticket_id, priority=priority, title=title)
+
+    async def resolve(self, ref: TicketRef, comment: str) -> None:
+        """Run the resolve transition (with the comment), unless the request is done."""
+        state = await self.fetch(ref)
+        if state.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+            return
+        path = f"/rest/servicedeskapi/request/{ref.ticket_id}/transition"
+        offered = await self._call("GET", path)
+        wanted = self.settings.resolve_transition.casefold()
+        transition = next(
+            (
+                t
+                for t in (offered or {}).get("values", [])
+                if str(t.get("name", "")).casefold() == wanted
+            ),
+            None,
+        )
+        if transition is None:
+            names = ", ".join(str(t.get("name")) for t in (offered or {}).get("values", []))
+            raise DeliveryError(
+                f"{self.name}: {ref.ticket_id} offers no transition "
+                f"{self.settings.resolve_transition!r} (offered: {names or 'none'})",
+                retryable=False,
+            )
+        body: dict[str, Any] = {"id": str(transition["id"])}
+        if comment:
+            body["additionalComment"] = {"body": comment}
+        await self._call("POST", path, json=body)
+
+    async def fetch(self, ref: TicketRef) -> TicketState:
+        """Status category and assignee of the request's issue."""
+        issue = await self._call(
+            "GET",
+            f"/rest/api/3/issue/{ref.ticket_id}",
+            params={"fields": "status,assignee,updated"},
+        )
+        fields = issue.get("fields", {})
+        status_field = fields.get("status") or {}
+        category = str((status_field.get("statusCategory") or {}).get("key", ""))
+        status = CATEGORIES.get(category, TicketStatus.ACKNOWLEDGED)
+        if (
+            status is TicketStatus.RESOLVED
+            and str(status_field.get("name", "")).casefold() in CLOSED_NAMES
+        ):
+            status = TicketStatus.CLOSED
+        person = fields.get("assignee") or {}
+        assignee = person.get("displayName") or person.get("accountId") or None
+        updated = epoch(fields.get("updated"), formats=(TIME_LAYOUT,))
+        return ticket_state(ref, status, assignee, updated)
