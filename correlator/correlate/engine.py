@@ -43,6 +43,8 @@ from correlator.model import Alert, Event, Notice, NoticeKind, Severity, Source,
 from topology.model import Topology
 
 _EVIDENCE_RANK: Final = {Evidence.DOWN: 3, Evidence.DEGRADED: 2, Evidence.SYMPTOM: 1}
+REASONS_KEPT: Final = 40  # decisions recorded per incident: the first ones and the latest
+REASONS_HEAD: Final = 10
 REVIEW_MAX_NODES: Final = 64  # reviewed on every join up to this size
 REVIEW_LARGE_MAX_NODES: Final = 1024  # reviewed on the review timers up to this size
 REPARTITION_MAX_NODES: Final = 96  # the neighbourhood re-decided at once, at most
@@ -135,6 +137,7 @@ class Incident:
     priority_reason: str = ""
     team: str = DEFAULT_TEAM
     reasons: list[str] = field(default_factory=list)
+    reasons_elided: int = 0  # how many middle reasons were dropped to bound memory
     timer_version: int = 0
     updated_at: float = 0.0
     min_crit: int = 5  # most critical (lowest) criticality among alerting nodes
@@ -146,6 +149,14 @@ class Incident:
     @property
     def id(self) -> str:
         return f"INC-{self.number:06d}"
+
+    def note(self, reason: str) -> None:
+        """Record a decision; a long-lived incident keeps its first and latest reasons
+        (the full story of every event is what ``replay --explain`` and the logs are for)."""
+        self.reasons.append(reason)
+        if len(self.reasons) > REASONS_KEPT:
+            del self.reasons[REASONS_HEAD]
+            self.reasons_elided += 1
 
     @property
     def min_onset(self) -> float:
@@ -246,7 +257,7 @@ class Engine:
                 inc.root = nodes[0] if nodes else None
                 inc.seeds = frozenset((inc.root,)) if inc.root else frozenset()
                 inc.inferred = False
-                inc.reasons.append("topology reloaded: root no longer exists, re-placed")
+                inc.note("topology reloaded: root no longer exists, re-placed")
             self._register(inc)
             self._refresh(inc)
 
@@ -1028,9 +1039,7 @@ class Engine:
             if survivor is not None:
                 survivor.pages += member.pages
                 survivor.announced = survivor.announced or member.announced
-                survivor.reasons.append(
-                    f"absorbed {member.id} when the neighbourhood was re-decided"
-                )
+                survivor.note(f"absorbed {member.id} when the neighbourhood was re-decided")
             self._changed[member.number] = member
 
     def _rebuild(
@@ -1078,7 +1087,7 @@ class Engine:
         elif inc.active > 0:
             inc.quiet_since = None
         if old_root != root:
-            inc.reasons.append(f"re-decided: root {old_root} -> {root}")
+            inc.note(f"re-decided: root {old_root} -> {root}")
         self._register(inc)
         self._refresh(inc)
 
@@ -1158,7 +1167,7 @@ class Engine:
             f"{' (inferred)' if inc.inferred else ''}{split} "
             f"(cost {best_cost:.2f} vs {current.cost:.2f})"
         )
-        inc.reasons.append(reason)
+        inc.note(reason)
         return reason
 
     # -- applying --------------------------------------------------------------------
@@ -1179,7 +1188,7 @@ class Engine:
         if not option.absorbed:
             inc = self._open(cand.root, cand.seeds, now, inferred=inferred)
             self._add_alert(inc, state, seq, event_id, now)
-            inc.reasons.append(f"opened by {label}: {why}")
+            inc.note(f"opened by {label}: {why}")
             self._register(inc)
             self._refresh(inc)
             decision = Decision(Action.OPENED, inc.id, f"{label}: new incident, {why}")
@@ -1213,7 +1222,7 @@ class Engine:
             action = Action.REROOTED
         self._add_alert(target, state, seq, event_id, now)
         target.inferred = self._is_inferred(target)
-        target.reasons.append(f"{action.value} by {label}: {why}")
+        target.note(f"{action.value} by {label}: {why}")
         self._register(target)
         review = self._review(target, now)
         self._refresh(target)
@@ -1269,7 +1278,7 @@ class Engine:
         inc = self._open(None, frozenset(), now, inferred=False, unplaced_host=host)
         self._unplaced[host] = inc.number
         self._add_alert(inc, state, seq, event_id, now)
-        inc.reasons.append(f"opened by {label}: host {state.host} matches no topology node")
+        inc.note(f"opened by {label}: host {state.host} matches no topology node")
         self._refresh(inc)
         return Decision(Action.OPENED, inc.id, f"{label}: unplaced (no node for host {state.host})")
 
@@ -1294,7 +1303,7 @@ class Engine:
             action = Action.REOPENED
         inc.timer_version += 1
         self._add_alert(inc, state, seq, event_id, now)
-        inc.reasons.append(f"{action.value}: {self._label(state)} failed again")
+        inc.note(f"{action.value}: {self._label(state)} failed again")
         self._register(inc)
         self._refresh(inc)
         return Decision(
@@ -1325,7 +1334,7 @@ class Engine:
         ):
             target.last_paged = other.last_paged
         target.opened_at = min(target.opened_at, other.opened_at)
-        target.reasons.append(f"absorbed {other.id} (root {other.root})")
+        target.note(f"absorbed {other.id} (root {other.root})")
         other.status = Status.MERGED
         other.merged_into = target.number
         other.updated_at = now
@@ -1403,7 +1412,7 @@ class Engine:
         if inc.status is not Status.OPEN or inc.announced:
             return
         inc.announced = True
-        inc.reasons.append(f"announced after the {self.settings.hold_s:.0f}s hold")
+        inc.note(f"announced after the {self.settings.hold_s:.0f}s hold")
         self._maybe_page(inc)
         self._touch(inc, at)
 
@@ -1412,7 +1421,7 @@ class Engine:
             return
         inc.status = Status.RESOLVED
         inc.resolved_at = inc.quiet_since
-        inc.reasons.append(f"resolved: every alert clear for {self.settings.resolve_linger_s:.0f}s")
+        inc.note(f"resolved: every alert clear for {self.settings.resolve_linger_s:.0f}s")
         if not inc.announced:
             inc.announced = True
             self._maybe_page(inc)
@@ -1434,7 +1443,7 @@ class Engine:
         if decision.action is PageAction.TRIGGER:
             inc.pages += 1
             inc.last_paged = inc.priority
-            inc.reasons.append(f"paged: {decision.reason}")
+            inc.note(f"paged: {decision.reason}")
 
     def _refresh(self, inc: Incident) -> None:
         """Recompute priority and team after a change; page on a rise once announced."""

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from correlator.bus.protocol import Record
-from correlator.correlate.engine import Incident, Status
+from correlator.correlate.engine import REASONS_HEAD, Incident, Status
 from correlator.model import SCHEMA_VERSION
 
 
@@ -45,7 +45,15 @@ def incident_json(inc: Incident) -> dict[str, Any]:
         "flapping": inc.flapping,
         "maintenance": inc.maintenance,
         "priority_reason": inc.priority_reason,
-        "explanation": list(inc.reasons),
+        "explanation": (
+            [
+                *inc.reasons[:REASONS_HEAD],
+                f"... {inc.reasons_elided} more decisions ...",
+                *inc.reasons[REASONS_HEAD:],
+            ]
+            if inc.reasons_elided
+            else list(inc.reasons)
+        ),
         "updated_at": inc.updated_at,
     }
 
