@@ -4,13 +4,19 @@
 ``serve`` wires, in this order::
 
     settings -> bus (in-process + SQLite journal, or Kafka)
+             -> store (SQLite or PostgreSQL, migrated), ticket systems, pagers
+                                                              [role "all" only]
              -> intake (HTTP edge: connectors -> bus)         [every role]
-             -> background services (correlation engine ...) [role "all" only]
+             -> background services                           [role "all" only]:
+                correlator (alerts -> engine -> correlator.incidents),
+                dispatch   (correlator.incidents -> decisions -> store + outbox),
+                outbox     (outbox -> ticket systems and pagers)
 
 and runs them in one asyncio loop until SIGTERM/SIGINT (or ``stop``), then shuts down in
 the reverse order: stop accepting HTTP and let in-flight requests finish (their alerts are
-then on the bus), let the background services commit and return, and only then stop the
-bus (which flushes the producer), so no accepted alert and no committed offset is lost.
+then on the bus), let the background services commit and return, close the HTTP client
+and the store, and only then stop the bus (which flushes the producer), so no accepted
+alert, no decided action and no committed offset is lost.
 
 Roles: ``all`` (``correlator run``: intake and correlator in one process) and ``connector``
 (``correlator connector``: only the intake, producing to Kafka, so connectors and the
@@ -40,6 +46,7 @@ from correlator.clock import Clock, WallClock
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
+    import httpx
     from prometheus_client import CollectorRegistry
     from structlog.typing import FilteringBoundLogger
 
@@ -48,6 +55,11 @@ if TYPE_CHECKING:
     from correlator.bus.protocol import Bus
     from correlator.config import Settings
     from correlator.correlate.service import CorrelatorService
+    from correlator.dispatch.outbox import OutboxWorker
+    from correlator.dispatch.pagers.base import Pager
+    from correlator.dispatch.service import DispatchMetrics, DispatchService
+    from correlator.dispatch.tickets.base import TicketSystem
+    from correlator.store.protocol import Store
     from correlator.telemetry import Metrics
     from topology.model import Topology
 
@@ -71,6 +83,26 @@ class StartupError(DaemonError):
 
 
 @dataclass(frozen=True, slots=True)
+class DispatchParts:
+    """The dispatch stage's outside world: the opened store, the HTTP client the ticket
+    and pager adapters share, and the adapters by target name."""
+
+    store: Store
+    client: httpx.AsyncClient
+    tickets: Mapping[str, TicketSystem]
+    pagers: Mapping[str, Pager]
+    metrics: DispatchMetrics
+    next_incident: int = 1  # the engine numbers on after the incidents the store knows
+
+    async def close(self) -> None:
+        """Close the HTTP client, then the store."""
+        try:
+            await self.client.aclose()
+        finally:
+            await self.store.close()
+
+
+@dataclass(frozen=True, slots=True)
 class Services:
     """What the composition root built, handed to the background services."""
 
@@ -81,6 +113,7 @@ class Services:
     metrics: Metrics
     log: FilteringBoundLogger
     topology: Topology | None = None
+    dispatch: DispatchParts | None = None
 
 
 def load_topology_for(settings: Settings) -> Topology:
@@ -146,14 +179,98 @@ async def serve(
     _prepare_data_dir(settings)
     bus = build_bus(settings, topics, clock)
     await _start_bus(bus, settings)
-    services = Services(settings, bus, topics, clock, metrics, log, topology)
     try:
-        await _serve_started_bus(
-            services, role=role, ready=ready, stop=stop, signals=handle_signals
-        )
+        dispatch = await open_dispatch(settings, clock, metrics) if role == "all" else None
+        services = Services(settings, bus, topics, clock, metrics, log, topology, dispatch)
+        try:
+            await _serve_started_bus(
+                services, role=role, ready=ready, stop=stop, signals=handle_signals
+            )
+        finally:
+            if dispatch is not None:
+                await dispatch.close()
     finally:
         await bus.stop()
         log.info("stopped", bus=settings.bus.kind)
+
+
+def build_store(settings: Settings, clock: Clock) -> Store:
+    """The store of ``settings.store.kind``, not yet opened."""
+    if settings.store.kind == "postgres":
+        from correlator.store.postgres import PostgresStore  # noqa: PLC0415
+
+        dsn = settings.store_dsn
+        if dsn is None:  # the config loader already refuses this
+            raise StartupError("store.postgres.dsn is required when store.kind is 'postgres'")
+        return PostgresStore(dsn, clock=clock)
+    from correlator.store.sqlite import SqliteStore  # noqa: PLC0415
+
+    return SqliteStore(settings.store_path, clock=clock)
+
+
+async def open_dispatch(settings: Settings, clock: Clock, metrics: Metrics) -> DispatchParts:
+    """Open the store (applying migrations) and build the ticket systems and pagers.
+
+    The built-in queue is restored from the store, so its numbering and its tickets carry
+    on after a restart. Raises :class:`StartupError` when the store cannot be opened.
+    """
+    import httpx  # noqa: PLC0415
+
+    from correlator.dispatch.pagers.registry import build_pagers  # noqa: PLC0415
+    from correlator.dispatch.service import (  # noqa: PLC0415
+        CountedPager,
+        CountedTickets,
+        DispatchMetrics,
+        restore_builtin_tickets,
+    )
+    from correlator.dispatch.tickets.builtin import BuiltinTickets  # noqa: PLC0415
+    from correlator.dispatch.tickets.registry import (  # noqa: PLC0415
+        BuiltinSettings,
+        build_ticket_system,
+    )
+    from correlator.store.protocol import StoreError  # noqa: PLC0415
+
+    store = build_store(settings, clock)
+    try:
+        await store.open()
+    except (StoreError, OSError) as exc:
+        raise StartupError(f"{settings.store.kind} store: {exc}") from exc
+    client = httpx.AsyncClient()
+    try:
+        counters = DispatchMetrics(metrics)
+        tickets: dict[str, TicketSystem] = {}
+        for name, config in settings.tickets.targets.items():
+            system: TicketSystem
+            if isinstance(config.settings, BuiltinSettings):
+                system = BuiltinTickets(
+                    name,
+                    clock=clock,
+                    tickets=await restore_builtin_tickets(store, name),
+                    url_template=config.settings.url_template,
+                )
+            else:
+                system = build_ticket_system(config, client, clock=clock)
+            tickets[name] = CountedTickets(system, counters)
+        built = build_pagers(settings.paging.pagers, client=client, clock=clock)
+        pagers: dict[str, Pager] = {
+            name: CountedPager(pager, counters) for name, pager in built.items()
+        }
+        next_incident = 1 + max(
+            (_incident_number(s.id) for s in await store.incidents()), default=0
+        )
+    except BaseException as exc:
+        await client.aclose()
+        await store.close()
+        if isinstance(exc, StoreError):  # restoring the built-in queue read the store
+            raise StartupError(f"{settings.store.kind} store: {exc}") from exc
+        raise
+    return DispatchParts(store, client, tickets, pagers, counters, next_incident)
+
+
+def _incident_number(incident_id: str) -> int:
+    """``INC-000042`` -> 42 (0 for an id of another shape)."""
+    digits = incident_id.removeprefix("INC-")
+    return int(digits) if digits.isdigit() else 0
 
 
 def build_bus(settings: Settings, topics: Topics, clock: Clock) -> Bus:
@@ -222,7 +339,12 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
 
     settings = services.settings
     topology = services.topology if services.topology is not None else load_topology_for(settings)
-    engine = Engine(topology, settings.correlation, default_team=settings.dispatch.default_team)
+    engine = Engine(
+        topology,
+        settings.correlation,
+        default_team=settings.dispatch.default_team,
+        first_number=services.dispatch.next_incident if services.dispatch is not None else 1,
+    )
     correlator = CorrelatorService(
         services.bus,
         services.topics,
@@ -230,18 +352,58 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
         services.clock,
         group=settings.bus.consumer_group,
     )
-    _install_reload(correlator, settings, services.log)
-    return [("correlator", correlator.run)]
+    found: list[tuple[str, BackgroundService]] = [("correlator", correlator.run)]
+    dispatch = None
+    if services.dispatch is not None:
+        dispatch, worker = build_dispatch(services, services.dispatch, topology)
+        found += [("dispatch", dispatch.run), ("outbox", worker.run)]
+    _install_reload(correlator, dispatch, settings, services.log)
+    return found
+
+
+def build_dispatch(
+    services: Services, parts: DispatchParts, topology: Topology
+) -> tuple[DispatchService, OutboxWorker]:
+    """The dispatch stage (a consumer of the incidents topic) and the outbox worker."""
+    from correlator.dispatch.outbox import OutboxWorker  # noqa: PLC0415
+    from correlator.dispatch.service import DispatchService, PagerRouting  # noqa: PLC0415
+
+    settings = services.settings
+    worker = OutboxWorker(parts.store, parts.tickets, parts.pagers, services.clock)
+    dispatch = DispatchService(
+        services.bus,
+        services.topics,
+        parts.store,
+        topology,
+        settings=settings.dispatch,
+        clock=services.clock,
+        hold_s=settings.correlation.hold_s,
+        ticket_targets=tuple(settings.tickets.targets),
+        ticket_systems=parts.tickets,
+        pagers=PagerRouting(settings.paging.router, settings.paging.limiter()),
+        wake=worker.wake,
+        metrics=parts.metrics,
+    )
+    return dispatch, worker
 
 
 def _install_reload(
-    correlator: CorrelatorService, settings: Settings, log: FilteringBoundLogger
+    correlator: CorrelatorService,
+    dispatch: DispatchService | None,
+    settings: Settings,
+    log: FilteringBoundLogger,
 ) -> None:
     """SIGHUP reloads the topology file; open incidents keep their alerts."""
 
+    def load() -> Topology:
+        topology = _reload_topology(settings)
+        if dispatch is not None:  # only once the file loaded: a bad file changes nothing
+            dispatch.reload(topology)
+        return topology
+
     def on_hup() -> None:
         log.info("sighup", action="reloading topology", file=str(settings.topology.path))
-        correlator.request_reload(lambda: _reload_topology(settings))
+        correlator.request_reload(load)
 
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_hup)
@@ -369,6 +531,7 @@ async def _serve_started_bus(
             journal=str(settings.journal_path) if settings.bus.kind == "memory" else None,
             bootstrap=settings.bus.kafka.bootstrap if settings.bus.kind == "kafka" else None,
             topic_prefix=settings.bus.topic_prefix,
+            store=settings.store.kind if role == "all" else None,
             background=sorted(workers.values()),
         )
         if role == "connector" and settings.bus.kind == "memory":

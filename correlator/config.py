@@ -10,7 +10,13 @@ Sources, later ones winning:
    A value is read as a YAML scalar (``9000`` is a number, ``true`` a boolean, ``null``
    nothing), except for keys that hold text (host names, tokens, paths, names), which take
    the text verbatim so that a token with ``#`` or ``:`` survives (``null`` or ``~`` still
-   unset an optional one). Every ``CORRELATOR_*`` variable must name a known key.
+   unset an optional one); in the ``dispatch``, ``tickets`` and ``paging`` sections every
+   text value is taken verbatim. Every ``CORRELATOR_*`` variable must name a known key.
+
+The ``correlation``, ``dispatch``, ``tickets`` and ``paging`` sections are parsed by their
+stage's own code (``EngineSettings``, :func:`correlator.dispatch.settings.from_mapping`,
+the ticket-system and pager registries); their errors are located and worded like all
+others.
 
 Unknown keys are errors. Every problem (YAML syntax, unknown key, bad value, bad
 environment variable) raises one :class:`ConfigError` whose message is a single line naming
@@ -33,7 +39,7 @@ import re
 import typing
 import zoneinfo
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, UnionType
 from typing import Annotated, Any, Final, Literal
@@ -51,7 +57,18 @@ from pydantic import (
 )
 
 from correlator.correlate.settings import EngineSettings
+from correlator.dispatch.pagers.registry import PagerSettings, PagingConfigError, parse_paging
+from correlator.dispatch.pagers.router import RateLimit, RateLimiter, Router, TeamRoute
+from correlator.dispatch.settings import DispatchConfigError, DispatchSettings, from_mapping
+from correlator.dispatch.tickets.registry import (
+    BuiltinSettings,
+    TicketConfigError,
+    TicketKind,
+    TicketSystemConfig,
+    parse_ticket_system,
+)
 from correlator.model import Source
+from correlator.store.sqlite import DEFAULT_FILENAME as DEFAULT_STORE_FILE
 
 if typing.TYPE_CHECKING:
     from pydantic.fields import FieldInfo
@@ -61,6 +78,11 @@ ENV_PREFIX: Final = "CORRELATOR_"
 
 DEFAULT_CONFIG_PATH: Final = Path("config") / "default.yaml"
 """Where the CLI looks (relative to the working directory) when ``--config`` is not given."""
+
+BUILTIN_TARGET: Final = "builtin"
+"""The ticket target of the default configuration: the built-in queue."""
+
+_TARGET_NAME: Final = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 class ConfigError(ValueError):
@@ -220,12 +242,79 @@ class TopologySettings(_Section):
     path: Annotated[_FlexPath | None, Expect("a path to a topology file or null")] = None
 
 
-class DispatchSettings(_Section):
-    """Who gets the incidents."""
+class SqliteStoreSettings(_Section):
+    """The embedded store: one SQLite file."""
 
-    default_team: Annotated[str, Field(min_length=1), Expect("a non-empty team name")] = (
-        "service-desk"
+    path: Annotated[_FlexPath, Expect("a path (relative to data_dir)")] = Path(DEFAULT_STORE_FILE)
+
+
+class PostgresStoreSettings(_Section):
+    """The production store: a PostgreSQL database."""
+
+    dsn: Annotated[
+        SecretStr | None, Expect("a libpq connection string or postgresql:// URL, or null")
+    ] = None
+
+    @field_validator("dsn")
+    @classmethod
+    def _dsn_not_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("empty DSN")
+        return value
+
+
+class StoreSettings(_Section):
+    """Where dispatch keeps incidents, tickets, pages and its outbox."""
+
+    kind: Annotated[Literal["sqlite", "postgres"], Expect("'sqlite' or 'postgres'")] = "sqlite"
+    sqlite: SqliteStoreSettings = SqliteStoreSettings()
+    postgres: PostgresStoreSettings = PostgresStoreSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class TicketsConfig:
+    """The ``tickets`` section: each ticket system by target name (its key in the file).
+
+    Every incident gets one ticket in each target (e.g. the built-in queue for the NOC
+    and the service desk's own system); no target: decisions are logged and stored only.
+    """
+
+    targets: Mapping[str, TicketSystemConfig] = field(
+        default_factory=lambda: MappingProxyType(
+            {
+                BUILTIN_TARGET: TicketSystemConfig(
+                    TicketKind.BUILTIN, BUILTIN_TARGET, BuiltinSettings()
+                )
+            }
+        )
     )
+
+    def builtin(self) -> str | None:
+        """The name of the first built-in queue target, if any."""
+        return next(
+            (name for name, cfg in self.targets.items() if cfg.kind is TicketKind.BUILTIN), None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PagingConfig:
+    """The ``paging`` section: pagers by name, per-team routes, per-pager rate limits.
+
+    Frozen data only: the token buckets are made fresh by :meth:`limiter` for each daemon.
+    No pager (the default): pages are decided, logged and recorded, but not sent.
+    """
+
+    pagers: Mapping[str, PagerSettings] = field(default_factory=lambda: MappingProxyType({}))
+    router: Router = field(default_factory=lambda: Router(TeamRoute(())))
+    rate_limit: RateLimit | None = None
+    """The default rate limit of every team and pager; None: unlimited."""
+    team_rate_limits: Mapping[str, RateLimit | None] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def limiter(self) -> RateLimiter:
+        """New token buckets for these limits."""
+        return RateLimiter(self.rate_limit, self.team_rate_limits)
 
 
 class LoggingSettings(_Section):
@@ -254,7 +343,10 @@ class Settings(_Section):
     connectors: ConnectorsSettings = ConnectorsSettings()
     topology: TopologySettings = TopologySettings()
     correlation: InstanceOf[EngineSettings] = Field(default_factory=EngineSettings)
-    dispatch: DispatchSettings = DispatchSettings()
+    dispatch: InstanceOf[DispatchSettings] = Field(default_factory=DispatchSettings)
+    store: StoreSettings = StoreSettings()
+    tickets: InstanceOf[TicketsConfig] = Field(default_factory=TicketsConfig)
+    paging: InstanceOf[PagingConfig] = Field(default_factory=PagingConfig)
     logging: LoggingSettings = LoggingSettings()
 
     @property
@@ -266,6 +358,18 @@ class Settings(_Section):
         """
         journal = self.bus.memory.journal
         return None if journal is None else self.data_dir / journal
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite store's file: ``store.sqlite.path`` under ``data_dir`` (an absolute
+        path stays as it is)."""
+        return self.data_dir / self.store.sqlite.path
+
+    @property
+    def store_dsn(self) -> str | None:
+        """The PostgreSQL connection string, when configured."""
+        dsn = self.store.postgres.dsn
+        return None if dsn is None else dsn.get_secret_value()
 
     @property
     def auth_token(self) -> str | None:
@@ -386,11 +490,12 @@ def _parse(
         raise _error(place, [problem]) from None
 
     problems: list[_ProblemError] = []
-    correlation = raw.pop("correlation", None)
-    try:
-        raw["correlation"] = _engine_settings(correlation)
-    except _ProblemError as problem:
-        problems.append(problem)
+    for name, parse in _DATA_SECTIONS.items():
+        section = raw.pop(name, None)
+        try:
+            raw[name] = parse(section)
+        except _ProblemError as problem:
+            problems.append(problem)
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
@@ -472,8 +577,15 @@ def _env_value(path: KeyPath, text: str) -> object:
     try:
         value = yaml.safe_load(text)
     except yaml.YAMLError as exc:
+        if path[0] in _VERBATIM_SECTIONS:
+            return text
         raise _ProblemError(path, f"expected a YAML scalar, got {text!r}") from exc
     if isinstance(value, dt.date):  # YAML reads 2024-01-01 as a date: keep the text
+        return text
+    if path[0] in _VERBATIM_SECTIONS and isinstance(value, str | Mapping):
+        # Sections without a pydantic schema: text (names, URLs, tokens) stays verbatim,
+        # so a '#' or ': ' inside a token survives; numbers, booleans, null and lists are
+        # read as YAML.
         return text
     return value
 
@@ -586,6 +698,78 @@ def _merged_mapping(path: KeyPath, value: object, default: object) -> Mapping[st
     return MappingProxyType(base)
 
 
+# ---- the dispatch, tickets and paging sections (parsed by their stage's own code) -----
+
+
+def _dispatch_settings(raw: object) -> DispatchSettings:
+    try:
+        return from_mapping(raw)
+    except DispatchConfigError as exc:
+        raise _ProblemError(("dispatch", *exc.path), exc.what) from None
+
+
+def _key_path(where: str) -> KeyPath:
+    """``paging.pagers.chat.url`` -> its key path (for finding the line in the file)."""
+    return tuple(where.split("."))
+
+
+def _tickets(raw: object) -> TicketsConfig:
+    if raw is None:
+        return TicketsConfig()
+    if not isinstance(raw, Mapping):
+        raise _ProblemError(
+            ("tickets",), _expected("a mapping of target name to ticket system", raw)
+        )
+    targets: dict[str, TicketSystemConfig] = {}
+    for name, item in raw.items():
+        path: KeyPath = ("tickets", str(name))
+        if not isinstance(name, str) or not _TARGET_NAME.match(name):
+            raise _ProblemError(path, _expected("a target name of letters, digits, '_', '-'", name))
+        if not isinstance(item, Mapping):
+            raise _ProblemError(path, _expected("a mapping with the ticket system's kind", item))
+        if "name" in item:
+            raise _ProblemError((*path, "name"), "a target is named by its key; remove 'name'")
+        try:
+            targets[name] = parse_ticket_system({**item, "name": name}, where=f"tickets.{name}")
+        except TicketConfigError as exc:
+            raise _ProblemError(_key_path(exc.where), exc.what) from None
+    return TicketsConfig(MappingProxyType(targets))
+
+
+def _paging(raw: object) -> PagingConfig:
+    if raw is None:
+        return PagingConfig()
+    try:
+        parsed = parse_paging(raw, "paging")
+    except PagingConfigError as exc:
+        raise _ProblemError(_key_path(exc.key), exc.what) from None
+    # The registry validated the section; each limit is read back through its public API.
+    limits = raw.get("rate_limits") if isinstance(raw, Mapping) else None
+    teams = limits.get("teams") if isinstance(limits, Mapping) else None
+    names = [str(team) for team in teams] if isinstance(teams, Mapping) else []
+    outsider = "*" + "".join(names)  # a team name that has no limit of its own
+    return PagingConfig(
+        pagers=parsed.pagers,
+        router=parsed.router,
+        rate_limit=parsed.limits.limit_for(outsider),
+        team_rate_limits=MappingProxyType({team: parsed.limits.limit_for(team) for team in names}),
+    )
+
+
+_DATA_SECTIONS: Final[Mapping[str, typing.Callable[[object], object]]] = MappingProxyType(
+    {
+        "correlation": _engine_settings,
+        "dispatch": _dispatch_settings,
+        "tickets": _tickets,
+        "paging": _paging,
+    }
+)
+"""Sections parsed by their stage's own code (not pydantic), in the order they are read."""
+
+_VERBATIM_SECTIONS: Final = frozenset({"dispatch", "tickets", "paging"})
+"""Schema-less sections whose text values an environment variable sets verbatim."""
+
+
 # ---- pydantic errors into our one-line messages ---------------------------------------
 
 
@@ -641,6 +825,12 @@ def _cross_checks(settings: Settings) -> Settings:
             ("bus", "kafka", "bootstrap"),
             "required when bus.kind is 'kafka': 'host:port[,host:port...]'",
             anchors=(("bus", "kafka"), ("bus", "kind")),
+        )
+    if settings.store.kind == "postgres" and settings.store.postgres.dsn is None:
+        raise _ProblemError(
+            ("store", "postgres", "dsn"),
+            "required when store.kind is 'postgres': a libpq connection string or URL",
+            anchors=(("store", "postgres"), ("store", "kind")),
         )
     if server.auth_token_file is None:
         return settings

@@ -3,6 +3,12 @@
 Time is event time (each line's ``at``), so the same files always give byte-identical
 output. The same parsers and the same engine as the daemon are used; only the clock and
 the transport differ.
+
+Each incident also says which ticket of the built-in queue (``TKT-000001``...) the dispatch
+stage would have opened for it (``ticket``; null when none would have been yet, e.g. still
+inside its opening hold, or when the config has no built-in queue): the same ticket
+decision as the daemon's, taken on every incident change in the order the daemon sees
+them, without contacting anything.
 """
 
 from __future__ import annotations
@@ -17,8 +23,14 @@ from typing import IO, Any, Final
 
 from connectors.base import Connector, InvalidPayloadError, ParseContext
 from correlator.correlate.engine import Decision, Engine, Incident
+from correlator.correlate.graph import GraphIndex
 from correlator.correlate.report import incident_json
 from correlator.correlate.settings import EngineSettings
+from correlator.dispatch.queue import TicketActionKind, decide_ticket, snapshot_of
+from correlator.dispatch.routing import route
+from correlator.dispatch.settings import DispatchSettings
+from correlator.dispatch.tickets.builtin import ticket_id_of
+from topology.model import Topology
 
 EXIT_OK: Final = 0
 EXIT_USAGE: Final = 2
@@ -55,6 +67,41 @@ class SourceOptions:
 
     observers: Mapping[str, str | None] = field(default_factory=dict)
     timezones: Mapping[str, str] = field(default_factory=dict)
+
+
+class TicketNumbering:
+    """The built-in queue's ticket of each incident, numbered as the daemon's queue would.
+
+    The daemon's dispatch stage opens an incident's ticket on the first change that finds
+    it announced (:func:`correlator.dispatch.queue.decide_ticket`), changes taken in the
+    order the correlator publishes them (per batch, by incident number); the queue numbers
+    tickets in that order. An incident merged away before it was announced opens none.
+    """
+
+    def __init__(self, topology: Topology, settings: DispatchSettings) -> None:
+        self._graph = GraphIndex(topology)
+        self._settings = settings
+        self._tickets: dict[str, str] = {}
+
+    def observe(self, changed: Iterable[Incident]) -> None:
+        """Take one batch of incident changes (``Engine.drain_changes``)."""
+        for inc in changed:
+            if inc.id in self._tickets:
+                continue
+            snap = snapshot_of(inc, self._graph)
+            team = route(
+                snap.node,
+                snap.checks,
+                self._settings.routing,
+                default_team=self._settings.default_team,
+            )
+            decision = decide_ticket(None, snap, team=team.team, route_reason=team.reason)
+            if any(a.kind is TicketActionKind.CREATE for a in decision.actions):
+                self._tickets[inc.id] = ticket_id_of(len(self._tickets) + 1)
+
+    def ticket_of(self, incident_id: str) -> str | None:
+        """``TKT-nnnnnn`` of the incident, or None when no ticket would be open yet."""
+        return self._tickets.get(incident_id)
 
 
 def read_lines(path: Path, text: Iterable[str]) -> Iterator[ReplayLine]:
@@ -101,8 +148,12 @@ def replay(
     explain: IO[str] | None = None,
     errors: IO[str] | None = None,
     report: ReplayReport | None = None,
+    tickets: TicketNumbering | None = None,
 ) -> list[Incident]:
-    """Feed every line through its connector and the engine; return the incidents."""
+    """Feed every line through its connector and the engine; return the incidents.
+
+    With ``tickets``, the incident changes of each line are handed to it (the engine's
+    change list is then drained after every line)."""
     options = options or SourceOptions()
     report = report if report is not None else ReplayReport()
     seq = 0
@@ -132,6 +183,8 @@ def replay(
             )
         if explain is not None:
             explain.write(_explain_line(line, decisions))
+        if tickets is not None:
+            tickets.observe(engine.drain_changes())
     return engine.incidents()
 
 
@@ -190,9 +243,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_settings(path: Path | None) -> tuple[EngineSettings, SourceOptions, str]:
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    engine: EngineSettings
+    options: SourceOptions
+    team: str
+    dispatch: DispatchSettings
+    builtin_queue: bool
+
+
+def _load_settings(path: Path | None) -> _Loaded:
     if path is None:
-        return EngineSettings(), SourceOptions(), "service-desk"
+        return _Loaded(
+            EngineSettings(),
+            SourceOptions(),
+            "service-desk",
+            DispatchSettings(),
+            builtin_queue=True,
+        )
     from correlator.config import ConfigError, load_config  # noqa: PLC0415 - lazy: CLI only
 
     try:
@@ -213,7 +281,13 @@ def _load_settings(path: Path | None) -> tuple[EngineSettings, SourceOptions, st
         if tz:
             timezones[name] = tz
     team = getattr(getattr(config, "dispatch", None), "default_team", None) or "service-desk"
-    return config.correlation, SourceOptions(observers, timezones), team
+    return _Loaded(
+        config.correlation,
+        SourceOptions(observers, timezones),
+        team,
+        config.dispatch,
+        config.tickets.builtin() is not None,
+    )
 
 
 class _Progress:
@@ -258,7 +332,7 @@ def _run(args: argparse.Namespace) -> int:
     from topology.load import load_topology  # noqa: PLC0415
     from topology.model import TopologyError  # noqa: PLC0415
 
-    settings, options, team = _load_settings(args.config)
+    loaded = _load_settings(args.config)
     try:
         topology = load_topology(args.topology)
     except TopologyError as exc:
@@ -272,19 +346,28 @@ def _run(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         raise ReplayError(f"{args.alerts}: not UTF-8 text") from None
     lines = list(read_lines(args.alerts, text))
-    engine = Engine(topology, settings, default_team=team)
+    engine = Engine(topology, loaded.engine, default_team=loaded.team)
     report = ReplayReport()
     progress = _Progress(len(text), sys.stderr)
+    tickets = TicketNumbering(topology, loaded.dispatch) if loaded.builtin_queue else None
     incidents = replay(
         engine,
         progress.wrap(lines),
         connectors_by_name(),
-        options=options,
+        options=loaded.options,
         explain=sys.stderr if args.explain else None,
         errors=sys.stderr,
         report=report,
+        tickets=tickets,
     )
-    out = "".join(json.dumps(incident_json(inc), ensure_ascii=False) + "\n" for inc in incidents)
+    out = "".join(
+        json.dumps(
+            {**incident_json(inc), "ticket": tickets.ticket_of(inc.id) if tickets else None},
+            ensure_ascii=False,
+        )
+        + "\n"
+        for inc in incidents
+    )
     if args.out is None:
         sys.stdout.write(out)
     else:

@@ -96,6 +96,7 @@ _NODE_LINK_KEYS: Final = ("directed", "multigraph", "graph", "nodes", "edges", "
 # large topology), else the pure-Python one.
 _LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+
 def claim_key(entry: str) -> str:
     """How two ``monitored_as`` entries are compared for duplicate claims (as in build)."""
     host, sep, check = entry.partition("!")

@@ -207,6 +207,7 @@ class Engine:
         weights: Weights = DEFAULT_WEIGHTS,
         policy: PagingPolicy | None = None,
         default_team: str = DEFAULT_TEAM,
+        first_number: int = 1,
     ) -> None:
         self.settings = settings or EngineSettings()
         self.weights = weights
@@ -216,7 +217,7 @@ class Engine:
         self._settle = max(self.settings.detection_delay_s.values(), default=300.0)
         self._alerts: dict[tuple[str, str], AlertState] = {}
         self._incidents: dict[int, Incident] = {}
-        self._numbers = itertools.count(1)
+        self._numbers = itertools.count(first_number)  # a restarted daemon numbers on
         self._timers: list[tuple[float, int, str, int, int]] = []
         self._timer_seq = itertools.count()
         # indexes over open (and recently resolved) incidents

@@ -27,7 +27,7 @@ class EngineSettings:
 
     window_s: float = 300.0
     """Alerts related through the graph join an incident that is at most this old."""
-    hold_s: float = 30.0
+    hold_s: float = 90.0
     """An incident is only announced after this hold, so the root has a chance to arrive."""
     resolve_linger_s: float = 300.0
     """An incident whose alerts have all recovered resolves after this quiet time."""

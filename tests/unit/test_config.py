@@ -19,6 +19,11 @@ from correlator.config import (
     parse_config,
 )
 from correlator.correlate.settings import EngineSettings
+from correlator.dispatch.pagers.router import RateLimit as PagerRateLimit
+from correlator.dispatch.pagers.webhook import WebhookSettings
+from correlator.dispatch.priority import Level, Priority
+from correlator.dispatch.settings import DispatchSettings, RoutingRule
+from correlator.dispatch.tickets.registry import TicketKind
 from correlator.model import Source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +57,10 @@ def _schema_paths(model: type[pydantic.BaseModel], prefix: str = "") -> set[str]
         if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
             paths.add(path)
             paths |= _schema_paths(annotation, f"{path}.")
+        elif name == "dispatch":
+            paths |= _dataclass_paths(DispatchSettings(), path)
+        elif name in SECTION_KEYS:
+            paths |= {f"{path}{key}" for key in SECTION_KEYS[name]}
         elif annotation is EngineSettings:
             paths.add(path)
             defaults = EngineSettings()
@@ -63,6 +72,44 @@ def _schema_paths(model: type[pydantic.BaseModel], prefix: str = "") -> set[str]
                     paths |= {f"{key_path}.{key}" for key in default}
         else:
             paths.add(path)
+    return paths
+
+
+# Sections keyed by names the operator chooses: the keys default.yaml must show.
+SECTION_KEYS = {
+    "tickets": ("", ".builtin", ".builtin.kind", ".builtin.url_template"),
+    "paging": (
+        "",
+        ".pagers",
+        ".routes",
+        ".routes.default",
+        ".routes.default.pagers",
+        ".routes.default.escalation",
+        ".routes.teams",
+        ".rate_limits",
+        ".rate_limits.default",
+        ".rate_limits.teams",
+    ),
+}
+
+
+def _key_name(key: object) -> str:
+    return key.name.lower() if isinstance(key, Level) else str(key)
+
+
+def _dataclass_paths(value: object, path: str) -> set[str]:
+    """Every key of a dispatch settings object as the YAML writes it (mappings nest)."""
+    paths = {path}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            paths |= _dataclass_paths(getattr(value, item.name), f"{path}.{item.name}")
+    elif isinstance(value, typing.Mapping):
+        for key, item in value.items():
+            if isinstance(key, tuple):  # the priority matrix: impact -> urgency -> priority
+                impact, urgency = (_key_name(k) for k in key)
+                paths |= {f"{path}.{impact}", f"{path}.{impact}.{urgency}"}
+            else:
+                paths |= _dataclass_paths(item, f"{path}.{_key_name(key)}")
     return paths
 
 
@@ -97,7 +144,16 @@ def test_built_in_defaults() -> None:
     assert settings.connectors.zabbix.timezone == "UTC"
     assert settings.topology.path is None
     assert settings.correlation == EngineSettings()
+    assert settings.dispatch == DispatchSettings()
     assert settings.dispatch.default_team == "service-desk"
+    assert settings.store.kind == "sqlite"
+    assert settings.store_path == Path("data") / "correlator.db"
+    assert settings.store_dsn is None
+    assert list(settings.tickets.targets) == ["builtin"]
+    assert settings.tickets.builtin() == "builtin"
+    assert settings.paging.pagers == {}
+    assert settings.paging.router.route("network").pagers == ()
+    assert settings.paging.limiter().limit_for("network") is None
     assert settings.logging.level == "info"
     assert settings.logging.format == "auto"
 
@@ -214,7 +270,8 @@ def test_error_names_file_line_key_and_expectation(tmp_path: Path) -> None:
             {"serve": {}},
             (
                 "serve: unknown key 'serve' (did you mean 'server'?), expected one of: "
-                "server, bus, data_dir, connectors, topology, correlation, dispatch, logging"
+                "server, bus, data_dir, connectors, topology, correlation, dispatch, store, "
+                "tickets, paging, logging"
             ),
         ),
         (
@@ -492,3 +549,150 @@ def test_env_errors_name_the_variable(tmp_path: Path) -> None:
     assert _error({}, {"CORRELATOR_CORRELATION__HOLD": "1"}).startswith(
         "environment CORRELATOR_CORRELATION__HOLD: correlation.hold: unknown key 'hold'"
     )
+
+
+# ---- dispatch, store, tickets, paging ---------------------------------------------------
+
+
+def test_dispatch_section_is_parsed_by_the_dispatch_stage() -> None:
+    """The dispatch section becomes the stage's typed settings (routing rules, policies)."""
+    settings = parse_config(
+        {
+            "dispatch": {
+                "default_team": "noc",
+                "routing": [{"kind": "firewall", "team": "security"}],
+                "paging": {"page_at_or_above": "P2"},
+            }
+        }
+    )
+    assert settings.dispatch.default_team == "noc"
+    assert settings.dispatch.routing == (RoutingRule(team="security", kind="firewall"),)
+    assert settings.dispatch.paging.page_at_or_above is Priority.P2
+    assert settings.dispatch.priority_matrix[(Level.HIGH, Level.HIGH)] is Priority.P1
+
+
+def test_dispatch_errors_name_file_line_and_key(tmp_path: Path) -> None:
+    """A bad dispatch value is one line naming the file, the line of the key and its path."""
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "dispatch:\n  sla:\n    targets:\n      P1:\n        response_s: -5\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, {})
+    assert str(caught.value) == (
+        f"{path}:5: dispatch.sla.targets.P1.response_s: expected a number of seconds > 0, got -5"
+    )
+
+
+def test_store_settings() -> None:
+    """The SQLite file lives under data_dir unless absolute; PostgreSQL needs its DSN."""
+    assert parse_config({"data_dir": "/var/lib/c"}).store_path == Path("/var/lib/c/correlator.db")
+    absolute = parse_config({"store": {"sqlite": {"path": "/srv/c.db"}}})
+    assert absolute.store_path == Path("/srv/c.db")
+    postgres = parse_config(
+        {"store": {"kind": "postgres"}},
+        environ={"CORRELATOR_STORE__POSTGRES__DSN": "postgresql://c:p#1@db/c"},
+    )
+    assert postgres.store_dsn == "postgresql://c:p#1@db/c"
+    assert "p#1" not in repr(postgres)
+    assert _error({"store": {"kind": "postgres"}}) == (
+        "<config>: store.postgres.dsn: required when store.kind is 'postgres': "
+        "a libpq connection string or URL"
+    )
+    assert _error({"store": {"kind": "mysql"}}) == (
+        "<config>: store.kind: expected 'sqlite' or 'postgres', got 'mysql'"
+    )
+
+
+def test_ticket_targets_are_named_by_their_key() -> None:
+    """Each ticket target is built from its mapping by the registry, named by its key."""
+    settings = parse_config(
+        {
+            "tickets": {
+                "queue": {"kind": "builtin", "url_template": "https://noc/t/{ticket_id}"},
+                "rt": {"kind": "rt", "url": "https://rt.example.net", "token": "1-2-s3cret"},
+            }
+        }
+    )
+    assert list(settings.tickets.targets) == ["queue", "rt"]
+    assert settings.tickets.targets["rt"].kind is TicketKind.RT
+    assert settings.tickets.targets["rt"].name == "rt"
+    assert settings.tickets.builtin() == "queue"
+    assert "s3cret" not in repr(settings)
+    assert parse_config({"tickets": {}}).tickets.targets == {}
+    assert parse_config({"tickets": {}}).tickets.builtin() is None
+    assert _error({"tickets": {"q": {"kind": "builtin", "name": "other"}}}) == (
+        "<config>: tickets.q.name: a target is named by its key; remove 'name'"
+    )
+    assert _error({"tickets": {"rt": {"kind": "rt", "url": "ftp://x", "token": "t"}}}) == (
+        "<config>: tickets.rt.url: expected an http(s) URL, got 'ftp://x'"
+    )
+
+
+def test_paging_section_builds_pagers_routes_and_limits() -> None:
+    """Pagers, per-team routes and per-pager token buckets come from the paging section."""
+    settings = parse_config(
+        {
+            "paging": {
+                "pagers": {"chat": {"type": "webhook", "url": "https://hooks.example.net/a"}},
+                "routes": {
+                    "default": {"pagers": []},
+                    "teams": {"network": {"pagers": ["chat"]}},
+                },
+                "rate_limits": {
+                    "default": {"pages": 10, "per_s": 3600},
+                    "teams": {"network": None},
+                },
+            }
+        }
+    )
+    paging = settings.paging
+    assert paging.pagers["chat"] == WebhookSettings(url="https://hooks.example.net/a")
+    assert paging.router.route("network").pagers == ("chat",)
+    assert paging.router.route("systems").pagers == ()
+    limiter = paging.limiter()
+    assert limiter.limit_for("systems") == PagerRateLimit(10, 3600.0)
+    assert limiter.limit_for("network") is None
+    assert paging == parse_config({"paging": settings_paging_again()}).paging
+
+
+def settings_paging_again() -> dict[str, object]:
+    return {
+        "pagers": {"chat": {"type": "webhook", "url": "https://hooks.example.net/a"}},
+        "routes": {"default": {"pagers": []}, "teams": {"network": {"pagers": ["chat"]}}},
+        "rate_limits": {"default": {"pages": 10, "per_s": 3600}, "teams": {"network": None}},
+    }
+
+
+def test_env_sets_dispatch_tickets_and_paging_text_verbatim() -> None:
+    """In the schema-less sections, text from the environment is taken verbatim, numbers
+    and booleans are read as YAML."""
+    settings = parse_config(
+        {"paging": {"pagers": {"hook": {"type": "webhook", "url": "https://h/a"}}}},
+        environ={
+            "CORRELATOR_DISPATCH__DEFAULT_TEAM": "ops #1",
+            "CORRELATOR_DISPATCH__SLA__WARN_AT": "0.5",
+            "CORRELATOR_PAGING__PAGERS__HOOK__BEARER_TOKEN": "abc #def: ghi",
+            "CORRELATOR_PAGING__PAGERS__HOOK__TIMEOUT_S": "3",
+        },
+    )
+    assert settings.dispatch.default_team == "ops #1"
+    assert settings.dispatch.sla.warn_at == 0.5
+    hook = settings.paging.pagers["hook"]
+    assert isinstance(hook, WebhookSettings)
+    assert hook.bearer_token == "abc #def: ghi"
+    assert hook.timeout_s == 3.0
+    assert _error({}, {"CORRELATOR_DISPATCH__PAGING__PAGE_AT": "P1"}).startswith(
+        "environment CORRELATOR_DISPATCH__PAGING__PAGE_AT: dispatch.paging.page_at: unknown key"
+    )
+
+
+def test_dispatch_production_example() -> None:
+    """The production dispatch example: PostgreSQL, RT and the queue, PagerDuty and a chat."""
+    settings = load_config(EXAMPLES / "dispatch-production.yaml", {})
+    assert settings.store.kind == "postgres"
+    assert list(settings.tickets.targets) == ["builtin", "rt"]
+    assert settings.paging.router.route("network", 2).pagers == ("pd-network", "chat")
+    assert settings.paging.limiter().limit_for("network") is None
+    assert settings.dispatch.paging.page_at_or_above is Priority.P2
+    assert settings.dispatch.paging.levels_for("network")[0].notify == "noc-rota"

@@ -459,3 +459,59 @@ def test_explain_names_a_skipped_line_once(tmp_path, topology, capsys):
     err = capsys.readouterr().err
     for number in (1, 2, 3):
         assert len(re.findall(rf"\bline {number}\b", err)) == 1, err
+
+
+# -- the `ticket` field -----------------------------------------------------------------------
+
+
+def test_ticket_is_the_builtin_queue_id_dispatch_would_open(tmp_path, topology, capsys):
+    """Each incident names the built-in queue ticket dispatch would have opened for it, numbered
+    in the order they were announced; one still inside its opening hold has none yet."""
+    alerts = write(
+        tmp_path,
+        [
+            line(0, nagios_host("web-01"), "p1"),
+            line(100, nagios_host("elsewhere-a"), "p2"),
+            line(200, nagios_host("elsewhere-b"), "p3"),
+            line(210, nagios_host("elsewhere-c"), "p4"),
+        ],
+    )
+    assert main(["--topology", str(topology), "--alerts", str(alerts)]) == 0
+    found = incidents(capsys.readouterr().out)
+    assert [(inc["events"], inc["ticket"]) for inc in found] == [
+        (["p1"], "TKT-000001"),
+        (["p2"], "TKT-000002"),
+        (["p3"], None),  # announced at 230, after the last event
+        (["p4"], None),
+    ]
+    assert list(found[0])[-1] == "ticket"
+
+
+def test_ticket_is_null_without_a_builtin_queue(tmp_path, topology, capsys):
+    """With no built-in queue in the config's tickets section, no incident names a ticket."""
+    config = tmp_path / "config.yaml"
+    config.write_text("tickets: {}\n", encoding="utf-8")
+    alerts = write(
+        tmp_path, [line(0, nagios_host("web-01"), "p1"), line(100, nagios_host("x"), "p2")]
+    )
+    args = ["--topology", str(topology), "--alerts", str(alerts), "--config", str(config)]
+    assert main(args) == 0
+    assert [inc["ticket"] for inc in incidents(capsys.readouterr().out)] == [None, None]
+
+
+def test_small_site_tickets(small_site, capsys):
+    """The small-site storm's two announced incidents get TKT-000001 and TKT-000002; the
+    third is still inside its opening hold when the input ends."""
+    main(
+        [
+            "--topology",
+            str(small_site / "topology.yaml"),
+            "--alerts",
+            str(small_site / "storm.jsonl"),
+        ]
+    )
+    assert [inc["ticket"] for inc in incidents(capsys.readouterr().out)] == [
+        "TKT-000001",
+        "TKT-000002",
+        None,
+    ]

@@ -1,0 +1,1270 @@
+# Copyright 2026 The correlator authors. SPDX-License-Identifier: Apache-2.0
+"""The dispatch stage as a bus consumer: ``correlator.incidents`` in, tickets and pages out.
+
+Pipeline, per incident change (one record of the compacted incidents topic)::
+
+    record -> snapshot (record + topology) -> team (routing) + runbook
+           -> ticket actions (queue.decide_ticket) + SLA clock
+           -> page actions (paging.decide_paging + rate limits, pager routes)
+           -> major-incident / problem observation (first announcement only)
+           -> store.apply(snapshot + what dispatch remembers, actions)  [one transaction]
+           -> wake the outbox worker; commit the offsets after the whole batch
+
+and on a tick of the injected clock (every ``tick_s``): ticket-system sync (who
+acknowledged what), SLA checks (warnings and breaches become ticket comments and log
+events) and escalation (an unacknowledged page goes to the team's next level; the ticket
+says so). Nothing here calls a ticket system or a pager to *change* anything: every such
+call is an outbox action under an idempotency key, sent by
+:class:`correlator.dispatch.outbox.OutboxWorker`.
+
+Why a consumer (and not a call from the correlator stage): the stage then depends only on
+the public record (specs/kafka-topics.md) and the topology, commits its own offsets only
+after ``store.apply`` (a crash redelivers, the idempotency keys make the redelivery
+harmless), and could run as a process of its own on Kafka. Two facts the record does not
+carry are derived (see :func:`snapshot_from_record`): whether the incident is past its
+opening hold, and the business services it takes down.
+
+What dispatch remembers of each incident (:class:`IncidentMemory`: the ticket as last
+told, what was paged, the SLA clock, the escalation) is written inside the incident's
+stored snapshot, in the same transaction as the actions it caused, and read back after a
+restart: a redelivered record then decides nothing new.
+
+The decisions themselves are pure (:func:`plan_change`, :func:`plan_tick`); the service
+only reads, writes and keeps the state between them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+import structlog
+from prometheus_client import Counter
+
+from correlator.bus.protocol import Bus, Message
+from correlator.bus.topics import Topics
+from correlator.clock import Clock
+from correlator.correlate.engine import Status
+from correlator.correlate.graph import GraphIndex
+from correlator.dispatch.escalation import EscalationAction, EscalationState, decide_escalation
+from correlator.dispatch.major import (
+    MajorAction,
+    MajorIncident,
+    MajorState,
+    Opening,
+    ProblemAction,
+    ProblemState,
+    describe,
+    observe_failure,
+    observe_opening,
+    withdraw,
+)
+from correlator.dispatch.major import ProblemRecord as RootProblem
+from correlator.dispatch.model import (
+    DeliveryError,
+    Page,
+    PageEvent,
+    TicketDraft,
+    TicketRef,
+    TicketState,
+    TicketStatus,
+)
+from correlator.dispatch.outbox import (
+    draft_of,
+    send_page,
+    ticket_create,
+    ticket_resolve,
+    ticket_update,
+)
+from correlator.dispatch.pagers.base import Pager
+from correlator.dispatch.pagers.router import (
+    RateDecision,
+    RateLimiter,
+    RateReason,
+    Router,
+    TeamRoute,
+)
+from correlator.dispatch.paging import (
+    PageMemory,
+    PagingDecision,
+    decide_paging,
+    rate_limit_verdict,
+)
+from correlator.dispatch.priority import Priority
+from correlator.dispatch.queue import (
+    SERVICE_KIND,
+    IncidentSnapshot,
+    TicketActionKind,
+    TicketMemory,
+    alert_label,
+    decide_ticket,
+)
+from correlator.dispatch.routing import route
+from correlator.dispatch.runbook import runbook_for
+from correlator.dispatch.settings import DispatchSettings
+from correlator.dispatch.sla import SlaClock, SlaEvent, SlaKind, SlaLevel, deadlines
+from correlator.dispatch.sla import acknowledge as sla_acknowledge
+from correlator.dispatch.sla import check as sla_check
+from correlator.dispatch.sla import resolve as sla_resolve
+from correlator.dispatch.tickets.base import TicketSystem
+from correlator.dispatch.tickets.builtin import Comment, QueuedTicket
+from correlator.store.protocol import (
+    ActionKind,
+    HistoryEntry,
+    HistoryStep,
+    OutboxAction,
+    ProblemKind,
+    ProblemRecord,
+    Store,
+    StoreError,
+)
+from correlator.store.protocol import IncidentSnapshot as StoredIncident
+from correlator.telemetry import Metrics
+from topology.model import Topology
+
+log = structlog.get_logger("correlator.dispatch")
+
+GROUP: Final = "dispatch"
+"""Consumer group of the dispatch stage on ``correlator.incidents``."""
+MEMORY_KEY: Final = "dispatch"
+"""Where the stored incident body keeps what dispatch remembers (specs allow added fields)."""
+
+SEVERITY: Final[Mapping[Priority, str]] = {
+    Priority.P1: "critical",
+    Priority.P2: "critical",
+    Priority.P3: "error",
+    Priority.P4: "warning",
+    Priority.P5: "info",
+}
+"""Page severity (PagerDuty's vocabulary) of each priority."""
+
+ACKNOWLEDGED: Final = frozenset(
+    {TicketStatus.ACKNOWLEDGED, TicketStatus.RESOLVED, TicketStatus.CLOSED}
+)
+"""Ticket statuses that meet the response target and stop escalation: a person has it."""
+
+_HISTORY_STEP: Final[Mapping[TicketStatus, HistoryStep]] = {
+    TicketStatus.NEW: HistoryStep.UPDATED,
+    TicketStatus.ASSIGNED: HistoryStep.ASSIGNED,
+    TicketStatus.ACKNOWLEDGED: HistoryStep.ACKNOWLEDGED,
+    TicketStatus.RESOLVED: HistoryStep.RESOLVED,
+    TicketStatus.CLOSED: HistoryStep.CLOSED,
+}
+
+_NUMBERED: Final = re.compile(r"^[A-Z]+-(\d+)$")
+
+
+# --------------------------------------------------------------------------------------
+# The incident as dispatch reads it from its record
+# --------------------------------------------------------------------------------------
+
+
+def announced_in(doc: Mapping[str, Any], hold_s: float) -> bool:
+    """Whether the engine had announced the incident (past its opening hold) at this change.
+
+    The record does not say it; it follows from the engine's lifecycle: a resolved
+    incident is always announced, a paged one too, and the hold timer fires at
+    ``opened_at + hold_s`` (a merge only ever moves ``opened_at`` earlier, to the opening
+    of an incident that was itself announced by then).
+    """
+    if doc.get("status") == Status.RESOLVED.value and not doc.get("merged_into"):
+        return True
+    if int(doc.get("pages") or 0) > 0:
+        return True
+    opened = float(doc["opened_at"])
+    return float(doc.get("updated_at") or opened) >= opened + hold_s
+
+
+def snapshot_from_record(
+    doc: Mapping[str, Any], graph: GraphIndex, *, hold_s: float
+) -> IncidentSnapshot:
+    """The dispatch view of one ``correlator.incidents`` record (``graph``: the topology).
+
+    What :func:`correlator.dispatch.queue.snapshot_of` reads from a live incident, taken
+    from the record: business services are those above the root in the topology (and any
+    that alert); ``announced`` comes from :func:`announced_in`.
+    """
+    nodes = graph.topology.nodes
+    raw_root = doc.get("root_cause")
+    root = raw_root if isinstance(raw_root, str) else None
+    node = nodes.get(root) if root is not None else None
+    alerts = [a for a in doc.get("alerts") or () if isinstance(a, Mapping)]
+    own = [a for a in alerts if root is None or a.get("node") == root]
+    checks = tuple(sorted({str(a["check"]) for a in own if a.get("check")}))
+    labels = frozenset(
+        alert_label(str(a.get("source")), str(a.get("host")), a.get("check") or None)
+        for a in alerts
+    )
+    involved = frozenset(str(n) for n in doc.get("nodes") or ())
+    services: set[str] = set()
+    if node is not None:
+        closure = graph.group_closure(frozenset((node.id,)))
+        services = {n for n in closure if nodes[n].kind == SERVICE_KIND}
+    services.update(n for n in involved if n in nodes and nodes[n].kind == SERVICE_KIND)
+    merged_into = doc.get("merged_into")
+    status = Status.MERGED if merged_into else Status(doc.get("status") or Status.OPEN.value)
+    title = str(doc.get("title") or doc["id"])
+    resolved_at = doc.get("resolved_at")
+    return IncidentSnapshot(
+        incident_id=str(doc["id"]),
+        title=title,
+        status=status,
+        announced=announced_in(doc, hold_s),
+        opened_at=float(doc["opened_at"]),
+        priority=Priority(doc.get("priority") or Priority.P5.value),
+        root=root,
+        subject=root if root is not None else title.split(" ", 1)[0],
+        node=node,
+        inferred=bool(doc.get("root_cause_inferred")),
+        priority_reason=str(doc.get("priority_reason") or ""),
+        checks=checks,
+        nodes=involved,
+        alerts=labels,
+        services=frozenset(services),
+        flapping=bool(doc.get("flapping")),
+        maintenance=bool(doc.get("maintenance")),
+        resolved_at=None if resolved_at is None else float(resolved_at),
+        merged_into=str(merged_into) if merged_into else None,
+    )
+
+
+def updated_at_of(doc: Mapping[str, Any]) -> float:
+    """When the record's change happened (its ``updated_at``, else its opening)."""
+    return float(doc.get("updated_at") or doc.get("opened_at") or 0.0)
+
+
+# --------------------------------------------------------------------------------------
+# What dispatch remembers of one incident
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentMemory:
+    """Dispatch's state of one incident: what the ticket and on-call were told, the clocks.
+
+    ``seen`` is the ``updated_at`` of the last record handled (an older one is stale);
+    ``title`` .. ``runbook`` are the incident as last seen, for pages sent on a tick.
+    """
+
+    incident_id: str
+    seen: float = float("-inf")
+    open: bool = True
+    title: str = ""
+    priority: Priority = Priority.P5
+    team: str = ""
+    subject: str = ""
+    runbook: str | None = None
+    ticket: TicketMemory | None = None
+    sla: SlaClock | None = None
+    page: PageMemory = field(default_factory=PageMemory)
+    paged_to: tuple[str, ...] = ()
+    """Pagers that received a trigger (a resolve notice goes to each)."""
+    escalation: EscalationState | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON object for the stored incident body."""
+        ticket = self.ticket
+        sla = self.sla
+        esc = self.escalation
+        return {
+            "seen": self.seen if self.seen != float("-inf") else None,
+            "open": self.open,
+            "title": self.title,
+            "priority": self.priority.value,
+            "team": self.team,
+            "subject": self.subject,
+            "runbook": self.runbook,
+            "ticket": None
+            if ticket is None
+            else {
+                "status": ticket.status.value,
+                "priority": ticket.priority.value,
+                "team": ticket.team,
+                "root": ticket.root,
+                "alerts": sorted(ticket.alerts),
+                "incident_open": ticket.incident_open,
+            },
+            "sla": None
+            if sla is None
+            else {
+                "priority": sla.priority.value,
+                "opened_at": sla.opened_at,
+                "acknowledged_at": sla.acknowledged_at,
+                "resolved_at": sla.resolved_at,
+                "emitted": sorted([kind.value, level.value] for kind, level in sla.emitted),
+            },
+            "page": {
+                "pages": self.page.pages,
+                "last_paged": None if self.page.last_paged is None else self.page.last_paged.value,
+                "resolve_sent": self.page.resolve_sent,
+            },
+            "paged_to": list(self.paged_to),
+            "escalation": None
+            if esc is None
+            else {
+                "triggered_at": esc.triggered_at,
+                "level": esc.level,
+                "level_since": esc.level_since,
+                "acknowledged": esc.acknowledged,
+                "resolved": esc.resolved,
+            },
+        }
+
+    @classmethod
+    def from_json(cls, incident_id: str, data: Mapping[str, Any]) -> IncidentMemory:
+        """The memory written by :meth:`to_json` (raises KeyError/ValueError/TypeError)."""
+        ticket = data.get("ticket")
+        sla = data.get("sla")
+        page = data["page"]
+        esc = data.get("escalation")
+        seen = data.get("seen")
+        last_paged = page.get("last_paged")
+        return cls(
+            incident_id=incident_id,
+            seen=float("-inf") if seen is None else float(seen),
+            open=bool(data["open"]),
+            title=str(data["title"]),
+            priority=Priority(data["priority"]),
+            team=str(data["team"]),
+            subject=str(data["subject"]),
+            runbook=data.get("runbook"),
+            ticket=None
+            if ticket is None
+            else TicketMemory(
+                incident_id=incident_id,
+                status=TicketStatus(ticket["status"]),
+                priority=Priority(ticket["priority"]),
+                team=str(ticket["team"]),
+                root=ticket.get("root"),
+                alerts=frozenset(str(a) for a in ticket["alerts"]),
+                incident_open=bool(ticket["incident_open"]),
+            ),
+            sla=None
+            if sla is None
+            else SlaClock(
+                incident_id=incident_id,
+                priority=Priority(sla["priority"]),
+                opened_at=float(sla["opened_at"]),
+                acknowledged_at=sla.get("acknowledged_at"),
+                resolved_at=sla.get("resolved_at"),
+                emitted=frozenset((SlaKind(k), SlaLevel(v)) for k, v in sla["emitted"]),
+            ),
+            page=PageMemory(
+                pages=int(page["pages"]),
+                last_paged=None if last_paged is None else Priority(last_paged),
+                resolve_sent=bool(page["resolve_sent"]),
+            ),
+            paged_to=tuple(str(p) for p in data.get("paged_to") or ()),
+            escalation=None
+            if esc is None
+            else EscalationState(
+                triggered_at=float(esc["triggered_at"]),
+                level=int(esc["level"]),
+                level_since=esc.get("level_since"),
+                acknowledged=bool(esc["acknowledged"]),
+                resolved=bool(esc["resolved"]),
+            ),
+        )
+
+
+def memory_of(body: Mapping[str, Any]) -> IncidentMemory | None:
+    """The memory kept in a stored incident body (None: none, or unreadable)."""
+    data = body.get(MEMORY_KEY)
+    if not isinstance(data, Mapping):
+        return None
+    try:
+        return IncidentMemory.from_json(str(body["id"]), data)
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        log.warning("dispatch_memory_unreadable", incident=body.get("id"), error=str(exc))
+        return None
+
+
+def record_of(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The incident record inside a stored body (without dispatch's memory)."""
+    return {k: v for k, v in body.items() if k != MEMORY_KEY}
+
+
+# --------------------------------------------------------------------------------------
+# Pure decisions
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PagerRouting:
+    """Which pagers a team's page reaches at a level, and their token buckets."""
+
+    router: Router = field(default_factory=lambda: Router(TeamRoute(())))
+    limiter: RateLimiter | None = None
+
+    def pagers(self, team: str, level: int) -> tuple[str, ...]:
+        """The pagers of ``team`` at escalation ``level``."""
+        return self.router.route(team, level).pagers
+
+    def admit(self, team: str, pager: str, now: float) -> RateDecision:
+        """Take a token for one trigger of ``team`` to ``pager`` (no limiter: unlimited)."""
+        if self.limiter is None:
+            return RateDecision(
+                allowed=True, reason=RateReason.UNLIMITED, detail=f"{team}/{pager}: no rate limit"
+            )
+        return self.limiter.allow(team, now, pager)
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one decision step wants written: actions, the memory to keep, and why."""
+
+    actions: tuple[OutboxAction, ...]
+    memory: IncidentMemory
+    notes: tuple[str, ...] = ()
+    sla_events: tuple[SlaEvent, ...] = ()
+    opened: bool = False
+    """A ticket creation was decided: the incident was just announced."""
+    paging: PagingDecision | None = None
+    escalated_to: int | None = None
+
+
+def _page(
+    memory: IncidentMemory, event: PageEvent, level: int, reason: str, notify: str | None
+) -> Page:
+    details: dict[str, Any] = {"reason": reason}
+    if notify:
+        details["notify"] = notify
+    return Page(
+        dedup_key=memory.incident_id,
+        event=event,
+        summary=memory.title,
+        priority=memory.priority,
+        team=memory.team,
+        source=memory.subject,
+        severity=SEVERITY[memory.priority],
+        runbook=memory.runbook,
+        escalation_level=level,
+        details=details,
+    )
+
+
+def _notify(settings: DispatchSettings, team: str, level: int) -> str | None:
+    levels = settings.paging.levels_for(team)
+    return levels[level - 1].notify if 0 < level <= len(levels) else None
+
+
+def _comments(
+    targets: Sequence[str], incident_id: str, change: str, comment: str
+) -> list[OutboxAction]:
+    return [ticket_update(t, incident_id, change, comment=comment) for t in targets]
+
+
+def _sla_comments(targets: Sequence[str], events: Sequence[SlaEvent]) -> list[OutboxAction]:
+    actions: list[OutboxAction] = []
+    for event in events:
+        change = f"sla-{event.kind.value}-{event.level.value}"
+        actions.extend(_comments(targets, event.incident_id, change, event.reason))
+    return actions
+
+
+def plan_change(
+    previous: IncidentMemory | None,
+    snap: IncidentSnapshot,
+    *,
+    settings: DispatchSettings,
+    ticket_targets: Sequence[str],
+    pagers: PagerRouting,
+    recent_triggers: Mapping[str, Sequence[float]],
+    changed_at: float,
+    now: float,
+) -> Plan:
+    """The ticket, SLA and page actions for one incident change (see the module docstring).
+
+    ``recent_triggers`` are the times of each team's recent triggers (the policy's rate
+    limit); ``changed_at`` is the change's ``updated_at`` and names the ticket actions it
+    causes, so a redelivered change enqueues nothing twice.
+    """
+    memory = previous if previous is not None else IncidentMemory(snap.incident_id)
+    team = route(snap.node, snap.checks, settings.routing, default_team=settings.default_team)
+    book = runbook_for(snap.node, snap.checks, settings.runbooks, subject=snap.subject)
+    decision = decide_ticket(
+        memory.ticket, snap, team=team.team, route_reason=team.reason, runbook=book.url
+    )
+    notes = [f"team {team.team} ({team.reason})", f"ticket: {decision.reason}"]
+    incident_id = snap.incident_id
+    change = f"c{changed_at!r}"
+    head: list[OutboxAction] = []
+    tail: list[OutboxAction] = []
+    sla = memory.sla
+    opened = False
+    for action in decision.actions:
+        if action.kind is TicketActionKind.CREATE:
+            draft: TicketDraft | None = action.draft
+            if draft is None:  # decide_ticket always sets it on CREATE
+                raise ValueError("a ticket creation without its draft")
+            opened = True
+            sla = SlaClock(incident_id, snap.priority, snap.opened_at)
+            due = deadlines(
+                snap.priority, snap.opened_at, settings.sla.targets, settings.sla.warn_at
+            )
+            head.extend(
+                ticket_create(
+                    t, draft, response_due=due.response_due, resolution_due=due.resolution_due
+                )
+                for t in ticket_targets
+            )
+        elif action.kind is TicketActionKind.RESOLVE:
+            tail.extend(
+                ticket_resolve(t, incident_id, action.comment or "resolved", change=change)
+                for t in ticket_targets
+            )
+        else:
+            comment = action.comment
+            if action.kind is TicketActionKind.REOPEN:
+                comment = f"{action.reason}: {comment}"
+            head.extend(
+                ticket_update(
+                    t,
+                    incident_id,
+                    change,
+                    comment=comment,
+                    priority=action.priority,
+                    title=action.title,
+                )
+                for t in ticket_targets
+            )
+    events: tuple[SlaEvent, ...] = ()
+    if sla is not None:
+        if sla.priority is not snap.priority:
+            sla = sla.reprioritised(snap.priority)
+        if snap.is_open and sla.resolved_at is not None:
+            sla = sla.reopened()
+        elif not snap.is_open and sla.resolved_at is None:
+            stopped = sla_resolve(sla, snap.resolved_at or now, settings.sla)
+            sla, events = stopped.clock, stopped.events
+    actions = [*head, *_sla_comments(ticket_targets, events), *tail]
+
+    seen = replace(
+        memory,
+        seen=changed_at,
+        open=snap.is_open,
+        title=snap.title,
+        priority=snap.priority,
+        team=team.team,
+        subject=snap.subject,
+        runbook=book.url,
+        ticket=decision.memory,
+        sla=sla,
+    )
+    limit = settings.paging.rate_limit_for(team.team)
+    rate = rate_limit_verdict(limit, snap.priority, recent_triggers.get(team.team, ()), now)
+    paging = decide_paging(
+        settings.paging,
+        priority=snap.priority,
+        resolved=not snap.is_open,
+        announced=snap.announced,
+        maintenance=snap.maintenance,
+        flapping=snap.flapping,
+        memory=memory.page,
+        rate=rate,
+    )
+    notes.append(f"page: {paging.event.value if paging.event else 'none'} ({paging.reason})")
+    page_memory = memory.page.after(paging, snap.priority)
+    escalation = memory.escalation
+    paged_to = memory.paged_to
+    if paging.event is PageEvent.TRIGGER:
+        level = 1
+        if escalation is not None and not (escalation.resolved or escalation.acknowledged):
+            level = escalation.level  # a rise re-pages whoever is engaged by now
+        page = _page(
+            seen, PageEvent.TRIGGER, level, paging.reason, _notify(settings, team.team, level)
+        )
+        sent: list[str] = []
+        for name in pagers.pagers(team.team, level):
+            admitted = pagers.admit(team.team, name, now)
+            if admitted.allowed:
+                actions.append(send_page(name, page, change=f"t{page_memory.pages}"))
+                sent.append(name)
+            else:
+                notes.append(f"not paged through {name}: {admitted.detail}")
+        if not sent:
+            notes.append(f"no pager reached for team {team.team}: the page is recorded only")
+        paged_to = tuple(dict.fromkeys((*paged_to, *sent)))
+        escalation = EscalationState(triggered_at=now, level=level, level_since=now)
+    elif paging.event is PageEvent.RESOLVE:
+        level = escalation.level if escalation is not None else 1
+        page = _page(seen, PageEvent.RESOLVE, level, paging.reason, None)
+        actions.extend(send_page(n, page, change=f"t{page_memory.pages}") for n in paged_to)
+    if not snap.is_open and escalation is not None and not escalation.resolved:
+        escalation = replace(escalation, resolved=True)
+    kept = replace(seen, page=page_memory, paged_to=paged_to, escalation=escalation)
+    return Plan(tuple(actions), kept, tuple(notes), events, opened, paging)
+
+
+def plan_tick(
+    memory: IncidentMemory,
+    *,
+    settings: DispatchSettings,
+    ticket_targets: Sequence[str],
+    pagers: PagerRouting,
+    now: float,
+) -> Plan:
+    """SLA warnings/breaches due now, and the escalation of an unacknowledged page."""
+    if not memory.open:
+        return Plan((), memory)
+    actions: list[OutboxAction] = []
+    notes: list[str] = []
+    events: tuple[SlaEvent, ...] = ()
+    sla = memory.sla
+    if sla is not None:
+        checked = sla_check(sla, now, settings.sla)
+        sla, events = checked.clock, checked.events
+        actions.extend(_sla_comments(ticket_targets, events))
+        notes.extend(e.reason for e in events)
+    escalation = memory.escalation
+    paged_to = memory.paged_to
+    escalated: int | None = None
+    if escalation is not None:
+        decision = decide_escalation(
+            escalation,
+            priority=memory.priority,
+            levels=settings.paging.levels_for(memory.team),
+            ack_timeout_s=settings.paging.ack_timeout_s,
+            now=now,
+        )
+        if decision.action is EscalationAction.ESCALATE:
+            level = decision.level
+            escalated = level
+            notify = decision.target.notify if decision.target is not None else None
+            page = _page(memory, PageEvent.TRIGGER, level, decision.reason, notify)
+            names = pagers.pagers(memory.team, level)
+            run = f"t{memory.page.pages}"
+            actions.extend(send_page(n, page, change=run) for n in names)
+            reached = ", ".join(names) if names else "no pager configured: not sent"
+            actions.extend(
+                _comments(
+                    ticket_targets,
+                    memory.incident_id,
+                    f"esc-{run}-L{level}",
+                    f"page escalated: {decision.reason} ({reached})",
+                )
+            )
+            notes.append(decision.reason)
+            paged_to = tuple(dict.fromkeys((*paged_to, *names)))
+            escalation = escalation.escalated(level, now)
+    kept = replace(memory, sla=sla, escalation=escalation, paged_to=paged_to)
+    return Plan(tuple(actions), kept, tuple(notes), events, escalated_to=escalated)
+
+
+def plan_ticket_state(
+    memory: IncidentMemory,
+    status: TicketStatus,
+    *,
+    settings: DispatchSettings,
+    ticket_targets: Sequence[str],
+    now: float,
+) -> Plan:
+    """The ticket system says ``status`` (a person took, acknowledged or resolved it)."""
+    ticket = memory.ticket
+    if ticket is not None and ticket.status is not status:
+        ticket = ticket.with_status(status)
+    sla = memory.sla
+    escalation = memory.escalation
+    events: tuple[SlaEvent, ...] = ()
+    notes: list[str] = []
+    acks: list[OutboxAction] = []
+    if status in ACKNOWLEDGED:
+        if sla is not None and sla.acknowledged_at is None:
+            met = sla_acknowledge(sla, now, settings.sla)
+            sla, events = met.clock, met.events
+            notes.append(f"response target met: ticket {status.value}")
+        if escalation is not None and not escalation.acknowledged:
+            if not escalation.resolved:  # tell the pagers, so they stop paging too
+                why = f"ticket {status.value} by a person"
+                page = _page(memory, PageEvent.ACKNOWLEDGE, escalation.level, why, None)
+                run = f"t{memory.page.pages}"
+                acks = [send_page(n, page, change=run) for n in memory.paged_to]
+            escalation = replace(escalation, acknowledged=True)
+            notes.append("escalation stopped: acknowledged")
+    kept = replace(memory, ticket=ticket, sla=sla, escalation=escalation)
+    actions = (*_sla_comments(ticket_targets, events), *acks)
+    return Plan(actions, kept, tuple(notes), events)
+
+
+# --------------------------------------------------------------------------------------
+# Metrics: adapters that count what they deliver
+# --------------------------------------------------------------------------------------
+
+
+class DispatchMetrics:
+    """The dispatch stage's counters, registered once on the daemon's registry."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.tickets_written: Final = metrics.counter(
+            "correlator_tickets_written_total",
+            "Ticket changes a ticket system accepted, by system and action.",
+            ("system", "action"),
+        )
+        self.pages_sent: Final = metrics.counter(
+            "correlator_pages_sent_total",
+            "Pages a pager accepted, by pager and event (trigger, acknowledge, resolve).",
+            ("pager", "event"),
+        )
+        self.pages_failed: Final = metrics.counter(
+            "correlator_pages_failed_total",
+            "Page deliveries a pager refused or did not answer, by pager and event.",
+            ("pager", "event"),
+        )
+        # TODO(issue 5): add "correlator_sla_events_total" to telemetry.MetricName and
+        # register it through Metrics.counter; until then it is registered here directly.
+        self.sla_events: Final = Counter(
+            "correlator_sla_events",
+            "SLA warnings and breaches reported, by target (response, resolution) and level.",
+            ("target", "level"),
+            registry=metrics.registry,
+        )
+
+
+class CountedTickets:
+    """A ticket system that counts the changes it accepted."""
+
+    def __init__(self, system: TicketSystem, metrics: DispatchMetrics) -> None:
+        self.name = system.name
+        self.inner = system
+        self._written = metrics.tickets_written
+
+    async def create(self, draft: TicketDraft) -> TicketRef:
+        ref = await self.inner.create(draft)
+        self._written.labels(self.name, "create").inc()
+        return ref
+
+    async def update(
+        self,
+        ref: TicketRef,
+        *,
+        comment: str | None = None,
+        priority: Priority | None = None,
+        title: str | None = None,
+    ) -> None:
+        await self.inner.update(ref, comment=comment, priority=priority, title=title)
+        self._written.labels(self.name, "update").inc()
+
+    async def resolve(self, ref: TicketRef, comment: str) -> None:
+        await self.inner.resolve(ref, comment)
+        self._written.labels(self.name, "resolve").inc()
+
+    async def fetch(self, ref: TicketRef) -> TicketState:
+        return await self.inner.fetch(ref)
+
+
+class CountedPager:
+    """A pager that counts the pages it delivered and the deliveries that failed."""
+
+    def __init__(self, pager: Pager, metrics: DispatchMetrics) -> None:
+        self.name = pager.name
+        self.inner = pager
+        self._sent = metrics.pages_sent
+        self._failed = metrics.pages_failed
+
+    async def send(self, page: Page) -> None:
+        try:
+            await self.inner.send(page)
+        except (DeliveryError, TimeoutError):
+            self._failed.labels(self.name, page.event.value).inc()
+            raise
+        self._sent.labels(self.name, page.event.value).inc()
+
+
+# --------------------------------------------------------------------------------------
+# Restoring the built-in queue
+# --------------------------------------------------------------------------------------
+
+
+async def restore_builtin_tickets(store: Store, system: str) -> list[QueuedTicket]:
+    """The built-in queue ``system`` as the store knows it, to continue after a restart.
+
+    The queue keeps its tickets in memory; the store has each ticket (number, status,
+    priority, assignee), the draft it was opened with (its ``ticket.create`` action) and
+    its comments (the history), so numbering and updates carry on where they stopped.
+    """
+    restored: list[QueuedTicket] = []
+    for incident in await store.incidents():
+        record = await store.ticket(incident.id, system)
+        if record is None:
+            continue
+        draft = None
+        for action in await store.actions(incident.id):
+            if action.kind is ActionKind.TICKET_CREATE and action.target == system:
+                try:
+                    draft = draft_of(action.payload)
+                except ValueError:
+                    draft = None
+                break
+        comments = tuple(
+            Comment(step.at, step.actor, step.detail)
+            for step in await store.history(incident.id)
+            if step.system == system
+            and step.detail
+            and step.step in {HistoryStep.UPDATED, HistoryStep.RESOLVED}
+        )
+        body = incident.body
+        restored.append(
+            QueuedTicket(
+                ticket_id=record.ticket_id,
+                incident_id=incident.id,
+                title=str(body.get("title") or (draft.title if draft else incident.id)),
+                description=draft.description if draft else "",
+                priority=record.priority,
+                team=draft.team if draft else str(body.get("team") or ""),
+                status=record.status,
+                created_at=record.created_at,
+                updated_at=record.updated_at,
+                assignee=record.assignee,
+                comments=comments,
+                url=record.url,
+            )
+        )
+    return restored
+
+
+# --------------------------------------------------------------------------------------
+# The service
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class DispatchStats:
+    """What the service did (for tests and the log)."""
+
+    records: int = 0
+    stale: int = 0
+    undecodable: int = 0
+    tickets_opened: int = 0
+    triggers: int = 0
+    escalations: int = 0
+    sla_events: int = 0
+    store_failures: int = 0
+
+
+def _number(record_id: str) -> int:
+    found = _NUMBERED.match(record_id)
+    return int(found.group(1)) if found else 0
+
+
+class DispatchService:
+    """Consume ``correlator.incidents``, decide, write to the store, wake the outbox."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        topics: Topics,
+        store: Store,
+        topology: Topology,
+        *,
+        settings: DispatchSettings,
+        clock: Clock,
+        hold_s: float,
+        ticket_targets: Sequence[str] = (),
+        ticket_systems: Mapping[str, TicketSystem] | None = None,
+        pagers: PagerRouting | None = None,
+        wake: Callable[[], None] | None = None,
+        metrics: DispatchMetrics | None = None,
+        group: str = GROUP,
+        poll_s: float = 0.5,
+        batch: int = 200,
+        tick_s: float = 5.0,
+        sync_s: float = 60.0,
+        retry_s: float = 1.0,
+    ) -> None:
+        self.bus = bus
+        self.topics = topics
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+        self.hold_s = hold_s
+        self.ticket_targets = tuple(ticket_targets)
+        self.ticket_systems = dict(ticket_systems or {})
+        self.pagers = pagers if pagers is not None else PagerRouting()
+        self.group = group
+        self.poll_s = poll_s
+        self.batch = batch
+        self.tick_s = tick_s
+        self.sync_s = sync_s
+        self.retry_s = retry_s
+        self.stats = DispatchStats()
+        self._wake = wake
+        self._metrics = metrics
+        self._graph = GraphIndex(topology)
+        self._memory: dict[str, IncidentMemory] = {}
+        self._records: dict[str, Mapping[str, Any]] = {}  # open incidents' latest records
+        self._recent: dict[str, list[float]] = {}  # team -> recent trigger times
+        self._majors = MajorState()
+        self._problems = ProblemState()
+        self._started = False
+        self._next_tick = float("-inf")
+        self._next_sync = float("-inf")
+
+    # ---- state ------------------------------------------------------------------------
+
+    def reload(self, topology: Topology) -> None:
+        """Use a new topology for the next records (SIGHUP)."""
+        self._graph = GraphIndex(topology)
+
+    def memory(self, incident_id: str) -> IncidentMemory | None:
+        """What dispatch remembers of an open incident it holds in memory."""
+        return self._memory.get(incident_id)
+
+    async def start(self) -> None:
+        """Read back what dispatch remembers of open incidents and the ids it issued."""
+        if self._started:
+            return
+        for incident in await self.store.incidents(Status.OPEN.value):
+            memory = memory_of(incident.body)
+            if memory is not None and memory.open:
+                self._memory[incident.id] = memory
+                self._records[incident.id] = record_of(incident.body)
+        majors = await self.store.problems(ProblemKind.MAJOR_INCIDENT)
+        problems = await self.store.problems(ProblemKind.PROBLEM)
+        self._majors = MajorState(issued=max((_number(p.id) for p in majors), default=0))
+        self._problems = ProblemState(issued=max((_number(p.id) for p in problems), default=0))
+        self._started = True
+        log.info("dispatch_started", open_incidents=len(self._memory), group=self.group)
+
+    async def _remembered(self, incident_id: str) -> IncidentMemory | None:
+        memory = self._memory.get(incident_id)
+        if memory is not None:
+            return memory
+        stored = await self.store.incident(incident_id)
+        return None if stored is None else memory_of(stored.body)
+
+    # ---- running ----------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until ``stop``; offsets are committed only after the store wrote."""
+        await self.start()
+        consumer = await self.bus.consumer([self.topics.incidents], self.group)
+        try:
+            while not stop.is_set():
+                messages = await consumer.getmany(self.poll_s, self.batch)
+                if messages:
+                    if not await self._handle_until_written(messages, stop):
+                        break  # stopping with the batch unwritten: it is redelivered
+                    await consumer.commit(messages)
+                if self.clock.now() >= self._next_tick:
+                    try:
+                        await self.tick()
+                    except StoreError as exc:
+                        self.stats.store_failures += 1
+                        log.warning("dispatch_tick_failed", error=str(exc))
+                    self._next_tick = self.clock.now() + self.tick_s
+        finally:
+            await consumer.stop()
+
+    async def _handle_until_written(self, messages: Sequence[Message], stop: asyncio.Event) -> bool:
+        while True:
+            try:
+                await self.handle(messages)
+            except StoreError as exc:
+                self.stats.store_failures += 1
+                log.warning("dispatch_store_unavailable", error=str(exc), retry_s=self.retry_s)
+                try:
+                    await asyncio.wait_for(stop.wait(), self.retry_s)
+                except TimeoutError:
+                    continue
+                return False
+            return True
+
+    async def handle(self, messages: Sequence[Message]) -> list[Plan]:
+        """Decide and write every incident change of a batch (raises StoreError)."""
+        plans: list[Plan] = []
+        for message in messages:
+            if message.value is None:
+                continue  # a tombstone: the incident was purged
+            try:
+                plan = await self.handle_record(_decode(message.value))
+            except (ValueError, KeyError, TypeError) as exc:
+                self.stats.undecodable += 1
+                log.warning(
+                    "undecodable_incident",
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                    error=str(exc),
+                )
+                continue
+            if plan is not None:
+                plans.append(plan)
+        self._wake_worker(plans)
+        return plans
+
+    async def handle_record(self, doc: Mapping[str, Any]) -> Plan | None:
+        """Decide and write one incident change; None when the record is stale."""
+        if not self._started:
+            await self.start()
+        self.stats.records += 1
+        incident_id = str(doc["id"])
+        changed_at = updated_at_of(doc)
+        previous = await self._remembered(incident_id)
+        if previous is not None and changed_at < previous.seen:
+            self.stats.stale += 1
+            log.debug("stale_incident_change", incident=incident_id, updated_at=changed_at)
+            return None
+        snap = snapshot_from_record(doc, self._graph, hold_s=self.hold_s)
+        now = self.clock.now()
+        plan = plan_change(
+            previous,
+            snap,
+            settings=self.settings,
+            ticket_targets=self.ticket_targets,
+            pagers=self.pagers,
+            recent_triggers=self._recent,
+            changed_at=changed_at,
+            now=now,
+        )
+        majors, problems, extra, records = self._observe(snap, plan)
+        body = {**record_of(doc), MEMORY_KEY: plan.memory.to_json()}
+        await self.store.apply(StoredIncident.of(body), [*plan.actions, *extra])
+        # written: keep the new state
+        self._majors, self._problems = majors, problems
+        self._keep(plan.memory, body)
+        if plan.paging is not None and plan.paging.event is PageEvent.TRIGGER:
+            self.stats.triggers += 1
+            window = self.settings.paging.rate_limit_for(plan.memory.team).window_s
+            times = [t for t in self._recent.get(plan.memory.team, ()) if now - t < window]
+            self._recent[plan.memory.team] = [*times, now]
+        if plan.opened:
+            self.stats.tickets_opened += 1
+        self._count_sla(plan.sla_events)
+        for record in records:
+            try:
+                await self.store.save_problem(record)
+            except StoreError as exc:  # the comments are written; the record can wait
+                log.warning("problem_record_not_saved", problem=record.id, error=str(exc))
+        log.info(
+            "incident_dispatched",
+            incident=incident_id,
+            status=snap.status.value,
+            priority=snap.priority.value,
+            team=plan.memory.team,
+            actions=[a.idempotency_key for a in plan.actions],
+            reasons=list(plan.notes),
+        )
+        return plan
+
+    def _keep(self, memory: IncidentMemory, body: Mapping[str, Any]) -> None:
+        if memory.open:
+            self._memory[memory.incident_id] = memory
+            self._records[memory.incident_id] = record_of(body)
+        else:  # nothing ticks for it any more; a reopen reads it back from the store
+            self._memory.pop(memory.incident_id, None)
+            self._records.pop(memory.incident_id, None)
+
+    def _observe(
+        self, snap: IncidentSnapshot, plan: Plan
+    ) -> tuple[MajorState, ProblemState, list[OutboxAction], list[ProblemRecord]]:
+        """Major-incident and problem-record observation of a first announcement."""
+        majors, problems = self._majors, self._problems
+        actions: list[OutboxAction] = []
+        records: list[ProblemRecord] = []
+        if snap.status is Status.MERGED:
+            majors = withdraw(majors, snap.incident_id)
+        if not plan.opened:
+            return majors, problems, actions, records
+        majors, major = observe_opening(majors, Opening.of(snap), self.settings.major_incident)
+        if major.major is not None and major.action is not MajorAction.NONE:
+            parent = major.major
+            records.append(_major_record(parent))
+            members = parent.members if major.action is MajorAction.RAISED else (snap.incident_id,)
+            for member in members:
+                actions.extend(
+                    _comments(
+                        self.ticket_targets,
+                        member,
+                        f"major-{parent.id}",
+                        f"part of major incident {parent.id} at {parent.priority.value}: "
+                        f"{major.reason}",
+                    )
+                )
+            log.warning(
+                "major_incident", action=major.action.value, major=parent.id, reason=major.reason
+            )
+        problems, problem = observe_failure(
+            problems,
+            root=snap.subject,
+            incident_id=snap.incident_id,
+            at=snap.opened_at,
+            settings=self.settings.problem,
+        )
+        if problem.record is not None and problem.action is not ProblemAction.NONE:
+            found = problem.record
+            records.append(_problem_record(found))
+            actions.extend(
+                _comments(
+                    self.ticket_targets,
+                    snap.incident_id,
+                    f"problem-{found.id}",
+                    f"recurring failure: problem record {found.id} ({problem.reason})",
+                )
+            )
+            log.warning(
+                "problem_record",
+                action=problem.action.value,
+                problem=found.id,
+                reason=problem.reason,
+            )
+        return majors, problems, actions, records
+
+    # ---- the tick ---------------------------------------------------------------------
+
+    async def tick(self) -> list[Plan]:
+        """Ticket sync (when due), SLA checks and escalations of the open incidents."""
+        if not self._started:
+            await self.start()
+        now = self.clock.now()
+        plans: list[Plan] = []
+        if self.ticket_systems and now >= self._next_sync:
+            plans.extend(await self.sync(now))
+            self._next_sync = now + self.sync_s
+        for incident_id in sorted(self._memory):
+            memory = self._memory[incident_id]
+            plan = plan_tick(
+                memory,
+                settings=self.settings,
+                ticket_targets=self.ticket_targets,
+                pagers=self.pagers,
+                now=now,
+            )
+            if plan.memory == memory and not plan.actions:
+                continue
+            await self._write(plan)
+            if plan.escalated_to is not None:
+                self.stats.escalations += 1
+                log.warning(
+                    "page_escalated",
+                    incident=incident_id,
+                    level=plan.escalated_to,
+                    reason="; ".join(plan.notes),
+                )
+            for event in plan.sla_events:
+                log.warning(
+                    "sla_event",
+                    level=event.level.value,
+                    incident=incident_id,
+                    target=event.kind.value,
+                    priority=event.priority.value,
+                    due=event.due,
+                    reason=event.reason,
+                )
+            self._count_sla(plan.sla_events)
+            plans.append(plan)
+        self._wake_worker(plans)
+        return plans
+
+    async def sync(self, now: float) -> list[Plan]:
+        """Read each open ticket's status from its system; record what people changed."""
+        plans: list[Plan] = []
+        for incident_id in sorted(self._memory):
+            memory = self._memory[incident_id]
+            if memory.ticket is None:
+                continue
+            status = await self._ticket_status(incident_id, now)
+            if status is None or (memory.ticket.status is status and status not in ACKNOWLEDGED):
+                continue
+            plan = plan_ticket_state(
+                memory,
+                status,
+                settings=self.settings,
+                ticket_targets=self.ticket_targets,
+                now=now,
+            )
+            if plan.memory == memory and not plan.actions:
+                continue
+            await self._write(plan)
+            self._count_sla(plan.sla_events)
+            log.info(
+                "ticket_synced", incident=incident_id, status=status.value, notes=list(plan.notes)
+            )
+            plans.append(plan)
+        return plans
+
+    async def _ticket_status(self, incident_id: str, now: float) -> TicketStatus | None:
+        """The most advanced status any target reports (acknowledged anywhere counts)."""
+        found: TicketStatus | None = None
+        order = list(TicketStatus)
+        for target in self.ticket_targets:
+            system = self.ticket_systems.get(target)
+            record = await self.store.ticket(incident_id, target)
+            if system is None or record is None:
+                continue
+            try:
+                state = await system.fetch(TicketRef(record.system, record.ticket_id, record.url))
+            except (DeliveryError, TimeoutError) as exc:
+                log.warning(
+                    "ticket_sync_failed", incident=incident_id, system=target, error=str(exc)
+                )
+                continue
+            if state.status is not record.status or state.assignee != record.assignee:
+                await self.store.save_ticket(
+                    replace(record, status=state.status, assignee=state.assignee, updated_at=now)
+                )
+                await self.store.add_history(
+                    HistoryEntry(
+                        incident_id,
+                        now,
+                        state.assignee or target,
+                        _HISTORY_STEP[state.status],
+                        f"ticket {record.ticket_id} is {state.status.value}"
+                        + (f" ({state.assignee})" if state.assignee else ""),
+                        target,
+                    )
+                )
+            if found is None or order.index(state.status) > order.index(found):
+                found = state.status
+        return found
+
+    async def _write(self, plan: Plan) -> None:
+        incident_id = plan.memory.incident_id
+        record = self._records.get(incident_id)
+        snapshot = None
+        if record is not None:
+            body = {**record, MEMORY_KEY: plan.memory.to_json()}
+            snapshot = StoredIncident.of(body)
+        await self.store.apply(snapshot, plan.actions)
+        self._memory[incident_id] = plan.memory
+
+    def _count_sla(self, events: Sequence[SlaEvent]) -> None:
+        self.stats.sla_events += len(events)
+        if self._metrics is not None:
+            for event in events:
+                self._metrics.sla_events.labels(event.kind.value, event.level.value).inc()
+
+    def _wake_worker(self, plans: Sequence[Plan]) -> None:
+        if self._wake is not None and any(p.actions for p in plans):
+            self._wake()
+
+
+def _decode(value: bytes) -> Mapping[str, Any]:
+    """One incident record's JSON object (raises ValueError/TypeError)."""
+    doc = json.loads(value)
+    if not isinstance(doc, Mapping):
+        raise TypeError(f"expected a JSON object, got {type(doc).__name__}")
+    return doc
+
+
+def _major_record(major: MajorIncident) -> ProblemRecord:
+    return ProblemRecord(
+        id=major.id,
+        kind=ProblemKind.MAJOR_INCIDENT,
+        signature=describe(major.signature),
+        members=major.members,
+        created_at=major.opened_at,
+    )
+
+
+def _problem_record(problem: RootProblem) -> ProblemRecord:
+    return ProblemRecord(
+        id=problem.id,
+        kind=ProblemKind.PROBLEM,
+        signature=f"root {problem.root}",
+        members=problem.incidents,
+        created_at=problem.first_at,
+    )
