@@ -30,14 +30,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import math
 import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, Literal
 
 import structlog
 import uvicorn
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from correlator import __version__
 from correlator.bus.topics import Topics
@@ -114,6 +118,8 @@ class Services:
     log: FilteringBoundLogger
     topology: Topology | None = None
     dispatch: DispatchParts | None = None
+    # Filled by background_services: apply a loaded topology (API reload, SIGHUP).
+    reloaders: list[Callable[[Topology], None]] = field(default_factory=list)
 
 
 def load_topology_for(settings: Settings) -> Topology:
@@ -357,7 +363,7 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
     if services.dispatch is not None:
         dispatch, worker = build_dispatch(services, services.dispatch, topology)
         found += [("dispatch", dispatch.run), ("outbox", worker.run)]
-    _install_reload(correlator, dispatch, settings, services.log)
+    services.reloaders.append(_install_reload(correlator, dispatch, settings, services.log))
     return found
 
 
@@ -392,8 +398,14 @@ def _install_reload(
     dispatch: DispatchService | None,
     settings: Settings,
     log: FilteringBoundLogger,
-) -> None:
-    """SIGHUP reloads the topology file; open incidents keep their alerts."""
+) -> Callable[[Topology], None]:
+    """SIGHUP reloads the topology file; open incidents keep their alerts. Returns the
+    function that applies an already loaded topology (the API's reload uses it)."""
+
+    def apply(topology: Topology) -> None:
+        if dispatch is not None:
+            dispatch.reload(topology)
+        correlator.request_reload(lambda: topology)
 
     def load() -> Topology:
         topology = _reload_topology(settings)
@@ -407,6 +419,44 @@ def _install_reload(
 
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
         asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_hup)
+    return apply
+
+
+def topology_reload_route(services: Services) -> Route:
+    """``POST /api/v1/topology/reload``: load the configured topology file again and, only
+    if it is valid, apply it between two batches (open incidents keep their alerts).
+
+    Answers 202 with the node count, 400 with the loader's one-line error (nothing
+    changes), 401 without the configured bearer token, 409 in the connector role.
+    """
+    settings = services.settings
+
+    async def reload(request: Request) -> JSONResponse:
+        token = settings.auth_token
+        if token is not None:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, f"Bearer {token}".encode()):
+                return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
+        if not services.reloaders:
+            return JSONResponse(
+                {"error": "this process runs no correlator (connector role)"}, status_code=409
+            )
+        from topology.model import TopologyError  # noqa: PLC0415
+
+        try:
+            topology = await asyncio.to_thread(_reload_topology, settings)
+        except (TopologyError, OSError) as exc:
+            return JSONResponse({"error": "invalid topology", "reason": str(exc)}, status_code=400)
+        for apply in services.reloaders:
+            apply(topology)
+        services.log.info(
+            "topology_reload", via="api", file=topology.file, nodes=len(topology.nodes)
+        )
+        return JSONResponse(
+            {"reloading": topology.file, "nodes": len(topology.nodes)}, status_code=202
+        )
+
+    return Route("/api/v1/topology/reload", reload, methods=["POST"])
 
 
 def _reload_topology(settings: Settings) -> Topology:
@@ -493,6 +543,7 @@ async def _serve_started_bus(
         contexts=source_options(settings),
         ready=lambda: accepting,
     )
+    app.router.routes.append(topology_reload_route(services))
     server = _Server(
         uvicorn.Config(
             app,

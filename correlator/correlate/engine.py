@@ -246,21 +246,41 @@ class Engine:
         return self._graph.topology
 
     def reload(self, topology: Topology) -> None:
-        """Swap the topology; open incidents keep their alerts and are re-placed."""
+        """Swap the topology; open incidents keep every alert and are re-evaluated.
+
+        Every alert is placed again (a host the old file did not know may now have a
+        node), the per-node indexes are rebuilt, and each open incident is rebuilt around
+        its root (or, if that node is gone or it was unplaced, its earliest placed alert)
+        and reviewed against the new graph.
+        """
         self._graph = GraphIndex(topology)
         self._observer_cache.clear()
+        self._suspect_cache.clear()
+        nodes = topology.nodes
         for state in self._alerts.values():
-            place = topology.place(state.host, state.check, None)
-            state.node = place.node
+            state.node = topology.place(state.host, state.check, None).node
+            if state.observer_node is not None and state.observer_node not in nodes:
+                state.observer_node = None
+        self._node_active.clear()
+        self._observer_nodes.clear()
+        for state in self._alerts.values():
+            if state.active:
+                self._node_active_add(state)
         for inc in self._open_incidents():
-            if inc.root is not None and inc.root not in topology.nodes:
-                nodes = [a.node for a in inc.alerts.values() if a.node is not None]
-                inc.root = nodes[0] if nodes else None
-                inc.seeds = frozenset((inc.root,)) if inc.root else frozenset()
-                inc.inferred = False
-                inc.note("topology reloaded: root no longer exists, re-placed")
-            self._register(inc)
-            self._refresh(inc)
+            alerts = sorted(inc.alerts.values(), key=lambda a: (a.first_seen, a.key))
+            placed = [a.node for a in alerts if a.node is not None]
+            if not placed:
+                continue  # still unplaced: grouped by host as before
+            root = inc.root if inc.root in nodes else placed[0]
+            assert root is not None
+            seeds = frozenset(s for s in inc.seeds if s in nodes) or frozenset((root,))
+            if inc.unplaced_host is not None:
+                if self._unplaced.get(inc.unplaced_host) == inc.number:
+                    del self._unplaced[inc.unplaced_host]
+                inc.unplaced_host = None
+            self._rebuild(inc, alerts, root, seeds, self.now)
+            inc.note("topology reloaded: re-placed on the new graph")
+            self._review(inc, self.now, thorough=True)
 
     def advance(self, now: float) -> None:
         """Move time to ``now``: fire opening holds and resolve lingers that are due."""

@@ -99,8 +99,8 @@ class CorrelatorService:
     async def step(self, messages: Sequence[Message]) -> None:
         """Handle one batch and publish every incident it changed (plus due timers)."""
         engine = self.engine
-        self._apply_reload()
         engine.advance(self.clock.now())
+        self._apply_reload()  # after advancing, so its changes carry the current time
         for message in messages:
             self.stats.consumed += 1
             if message.value is None:
