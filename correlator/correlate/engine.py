@@ -349,6 +349,13 @@ class Engine:
         ]
         for inc in gone:
             del self._incidents[inc.number]
+            self._unregister(inc)
+            for numbers in self._by_observer.values():
+                numbers.discard(inc.number)
+            if inc.unplaced_host is not None and self._unplaced.get(inc.unplaced_host) == (
+                inc.number
+            ):
+                del self._unplaced[inc.unplaced_host]
             for key, state in inc.alerts.items():
                 if self._alerts.get(key) is state and not state.active:
                     del self._alerts[key]

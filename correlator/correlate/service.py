@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import structlog
 
-from correlator.bus.protocol import Bus, Consumer, Message
+from correlator.bus.protocol import Bus, Consumer, Message, Record
 from correlator.bus.topics import Topics
 from correlator.clock import Clock
 from correlator.correlate.engine import Engine
@@ -24,6 +24,7 @@ from correlator.model import event_from_json
 from topology.model import Topology, TopologyError
 
 log = structlog.get_logger("correlator.correlate")
+PURGE_EVERY_S = 60.0  # how often resolved incidents past their retention are forgotten
 
 
 @dataclass(slots=True)
@@ -60,6 +61,7 @@ class CorrelatorService:
         self.stats = ServiceStats()
         self._consumer: Consumer | None = None
         self._reload: Callable[[], Topology] | None = None
+        self._last_purge = float("-inf")
 
     def request_reload(self, loader: Callable[[], Topology]) -> None:
         """Reload the topology before the next batch (SIGHUP, API); open incidents stay."""
@@ -135,8 +137,17 @@ class CorrelatorService:
                 reason=decision.reason,
             )
         changed = engine.drain_changes()
-        if changed:
+        now = self.clock.now()
+        purged: list[Record] = []
+        if now - self._last_purge >= PURGE_EVERY_S:
+            self._last_purge = now
+            gone = engine.forget_resolved(now - engine.settings.forget_after_s)
+            purged = [Record(self.topics.incidents, inc.id.encode(), None) for inc in gone]
+            if gone:
+                log.info("incidents_forgotten", count=len(gone))
+        if changed or purged:
             records = [incident_record(inc, self.topics.incidents) for inc in changed]
+            records += purged
             await self.bus.publish(records)
             self.stats.incidents_published += len(records)
             for inc in changed:

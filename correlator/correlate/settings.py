@@ -39,6 +39,10 @@ class EngineSettings:
     """Window over which state changes are counted for flapping."""
     flap_quiet_s: float = 1800.0
     """A flapping alert stops flapping after this long without a change (hysteresis)."""
+    forget_after_s: float = 604800.0
+    """Resolved incidents (and their alerts) are forgotten this long after they resolved:
+    the daemon's memory stays bounded, and a tombstone is written for each on
+    ``correlator.incidents`` so the compacted topic drops them too (7 days)."""
     observer_min_checks: int = 4
     """How many checks of one observer must fail together before the observer is suspected."""
     detection_delay_s: Mapping[str, float] = field(default_factory=_default_delays)

@@ -204,3 +204,50 @@ async def test_merged_incidents_are_published_resolved_with_their_survivor(bus_a
     assert sorted(a["host"] for a in survivor["alerts"]) == ["db-01", "esx-01", "web-01"]
     assert absorbed["status"] == "resolved"
     assert absorbed["merged_into"] == "INC-000001"
+
+
+async def test_incidents_resolved_past_their_retention_are_forgotten_with_a_tombstone(
+    bus_and_topics,
+):
+    """An incident resolved longer ago than forget_after_s is dropped from the engine's
+    memory and a tombstone (key = id, no value) is written on the compacted topic."""
+    bus, topics = bus_and_topics
+    down = _host_down("esx-01", 100.0)
+    up = Alert(
+        source=Source.NAGIOS,
+        source_id="esx-01",
+        host="esx-01",
+        state=State.OK,
+        severity=Severity.INFO,
+        raised_at=160.0,
+        received_at=160.0,
+    )
+    topology = load_topology(_small_site() / "topology.yaml")
+    engine = Engine(topology)
+    clock = ManualClock(100.0)
+    service = CorrelatorService(bus, topics, engine, clock, poll_s=0.2)
+    for index, alert in enumerate((down, up)):
+        clock.set(alert.received_at)
+        await bus.publish([event_record(topics.alerts, alert)])
+        await _drain(service, index + 1)
+    clock.set(160.0 + engine.settings.resolve_linger_s + 1)
+    await service.step([])
+    assert engine.get("INC-000001") is not None
+    assert engine.get("INC-000001").status.value == "resolved"
+
+    clock.set(160.0 + engine.settings.forget_after_s + 1000)
+    await service.step([])
+    assert engine.get("INC-000001") is None
+
+    consumer = await bus.consumer([topics.incidents], f"reader-{uuid.uuid4().hex[:6]}")
+    seen: list[Message] = []
+    try:
+        for _ in range(40):
+            seen += await consumer.getmany(0.5)
+            if seen and seen[-1].value is None:
+                break
+    finally:
+        await consumer.stop()
+    assert seen[-1].key == b"INC-000001"
+    assert seen[-1].value is None
+    assert any(m.value is not None and b'"resolved"' in m.value for m in seen)
