@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import math
 import signal
 from collections.abc import Awaitable, Callable
@@ -49,6 +50,7 @@ from correlator.clock import Clock, WallClock
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
+    from pathlib import Path
 
     import httpx
     from prometheus_client import CollectorRegistry
@@ -58,6 +60,7 @@ if TYPE_CHECKING:
     from connectors.intake import SourceOptions
     from correlator.bus.protocol import Bus
     from correlator.config import Settings
+    from correlator.correlate.engine import Engine
     from correlator.correlate.service import CorrelatorService
     from correlator.dispatch.outbox import OutboxWorker
     from correlator.dispatch.pagers.base import Pager
@@ -351,12 +354,15 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
         default_team=settings.dispatch.default_team,
         first_number=services.dispatch.next_incident if services.dispatch is not None else 1,
     )
+    snapshot = settings.data_dir / ENGINE_STATE_FILE
+    _restore_engine(engine, snapshot, services.log)
     correlator = CorrelatorService(
         services.bus,
         services.topics,
         engine,
         services.clock,
         group=settings.bus.consumer_group,
+        snapshot_path=snapshot,
     )
     found: list[tuple[str, BackgroundService]] = [("correlator", correlator.run)]
     dispatch = None
@@ -365,6 +371,26 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
         found += [("dispatch", dispatch.run), ("outbox", worker.run)]
     services.reloaders.append(_install_reload(correlator, dispatch, settings, services.log))
     return found
+
+
+ENGINE_STATE_FILE: Final = "engine-state.json"
+
+
+def _restore_engine(engine: Engine, path: Path, log: FilteringBoundLogger) -> None:
+    """Carry on from the state the last clean stop saved, then set the file aside (a crash
+    later must not bring back a stale state)."""
+    from correlator.correlate.snapshot import SnapshotError, import_state  # noqa: PLC0415
+
+    if not path.exists():
+        return
+    try:
+        restored = import_state(engine, json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, SnapshotError) as exc:
+        log.error("engine_state_not_restored", file=str(path), error=str(exc))  # noqa: TRY400
+        path.replace(path.with_name(path.name + ".bad"))
+        return
+    path.replace(path.with_name(path.name + ".restored"))
+    log.info("engine_state_restored", file=str(path), incidents=restored)
 
 
 def build_dispatch(

@@ -76,6 +76,18 @@ class Decision:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class EngineState:
+    """The state a snapshot keeps (indexes, caches and timers are derived)."""
+
+    next_number: int
+    alerts: list[AlertState]
+    incidents: list[Incident]
+    maint_hosts: set[str]
+    maint_keys: set[tuple[str, str]]
+    maint_nodes: dict[str, int]
+
+
 class Status(StrEnum):
     """Incident status."""
 
@@ -217,7 +229,7 @@ class Engine:
         self._settle = max(self.settings.detection_delay_s.values(), default=300.0)
         self._alerts: dict[tuple[str, str], AlertState] = {}
         self._incidents: dict[int, Incident] = {}
-        self._numbers = itertools.count(first_number)  # a restarted daemon numbers on
+        self._next_number = first_number  # a restarted daemon numbers on
         self._timers: list[tuple[float, int, str, int, int]] = []
         self._timer_seq = itertools.count()
         # indexes over open (and recently resolved) incidents
@@ -240,6 +252,60 @@ class Engine:
         self.now = float("-inf")
 
     # -- public API ------------------------------------------------------------------
+
+    def state_for_snapshot(self) -> EngineState:
+        """What a snapshot must keep (see ``correlate/snapshot.py``)."""
+        return EngineState(
+            next_number=self._next_number,
+            alerts=list(self._alerts.values()),
+            incidents=sorted(self._incidents.values(), key=lambda i: i.number),
+            maint_hosts=set(self._maint_hosts),
+            maint_keys=set(self._maint_keys),
+            maint_nodes=dict(self._maint_nodes),
+        )
+
+    def restore_from_snapshot(
+        self,
+        *,
+        now: float,
+        next_number: int,
+        alerts: Mapping[tuple[str, str], AlertState],
+        incidents: Iterable[Incident],
+        maint_hosts: set[str],
+        maint_keys: set[tuple[str, str]],
+        maint_nodes: Mapping[str, int],
+    ) -> None:
+        """Take over a snapshot's state; indexes, caches and timers are derived again, and
+        everything is placed on this engine's topology (which may be newer)."""
+        if self._alerts or self._incidents:
+            raise RuntimeError("a snapshot is restored into a fresh engine only")
+        self.now = now
+        self._next_number = max(self._next_number, next_number)
+        self._alerts = dict(alerts)
+        self._incidents = {inc.number: inc for inc in incidents}
+        self._maint_hosts = set(maint_hosts)
+        self._maint_keys = set(maint_keys)
+        self._maint_nodes = dict(maint_nodes)
+        for inc in self._incidents.values():
+            if inc.status is Status.MERGED:
+                continue
+            for state in inc.alerts.values():
+                if state.severity.rank > inc.worst.rank:
+                    inc.worst = state.severity
+                if state.observer_node is not None:
+                    self._by_observer.setdefault(state.observer_node, set()).add(inc.number)
+            if inc.status is Status.OPEN and inc.unplaced_host is not None:
+                self._unplaced[inc.unplaced_host] = inc.number
+            if inc.root is not None and inc.root in self.topology.nodes:
+                self._register(inc)
+        self.reload(self.topology)  # place, index and re-evaluate on the current graph
+        for inc in self._open_incidents():
+            if not inc.announced:
+                self._schedule(inc, max(inc.opened_at + self.settings.hold_s, now), "hold")
+            if inc.active <= 0 and inc.quiet_since is not None:
+                at = max(inc.quiet_since + self.settings.resolve_linger_s, now)
+                self._schedule(inc, at, "resolve")
+        self._changed.clear()  # the restored state is what was already published
 
     @property
     def topology(self) -> Topology:
@@ -1258,6 +1324,11 @@ class Engine:
             why += f"; then {review}"
         return Decision(action, target.id, f"{label}: {action.value} {target.id}, {why}")
 
+    def _take_number(self) -> int:
+        number = self._next_number
+        self._next_number += 1
+        return number
+
     def _open(
         self,
         root: str | None,
@@ -1270,7 +1341,7 @@ class Engine:
         """A new incident with its timers: the opening hold, and reviews once the tools
         have had time to speak (topology-placed incidents only)."""
         inc = Incident(
-            number=next(self._numbers),
+            number=self._take_number(),
             opened_at=now,
             root=root,
             seeds=seeds,

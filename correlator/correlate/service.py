@@ -12,6 +12,7 @@ import asyncio
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import structlog
 
@@ -20,6 +21,7 @@ from correlator.bus.topics import Topics
 from correlator.clock import Clock
 from correlator.correlate.engine import Engine
 from correlator.correlate.report import incident_record
+from correlator.correlate.snapshot import export_state
 from correlator.model import event_from_json
 from topology.model import Topology, TopologyError
 
@@ -50,6 +52,7 @@ class CorrelatorService:
         group: str = "correlator",
         poll_s: float = 0.5,
         batch: int = 500,
+        snapshot_path: Path | None = None,
     ) -> None:
         self.bus = bus
         self.topics = topics
@@ -62,6 +65,7 @@ class CorrelatorService:
         self._consumer: Consumer | None = None
         self._reload: Callable[[], Topology] | None = None
         self._last_purge = float("-inf")
+        self.snapshot_path = snapshot_path
 
     def request_reload(self, loader: Callable[[], Topology]) -> None:
         """Reload the topology before the next batch (SIGHUP, API); open incidents stay."""
@@ -89,14 +93,28 @@ class CorrelatorService:
         """Loop until ``stop`` is set; the last handled batch is committed before return."""
         consumer = await self.bus.consumer([self.topics.alerts], self.group)
         self._consumer = consumer
+        clean = False
         try:
             while not stop.is_set():
                 messages = await consumer.getmany(self.poll_s, self.batch)
                 await self.step(messages)
                 if messages:
                     await consumer.commit(messages)
+            clean = True
         finally:
             await consumer.stop()
+        if clean and self.snapshot_path is not None:
+            # After the last commit: the snapshot is exactly the state of what was
+            # committed, so the next start carries on from there.
+            self.write_snapshot(self.snapshot_path)
+
+    def write_snapshot(self, path: Path) -> None:
+        """Write the engine's state atomically (a temporary file, then a rename)."""
+        data = export_state(self.engine)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
+        tmp.replace(path)
+        log.info("engine_state_saved", file=str(path), incidents=len(data["incidents"]))
 
     async def step(self, messages: Sequence[Message]) -> None:
         """Handle one batch and publish every incident it changed (plus due timers)."""

@@ -315,7 +315,16 @@ async def test_storm_gives_one_ticket_per_incident_and_one_page_per_paged_incide
                 # A failure after the restart is a new incident: numbering goes on after
                 # the incidents the store knows, so no stored incident (or its ticket) is
                 # mistaken for it.
-                await _post(client, storm["n1"])
+                fresh_failure = {
+                    "source": "nagios",
+                    "payload": {
+                        "NOTIFICATIONTYPE": "PROBLEM",
+                        "HOSTNAME": "lab-99",
+                        "HOSTSTATE": "DOWN",
+                        "HOSTSTATETYPE": "HARD",
+                    },
+                }
+                await _post(client, fresh_failure)
                 await _eventually(
                     lambda: _has_new_incident(store, set(tickets)), "the new incident"
                 )

@@ -1,5 +1,5 @@
-"""Reloading the topology while the daemon runs (issue: reload on SIGHUP and on an API
-call without losing open incidents), through ``POST /api/v1/topology/reload``."""
+"""The daemon's life around its incidents: reloading the topology while it runs
+(``POST /api/v1/topology/reload``) and restarting it, without losing open incidents."""
 
 from __future__ import annotations
 
@@ -169,3 +169,55 @@ async def test_api_reload_of_a_broken_file_is_a_400_and_changes_nothing(tmp_path
         assert answer.status_code == 202
         roots = await _eventually(lambda: _roots(data), "the incident")
         assert list(roots.values()) == ["esx-01"]
+
+
+async def _statuses(data: Path) -> dict[str, str]:
+    store = SqliteStore(data / "correlator.db", clock=WallClock())
+    await store.open()
+    try:
+        return {i.id: i.status for i in await store.incidents()}
+    finally:
+        await store.close()
+
+
+async def test_a_restart_keeps_open_incidents_and_their_alerts(tmp_path: Path):
+    """An incident open when the daemon stops is still known after the restart: the
+    recovery of its alert resolves it, rather than being ignored and leaving it open."""
+    topology = tmp_path / "topology.yaml"
+    topology.write_text((_small_site() / "topology.yaml").read_text(), encoding="utf-8")
+    data = tmp_path / "data"
+
+    def settings() -> Settings:
+        return parse_config(
+            {
+                "server": {"port": _free_port(), "auth_token": TOKEN},
+                "data_dir": str(data),
+                "topology": {"path": str(topology)},
+                "correlation": {"hold_s": 0, "resolve_linger_s": 0},
+            }
+        )
+
+    async with _daemon(settings()) as client:
+        assert (await client.post("/ingest/nagios", json=_host_down("esx-01"))).status_code == 202
+
+        async def opened() -> bool:
+            return list((await _statuses(data)).values()) == ["open"]
+
+        await _eventually(opened, "the incident")
+    state = data / "engine-state.json"
+    assert state.is_file(), "a clean stop saves the engine's state"
+
+    async with _daemon(settings()) as client:
+        assert not state.exists(), "the saved state is set aside once restored"
+        recovery = {
+            "NOTIFICATIONTYPE": "RECOVERY",
+            "HOSTNAME": "esx-01",
+            "HOSTSTATE": "UP",
+            "HOSTSTATETYPE": "HARD",
+        }
+        assert (await client.post("/ingest/nagios", json=recovery)).status_code == 202
+
+        async def resolved() -> bool:
+            return list((await _statuses(data)).values()) == ["resolved"]
+
+        await _eventually(resolved, "the incident resolved by the recovery after the restart")
