@@ -834,6 +834,8 @@ class Engine:
             predicted=predicted,
             early=early,
             observed_only=observed_only,
+            observer_suspect=observed_only > 0
+            and any(p in cand.predicted and self._suspect(p) for p in self._observer_nodes),
             path_silent=path_silent,
             ripeness=ripeness,
             direct_covered=self._graph.direct_covered(cand.seeds, alerting) if alerting else 0,

@@ -146,6 +146,7 @@ def score(
     predicted: float,
     early: int,
     observed_only: int = 0,
+    observer_suspect: bool = False,
     path_silent: int = 0,
     ripeness: float = 1.0,
     direct_covered: int = 0,
@@ -167,7 +168,10 @@ def score(
     if evidence is Evidence.DEGRADED and covered == 0:
         # A local warning: its own, cheaper prior instead of the outage prior + gray term.
         return Score(weights.prior_local_degraded, 0.0, 0.0, 0.0)
-    shared = early * weights.early_symptom + observed_only * weights.observer_covered
+    # A probe with evidence of its own failure (its checks failing together, unconfirmed)
+    # explains what it alone reports as readily as a gray failure explains its symptoms.
+    per_observed = weights.covered_degraded if observer_suspect else weights.observer_covered
+    shared = early * weights.early_symptom + observed_only * per_observed
     ripe = max(0.0, min(1.0, ripeness))
     late_down_cost = late_down * weights.late_symptom if evidence is None else 0.0
     down_surprise = surprise(covered, predicted, max_rate=weights.max_rate)

@@ -56,7 +56,6 @@ BELOW_BAR: dict[str, str] = {
     "mixed-1500-s3": "root below 0.95: a branch dist-down blamed on the WAN link",
     "noise-150-s1": "a flapping check merged with a concurrent warning on a sibling host",
     "single-0-access-down": "two alerts of an unmonitored access switch stay apart",
-    "single-0-wan-down": "a WAN-link failure splits in two incidents",
     "single-0-probe": "a PRTG probe losing its path (every check Unknown) is blamed on a PDU",
     "single-1-gray": "a database's gray failure is rooted at the application above it",
     "probe-paging": "a Zabbix proxy failure is rooted at the switch below it",
