@@ -797,20 +797,25 @@ class Engine:
             # Only a probe that itself seems to have lost its path says this node failed:
             # that says nothing about the node (specs/topology-format.md, observers).
             evidence = Evidence.SYMPTOM
-        if root_onset == float("inf"):
-            start = min(onsets, default=now)
-            early = 0
-        else:
-            start = min(root_onset, min(onsets, default=root_onset))
-            limit = root_onset - self._tolerance(root)
-            early = sum(1 for at in onsets if at < limit)
+        inferred_root = root_onset == float("inf")
+        first = min(onsets, default=now if inferred_root else root_onset)
+        start = first if inferred_root else min(root_onset, first)
         # A hypothesis has a horizon: an outage inferred from its symptoms makes them alert
         # within one detection delay of each other; a gray failure spreads for a while.
-        anchor = start if root_onset == float("inf") else root_onset
-        late_down = sum(1 for at in onsets if at > anchor + self._settle)
+        anchor = start if inferred_root else root_onset
+        limit = float("-inf") if inferred_root else root_onset - self._tolerance(root)
+        down_horizon = anchor + self._settle
+        gray_horizon = anchor + self.weights.gray_horizon_s
+        early = late_down = late_gray = 0
+        for at in onsets:  # one pass: this runs for every candidate of every alert
+            if at < limit:
+                early += 1
+            if at > down_horizon:
+                late_down += 1
+            if at > gray_horizon:
+                late_gray += 1
         # Warnings that start with the outage are its symptoms; later ones are the day's noise.
-        degraded_late = sum(1 for at in degraded if at > anchor + self._settle)
-        late_gray = sum(1 for at in onsets if at > anchor + self.weights.gray_horizon_s)
+        degraded_late = sum(1 for at in degraded if at > down_horizon)
         elapsed = max(0.0, now - start)
         ripeness = min(1.0, elapsed / self._settle) if self._settle > 0 else 1.0
         topo_covered = max(0, covered - observed_only)
@@ -1533,6 +1538,12 @@ class Engine:
     def _maybe_page(self, inc: Incident) -> None:
         """Page per policy: once at opening, again only when the priority rises (a reopen is
         neither, so it does not page again at the same priority)."""
+        if inc.priority.rank > self.policy.page_at_or_above.rank or (
+            inc.last_paged is not None and inc.priority.rank >= inc.last_paged.rank
+        ):
+            # Below the threshold, or no rise since the last page: no page, whatever the
+            # maintenance and flapping (which cost a walk over every alert to know).
+            return
         decision = decide_page(
             self.policy,
             priority=inc.priority,
