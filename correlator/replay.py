@@ -339,27 +339,32 @@ def _run(args: argparse.Namespace) -> int:
         raise ReplayError(str(exc)) from None
     except OSError as exc:
         raise ReplayError(f"{args.topology}: cannot read: {exc.strerror}") from None
+    engine = Engine(topology, loaded.engine, default_team=loaded.team)
+    report = ReplayReport()
+    tickets = TicketNumbering(topology, loaded.dispatch) if loaded.builtin_queue else None
+    # The recording is streamed line by line (a week of alerts need not fit in memory);
+    # a line that is not JSON still stops the replay with its file and line, before any
+    # output is written.
     try:
-        text = args.alerts.read_text(encoding="utf-8").splitlines()
+        with args.alerts.open(encoding="utf-8") as stream:
+            total = 0
+            if sys.stderr.isatty():  # the progress bar needs the count: one cheap pass
+                total = sum(1 for _ in stream)
+                stream.seek(0)
+            incidents = replay(
+                engine,
+                _Progress(total, sys.stderr).wrap(read_lines(args.alerts, stream)),
+                connectors_by_name(),
+                options=loaded.options,
+                explain=sys.stderr if args.explain else None,
+                errors=sys.stderr,
+                report=report,
+                tickets=tickets,
+            )
     except OSError as exc:
         raise ReplayError(f"{args.alerts}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ReplayError(f"{args.alerts}: not UTF-8 text") from None
-    lines = list(read_lines(args.alerts, text))
-    engine = Engine(topology, loaded.engine, default_team=loaded.team)
-    report = ReplayReport()
-    progress = _Progress(len(text), sys.stderr)
-    tickets = TicketNumbering(topology, loaded.dispatch) if loaded.builtin_queue else None
-    incidents = replay(
-        engine,
-        progress.wrap(lines),
-        connectors_by_name(),
-        options=loaded.options,
-        explain=sys.stderr if args.explain else None,
-        errors=sys.stderr,
-        report=report,
-        tickets=tickets,
-    )
     out = "".join(
         json.dumps(
             {**incident_json(inc), "ticket": tickets.ticket_of(inc.id) if tickets else None},

@@ -6,7 +6,9 @@ Pipeline, per incident change (one record of the compacted incidents topic)::
     record -> snapshot (record + topology) -> team (routing) + runbook
            -> ticket actions (queue.decide_ticket) + SLA clock
            -> page actions (paging.decide_paging + rate limits, pager routes)
-           -> major-incident / problem observation (first announcement only)
+           -> major-incident / problem observation (first announcement only): a
+              RAISED major incident gets its parent ticket and its one page
+              (:func:`plan_major`), a member that JOINED a comment on the parent
            -> store.apply(snapshot + what dispatch remembers, actions)  [one transaction]
            -> wake the outbox worker; commit the offsets after the whole batch
 
@@ -53,6 +55,7 @@ from correlator.correlate.graph import GraphIndex
 from correlator.dispatch.escalation import EscalationAction, EscalationState, decide_escalation
 from correlator.dispatch.major import (
     MajorAction,
+    MajorDecision,
     MajorIncident,
     MajorState,
     Opening,
@@ -117,6 +120,7 @@ from correlator.store.protocol import (
     HistoryEntry,
     HistoryStep,
     OutboxAction,
+    OutboxStatus,
     ProblemKind,
     ProblemRecord,
     Store,
@@ -156,6 +160,8 @@ _HISTORY_STEP: Final[Mapping[TicketStatus, HistoryStep]] = {
 }
 
 _NUMBERED: Final = re.compile(r"^[A-Z]+-(\d+)$")
+_MAJOR_ID: Final = "MAJ-{:06d}"
+"""How :func:`correlator.dispatch.major.observe_opening` numbers major incidents."""
 
 
 # --------------------------------------------------------------------------------------
@@ -691,6 +697,165 @@ def plan_ticket_state(
 
 
 # --------------------------------------------------------------------------------------
+# Major incidents: the parent ticket and the one page
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MajorMember:
+    """A member incident as the parent ticket and the page of its major incident show it.
+
+    ``tickets`` maps each ticket target to the member's ticket there, when one is open.
+    """
+
+    incident_id: str
+    title: str
+    team: str
+    maintenance: bool = False
+    tickets: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MajorPlan:
+    """The parent-ticket and page actions of one major-incident decision, and why.
+
+    ``team`` is the team the page is for (the first member's; None when JOINED).
+    """
+
+    actions: tuple[OutboxAction, ...] = ()
+    notes: tuple[str, ...] = ()
+    paging: PagingDecision | None = None
+    team: str | None = None
+
+
+def major_title(major: MajorIncident) -> str:
+    """``Major incident MAJ-000001: 5 incidents with the same kind 'switch'``."""
+    return (
+        f"Major incident {major.id}: {len(major.members)} incidents "
+        f"with the {describe(major.signature)}"
+    )
+
+
+def _major_description(major: MajorIncident, members: Sequence[MajorMember], target: str) -> str:
+    head = (
+        f"{len(members)} incidents with the {describe(major.signature)} opened together: "
+        f"one major incident at {major.priority.value}."
+    )
+    lines = [
+        head,
+        "",
+        "Member incidents:",
+    ]
+    for member in members:
+        ticket = member.tickets.get(target)
+        where = f"ticket {ticket}" if ticket else "its ticket is being opened"
+        lines.append(f"- {member.incident_id}: {member.title} ({where})")
+    lines += ["", f"Why: {major.reason}"]
+    return "\n".join(lines)
+
+
+def plan_major(
+    decision: MajorDecision,
+    members: Sequence[MajorMember],
+    *,
+    settings: DispatchSettings,
+    ticket_targets: Sequence[str],
+    pagers: PagerRouting,
+    recent_triggers: Mapping[str, Sequence[float]],
+    now: float,
+) -> MajorPlan:
+    """The parent ticket and the page of a RAISED major incident; the parent's update for
+    a member that JOINED (a comment, and its new priority when it rose; never a page).
+
+    ``members`` are the major's members in order when RAISED, the new member when JOINED.
+    The parent ticket is keyed by the major's id (one per target); the page's dedup key is
+    the major's id and it goes to the pagers of the first member's team, unless every
+    member is under maintenance, the raised priority is below the paging threshold or the
+    team's rate limit holds it back (:func:`correlator.dispatch.paging.decide_paging`).
+    """
+    major = decision.major
+    if major is None or decision.action is MajorAction.NONE:
+        return MajorPlan()
+    if decision.action is MajorAction.JOINED:
+        if not members:
+            raise ValueError(f"{major.id}: a joining member is needed to comment on it")
+        new = members[-1]
+        comment = f"member added: {new.incident_id} ({new.title}): {decision.reason}"
+        updates = tuple(
+            ticket_update(
+                t,
+                major.id,
+                f"join-{new.incident_id}",
+                comment=comment,
+                priority=major.priority if decision.priority_raised else None,
+                title=major_title(major),
+            )
+            for t in ticket_targets
+        )
+        return MajorPlan(updates, (f"{major.id}: parent ticket updated, not paged again",))
+    if [m.incident_id for m in members] != list(major.members):
+        raise ValueError(f"{major.id}: the members given are not the major's members")
+    team = members[0].team
+    actions: list[OutboxAction] = []
+    for target in ticket_targets:
+        draft = TicketDraft(
+            incident_id=major.id,
+            title=major_title(major),
+            description=_major_description(major, members, target),
+            priority=major.priority,
+            team=team,
+        )
+        actions.append(ticket_create(target, draft))
+    limit = settings.paging.rate_limit_for(team)
+    rate = rate_limit_verdict(limit, major.priority, recent_triggers.get(team, ()), now)
+    paging = decide_paging(
+        settings.paging,
+        priority=major.priority,
+        resolved=False,
+        announced=True,
+        maintenance=all(m.maintenance for m in members),
+        flapping=False,
+        memory=PageMemory(),
+        rate=rate,
+    )
+    notes = [f"{major.id} page: {paging.event.value if paging.event else 'none'} ({paging.reason})"]
+    if paging.event is not PageEvent.TRIGGER:
+        return MajorPlan(tuple(actions), tuple(notes), paging, team)
+    details: dict[str, Any] = {
+        "reason": paging.reason,
+        "major_incident": major.reason,
+        "members": list(major.members),
+    }
+    notify = _notify(settings, team, 1)
+    if notify:
+        details["notify"] = notify
+    page = Page(
+        dedup_key=major.id,
+        event=PageEvent.TRIGGER,
+        summary=(
+            f"{major_title(major)}: {', '.join(major.members)} (raised to {major.priority.value})"
+        ),
+        priority=major.priority,
+        team=team,
+        source=",".join(f"{name}={value}" for name, value in major.signature),
+        severity=SEVERITY[major.priority],
+        escalation_level=1,
+        details=details,
+    )
+    sent: list[str] = []
+    for name in pagers.pagers(team, 1):
+        admitted = pagers.admit(team, name, now)
+        if admitted.allowed:
+            actions.append(send_page(name, page, change="t1"))  # as an incident's first
+            sent.append(name)
+        else:
+            notes.append(f"{major.id} not paged through {name}: {admitted.detail}")
+    if not sent:
+        notes.append(f"{major.id}: no pager reached for team {team}: the page is recorded only")
+    return MajorPlan(tuple(actions), tuple(notes), paging, team)
+
+
+# --------------------------------------------------------------------------------------
 # Metrics: adapters that count what they deliver
 # --------------------------------------------------------------------------------------
 
@@ -785,33 +950,41 @@ async def restore_builtin_tickets(store: Store, system: str) -> list[QueuedTicke
     The queue keeps its tickets in memory; the store has each ticket (number, status,
     priority, assignee), the draft it was opened with (its ``ticket.create`` action) and
     its comments (the history), so numbering and updates carry on where they stopped.
+    The parent tickets of major incidents are restored too (they have no incident
+    snapshot: their title is the last one sent).
     """
+    owners: list[tuple[str, Mapping[str, Any]]] = [(i.id, i.body) for i in await store.incidents()]
+    owners.extend((major_id, {}) for major_id in await major_ids(store))
     restored: list[QueuedTicket] = []
-    for incident in await store.incidents():
-        record = await store.ticket(incident.id, system)
+    for owner, body in owners:
+        record = await store.ticket(owner, system)
         if record is None:
             continue
         draft = None
-        for action in await store.actions(incident.id):
-            if action.kind is ActionKind.TICKET_CREATE and action.target == system:
+        retitled: str | None = None
+        for action in await store.actions(owner):
+            if action.target != system:
+                continue
+            if action.kind is ActionKind.TICKET_CREATE and draft is None:
                 try:
                     draft = draft_of(action.payload)
                 except ValueError:
                     draft = None
-                break
+            elif action.kind is ActionKind.TICKET_UPDATE and action.status is OutboxStatus.SENT:
+                title = action.payload.get("title")
+                retitled = title if isinstance(title, str) and title else retitled
         comments = tuple(
             Comment(step.at, step.actor, step.detail)
-            for step in await store.history(incident.id)
+            for step in await store.history(owner)
             if step.system == system
             and step.detail
             and step.step in {HistoryStep.UPDATED, HistoryStep.RESOLVED}
         )
-        body = incident.body
         restored.append(
             QueuedTicket(
                 ticket_id=record.ticket_id,
-                incident_id=incident.id,
-                title=str(body.get("title") or (draft.title if draft else incident.id)),
+                incident_id=owner,
+                title=str(body.get("title") or retitled or (draft.title if draft else owner)),
                 description=draft.description if draft else "",
                 priority=record.priority,
                 team=draft.team if draft else str(body.get("team") or ""),
@@ -824,6 +997,22 @@ async def restore_builtin_tickets(store: Store, system: str) -> list[QueuedTicke
             )
         )
     return restored
+
+
+async def major_ids(store: Store) -> list[str]:
+    """The ids of every major incident raised so far, oldest first.
+
+    The saved records, and any later major whose parent ticket or page was enqueued but
+    whose record was not saved (it is saved after the transaction that raised it): the
+    next major incident must not take its id, or the outbox would take its actions for
+    a redelivery and drop them.
+    """
+    found = [p.id for p in await store.problems(ProblemKind.MAJOR_INCIDENT)]
+    number = max((_number(i) for i in found), default=0)
+    while await store.actions(_MAJOR_ID.format(number + 1)):
+        number += 1
+        found.append(_MAJOR_ID.format(number))
+    return found
 
 
 # --------------------------------------------------------------------------------------
@@ -843,6 +1032,17 @@ class DispatchStats:
     escalations: int = 0
     sla_events: int = 0
     store_failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Observed:
+    """What observing one change for major incidents and problem records gave."""
+
+    majors: MajorState
+    problems: ProblemState
+    actions: Sequence[OutboxAction]
+    records: Sequence[ProblemRecord]
+    major: MajorPlan
 
 
 def _number(record_id: str) -> int:
@@ -922,9 +1122,9 @@ class DispatchService:
             if memory is not None and memory.open:
                 self._memory[incident.id] = memory
                 self._records[incident.id] = record_of(incident.body)
-        majors = await self.store.problems(ProblemKind.MAJOR_INCIDENT)
+        majors = await major_ids(self.store)
         problems = await self.store.problems(ProblemKind.PROBLEM)
-        self._majors = MajorState(issued=max((_number(p.id) for p in majors), default=0))
+        self._majors = MajorState(issued=max((_number(m) for m in majors), default=0))
         self._problems = ProblemState(issued=max((_number(p.id) for p in problems), default=0))
         self._started = True
         log.info("dispatch_started", open_incidents=len(self._memory), group=self.group)
@@ -1020,21 +1220,21 @@ class DispatchService:
             changed_at=changed_at,
             now=now,
         )
-        majors, problems, extra, records = self._observe(snap, plan)
+        observed = await self._observe(snap, plan, now)
         body = {**record_of(doc), MEMORY_KEY: plan.memory.to_json()}
-        await self.store.apply(StoredIncident.of(body), [*plan.actions, *extra])
+        await self.store.apply(StoredIncident.of(body), [*plan.actions, *observed.actions])
         # written: keep the new state
-        self._majors, self._problems = majors, problems
+        self._majors, self._problems = observed.majors, observed.problems
         self._keep(plan.memory, body)
         if plan.paging is not None and plan.paging.event is PageEvent.TRIGGER:
-            self.stats.triggers += 1
-            window = self.settings.paging.rate_limit_for(plan.memory.team).window_s
-            times = [t for t in self._recent.get(plan.memory.team, ()) if now - t < window]
-            self._recent[plan.memory.team] = [*times, now]
+            self._triggered(plan.memory.team, now)
+        major = observed.major
+        if major.team is not None and major.paging and major.paging.event is PageEvent.TRIGGER:
+            self._triggered(major.team, now)
         if plan.opened:
             self.stats.tickets_opened += 1
         self._count_sla(plan.sla_events)
-        for record in records:
+        for record in observed.records:
             try:
                 await self.store.save_problem(record)
             except StoreError as exc:  # the comments are written; the record can wait
@@ -1045,10 +1245,17 @@ class DispatchService:
             status=snap.status.value,
             priority=snap.priority.value,
             team=plan.memory.team,
-            actions=[a.idempotency_key for a in plan.actions],
-            reasons=list(plan.notes),
+            actions=[a.idempotency_key for a in (*plan.actions, *observed.actions)],
+            reasons=[*plan.notes, *major.notes],
         )
         return plan
+
+    def _triggered(self, team: str, now: float) -> None:
+        """Count a trigger of ``team`` (its rate limit looks at the recent ones)."""
+        self.stats.triggers += 1
+        window = self.settings.paging.rate_limit_for(team).window_s
+        times = [t for t in self._recent.get(team, ()) if now - t < window]
+        self._recent[team] = [*times, now]
 
     def _keep(self, memory: IncidentMemory, body: Mapping[str, Any]) -> None:
         if memory.open:
@@ -1058,17 +1265,16 @@ class DispatchService:
             self._memory.pop(memory.incident_id, None)
             self._records.pop(memory.incident_id, None)
 
-    def _observe(
-        self, snap: IncidentSnapshot, plan: Plan
-    ) -> tuple[MajorState, ProblemState, list[OutboxAction], list[ProblemRecord]]:
+    async def _observe(self, snap: IncidentSnapshot, plan: Plan, now: float) -> _Observed:
         """Major-incident and problem-record observation of a first announcement."""
         majors, problems = self._majors, self._problems
         actions: list[OutboxAction] = []
         records: list[ProblemRecord] = []
+        major_plan = MajorPlan()
         if snap.status is Status.MERGED:
             majors = withdraw(majors, snap.incident_id)
         if not plan.opened:
-            return majors, problems, actions, records
+            return _Observed(majors, problems, actions, records, major_plan)
         majors, major = observe_opening(majors, Opening.of(snap), self.settings.major_incident)
         if major.major is not None and major.action is not MajorAction.NONE:
             parent = major.major
@@ -1084,8 +1290,22 @@ class DispatchService:
                         f"{major.reason}",
                     )
                 )
+            major_plan = plan_major(
+                major,
+                [await self._major_member(m, snap, plan.memory) for m in members],
+                settings=self.settings,
+                ticket_targets=self.ticket_targets,
+                pagers=self.pagers,
+                recent_triggers=self._recent,
+                now=now,
+            )
+            actions.extend(major_plan.actions)
             log.warning(
-                "major_incident", action=major.action.value, major=parent.id, reason=major.reason
+                "major_incident",
+                action=major.action.value,
+                major=parent.id,
+                reason=major.reason,
+                notes=list(major_plan.notes),
             )
         problems, problem = observe_failure(
             problems,
@@ -1111,7 +1331,37 @@ class DispatchService:
                 problem=found.id,
                 reason=problem.reason,
             )
-        return majors, problems, actions, records
+        return _Observed(majors, problems, actions, records, major_plan)
+
+    async def _major_member(
+        self, incident_id: str, snap: IncidentSnapshot, current: IncidentMemory
+    ) -> MajorMember:
+        """A member of a major incident as dispatch knows it (``snap`` is the change being
+        handled, ``current`` what dispatch will remember of it)."""
+        if incident_id == snap.incident_id:
+            memory: IncidentMemory | None = current
+            maintenance = snap.maintenance
+        else:
+            memory = self._memory.get(incident_id)
+            record = self._records.get(incident_id)
+            if memory is None or record is None:
+                stored = await self.store.incident(incident_id)
+                body = stored.body if stored is not None else {}
+                memory = memory if memory is not None else memory_of(body)
+                record = record if record is not None else record_of(body)
+            maintenance = bool(record.get("maintenance"))
+        tickets: dict[str, str] = {}
+        for target in self.ticket_targets:
+            ticket = await self.store.ticket(incident_id, target)
+            if ticket is not None:
+                tickets[target] = ticket.ticket_id
+        return MajorMember(
+            incident_id=incident_id,
+            title=memory.title if memory is not None and memory.title else incident_id,
+            team=memory.team if memory is not None and memory.team else self.settings.default_team,
+            maintenance=maintenance,
+            tickets=tickets,
+        )
 
     # ---- the tick ---------------------------------------------------------------------
 

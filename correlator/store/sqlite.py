@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -111,7 +112,7 @@ class SqliteStore:
             db.row_factory = sqlite3.Row
             db.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
             if target != MEMORY:
-                db.execute("PRAGMA journal_mode = WAL")
+                self._set_wal(db)
             db.execute("PRAGMA synchronous = FULL")
             with _write(db):
                 db.execute(SCHEMA_VERSION_TABLE)
@@ -127,6 +128,21 @@ class SqliteStore:
             db.close()
             raise
         self._db = db
+
+    def _set_wal(self, db: sqlite3.Connection) -> None:
+        """Switch to WAL. Changing the journal mode needs the database to itself and does
+        not always wait out ``busy_timeout`` (several daemons or tests opening one new
+        file at once get "database is locked"), so it is retried within that timeout."""
+        deadline = time.monotonic() + self._busy_timeout_s
+        while True:
+            try:
+                db.execute("PRAGMA journal_mode = WAL")
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+            else:
+                return
 
     async def open(self) -> None:
         if self._executor is None:

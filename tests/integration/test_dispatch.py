@@ -13,7 +13,7 @@ import asyncio
 import json
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -36,16 +36,21 @@ from correlator.correlate.engine import Engine
 from correlator.correlate.graph import GraphIndex
 from correlator.correlate.report import incident_record
 from correlator.correlate.settings import EngineSettings
+from correlator.dispatch.major import MajorAction, MajorDecision, MajorIncident
 from correlator.dispatch.model import Page, PageEvent, TicketStatus
 from correlator.dispatch.outbox import OutboxWorker
 from correlator.dispatch.pagers.router import Router, TeamRoute
+from correlator.dispatch.priority import Priority
 from correlator.dispatch.queue import snapshot_of
 from correlator.dispatch.service import (
     DispatchMetrics,
     DispatchService,
+    MajorMember,
     PagerRouting,
     announced_in,
     memory_of,
+    plan_major,
+    restore_builtin_tickets,
     snapshot_from_record,
 )
 from correlator.dispatch.settings import from_mapping
@@ -390,8 +395,16 @@ def _nagios_down(host: str) -> dict[str, Any]:
 class Stage:
     """An engine feeding a DispatchService directly, a store, the queue, a pager."""
 
-    def __init__(self, store: SqliteStore, clock: ManualClock, registry: CollectorRegistry) -> None:
-        topology = load_yaml_text(TOPOLOGY, "test")
+    def __init__(
+        self,
+        store: SqliteStore,
+        clock: ManualClock,
+        registry: CollectorRegistry,
+        *,
+        topology_text: str = TOPOLOGY,
+        dispatch: Mapping[str, Any] = DISPATCH,
+    ) -> None:
+        topology = load_yaml_text(topology_text, "test")
         self.clock = clock
         self.store = store
         self.engine = Engine(topology, EngineSettings(hold_s=30.0))
@@ -405,7 +418,7 @@ class Stage:
             Topics(),
             store,
             topology,
-            settings=from_mapping(DISPATCH),
+            settings=from_mapping(dispatch),
             clock=clock,
             hold_s=30.0,
             ticket_targets=("builtin",),
@@ -415,6 +428,8 @@ class Stage:
             sync_s=0.0,
         )
         self.offset = 0
+        self.delivered: list[Message] = []
+        """Every incident change handed to the service, in order (to redeliver them)."""
 
     async def alert(self, payload: dict[str, Any]) -> None:
         """One Nagios alert through the engine, at the clock's time."""
@@ -432,6 +447,7 @@ class Stage:
             record = incident_record(inc, Topics().incidents)
             self.offset += 1
             messages.append(Message(record.topic, 0, self.offset, record.key, record.value))
+        self.delivered.extend(messages)
         await self.service.handle(messages)
         await self.service.tick()
         await self.worker.run_once()
@@ -593,3 +609,207 @@ async def test_the_record_tells_what_the_live_incident_does(small_site: Path) ->
             assert seen.services == live.services, inc.id
             changes += 1
     assert changes > 10
+
+
+# ---- major incidents: a parent ticket and one page ---------------------------------------
+
+SWITCHES = 7
+MAJOR_TOPOLOGY = "version: 1\nnodes:\n" + "".join(
+    f"  - {{id: sw-{n}, kind: switch, team: network, monitored_as: [sw-{n}]}}\n"
+    for n in range(1, SWITCHES + 1)
+)
+"""Unrelated switches: each failure is an incident of its own, all of kind 'switch'."""
+MAJOR = "MAJ-000001"
+MEMBERS = [f"INC-{n:06d}" for n in range(1, 6)]
+
+
+@pytest.fixture
+async def switches(tmp_path: Path) -> AsyncIterator[Stage]:
+    """A stage whose topology is seven unrelated switches of the network team."""
+    store = SqliteStore(tmp_path / STORE_FILE, clock=ManualClock(T0))
+    await store.open()
+    try:
+        yield Stage(store, ManualClock(T0), CollectorRegistry(), topology_text=MAJOR_TOPOLOGY)
+    finally:
+        await store.close()
+
+
+async def _fail_switches(stage: Stage, first: int, last: int) -> None:
+    """Switches ``first``..``last`` go down a minute apart, each announced after its hold."""
+    for n in range(first, last + 1):
+        stage.clock.set(T0 + 60 * n)
+        await stage.alert(_nagios_down(f"sw-{n}"))
+        await stage.at(T0 + 60 * n + 31)
+
+
+def _downtime(host: str) -> dict[str, Any]:
+    return {"NOTIFICATIONTYPE": "DOWNTIMESTART", "HOSTNAME": host, "HOSTSTATE": "UP"}
+
+
+def _major_triggers(stage: Stage) -> list[Page]:
+    return [p for p in stage.pager.pages if p.dedup_key == MAJOR and p.event is PageEvent.TRIGGER]
+
+
+async def test_five_incidents_of_one_kind_open_one_parent_ticket_and_page_once(
+    switches: Stage,
+) -> None:
+    """Five incidents of the same kind within the window raise one major incident with
+    exactly one parent ticket (raised priority, its members and their tickets listed) and
+    exactly one page keyed by the major's id to the first member's team."""
+    await _fail_switches(switches, 1, 5)
+
+    actions = await switches.store.actions(MAJOR)
+    assert sorted(a.idempotency_key for a in actions) == [
+        f"page.trigger:rec:{MAJOR}:L1:t1",
+        f"ticket.create:builtin:{MAJOR}",
+    ]
+    assert all(a.status is OutboxStatus.SENT for a in actions)
+    tickets = await switches.store.tickets(MAJOR)
+    assert len(tickets) == 1
+    assert tickets[0].priority.value == "P1"  # the members are P2, raised by one
+    parent = switches.queue.for_incident(MAJOR)
+    assert parent is not None
+    assert parent.ticket_id == tickets[0].ticket_id
+    assert parent.title == f"Major incident {MAJOR}: 5 incidents with the same kind 'switch'"
+    assert parent.team == "network"
+    for member in MEMBERS:
+        assert member in parent.description
+    for member in MEMBERS[:4]:  # opened before the fifth member raised the major
+        member_ticket = switches.queue.for_incident(member)
+        assert member_ticket is not None
+        assert f"{member}: sw-{member[-1]} down" in parent.description
+        assert f"(ticket {member_ticket.ticket_id})" in parent.description
+
+    pages = await switches.store.pages(MAJOR)
+    assert [(p.pager, p.event, p.level) for p in pages] == [("rec", PageEvent.TRIGGER, 1)]
+    [page] = _major_triggers(switches)
+    assert page.priority.value == "P1"
+    assert page.team == "network"
+    assert "same kind 'switch'" in page.summary
+    assert all(member in page.summary for member in MEMBERS)
+    problem = await switches.store.problem(MAJOR)
+    assert problem is not None
+    assert problem.members == tuple(MEMBERS)
+
+
+async def test_a_sixth_member_comments_on_the_parent_ticket_and_pages_no_more(
+    switches: Stage,
+) -> None:
+    """A sixth incident of the signature joins the major incident: the parent ticket gets
+    a comment naming it (and its new member count), and nobody is paged for the major again."""
+    await _fail_switches(switches, 1, 5)
+    before = {a.idempotency_key for a in await switches.store.actions(MAJOR)}
+
+    await _fail_switches(switches, 6, 6)
+
+    after = await switches.store.actions(MAJOR)
+    added = [a for a in after if a.idempotency_key not in before]
+    assert [a.idempotency_key for a in added] == [f"ticket.update:builtin:{MAJOR}:join-INC-000006"]
+    assert added[0].status is OutboxStatus.SENT
+    parent = switches.queue.for_incident(MAJOR)
+    assert parent is not None
+    comment = (
+        f"member added: INC-000006 (sw-6 down: 1 alerts on 1 nodes): INC-000006 joins "
+        f"{MAJOR} (same kind 'switch'): 6 members"
+    )
+    assert [c.text for c in parent.comments] == [comment]
+    assert parent.title == f"Major incident {MAJOR}: 6 incidents with the same kind 'switch'"
+    assert len(_major_triggers(switches)) == 1
+    assert [p.event for p in await switches.store.pages(MAJOR)] == [PageEvent.TRIGGER]
+    assert len(await switches.store.tickets(MAJOR)) == 1
+
+
+async def test_redelivered_changes_of_a_major_incident_enqueue_nothing_new(
+    switches: Stage,
+) -> None:
+    """Handing every incident change of the burst to the service again, and to a new
+    service on the same store (a restart), enqueues no second parent ticket, comment or page."""
+    await _fail_switches(switches, 1, 6)
+    counts = await switches.store.outbox_counts()
+    outbox = {i: await switches.store.actions(i) for i in [*MEMBERS, "INC-000006", MAJOR]}
+
+    await switches.service.handle(switches.delivered)
+    restarted = DispatchService(
+        InMemoryBus(),
+        Topics(),
+        switches.store,
+        switches.engine.topology,
+        settings=from_mapping(DISPATCH),
+        clock=switches.clock,
+        hold_s=30.0,
+        ticket_targets=("builtin",),
+        pagers=PagerRouting(Router(TeamRoute(("rec",)))),
+    )
+    await restarted.handle(switches.delivered)
+    await switches.worker.run_once()
+
+    assert await switches.store.outbox_counts() == counts
+    for incident_id, actions in outbox.items():
+        assert await switches.store.actions(incident_id) == actions, incident_id
+    assert len(_major_triggers(switches)) == 1
+    assert len(await switches.store.tickets(MAJOR)) == 1
+    assert await switches.store.problem("MAJ-000002") is None
+
+
+async def test_a_major_incident_of_members_all_under_maintenance_pages_nobody(
+    switches: Stage,
+) -> None:
+    """When every member of a major incident is under maintenance, its parent ticket is
+    opened but no page is sent for it."""
+    for n in range(1, 6):
+        await switches.alert(_downtime(f"sw-{n}"))
+    await _fail_switches(switches, 1, 5)
+
+    assert len(await switches.store.tickets(MAJOR)) == 1
+    kinds = [a.kind.value for a in await switches.store.actions(MAJOR)]
+    assert kinds == ["ticket.create"]
+    assert await switches.store.pages(MAJOR) == []
+    assert _major_triggers(switches) == []
+
+
+async def test_a_major_incident_below_the_paging_threshold_gets_its_ticket_but_no_page() -> None:
+    """A major incident whose raised priority is still below the paging threshold gets
+    its parent tickets but no page, and says why."""
+    members = [MajorMember(f"INC-{n:06d}", f"sw-{n} down", "network") for n in range(1, 6)]
+    major = MajorIncident(
+        id=MAJOR,
+        signature=(("kind", "switch"),),
+        members=tuple(m.incident_id for m in members),
+        opened_at=T0,
+        last_member_at=T0,
+        priority=Priority.P4,
+        reason="5 incidents with the same kind 'switch'",
+    )
+    plan = plan_major(
+        MajorDecision(MajorAction.RAISED, major.reason, major, priority_raised=True),
+        members,
+        settings=from_mapping({"paging": {"page_at_or_above": "P3"}}),
+        ticket_targets=("builtin", "rt"),
+        pagers=PagerRouting(Router(TeamRoute(("rec",)))),
+        recent_triggers={},
+        now=T0,
+    )
+    assert [a.idempotency_key for a in plan.actions] == [
+        f"ticket.create:builtin:{MAJOR}",
+        f"ticket.create:rt:{MAJOR}",
+    ]
+    assert plan.paging is not None
+    assert plan.paging.event is None
+    assert plan.paging.reason == "P4 is below the paging threshold P3"
+
+
+async def test_the_parent_ticket_is_restored_into_the_builtin_queue_after_a_restart(
+    switches: Stage,
+) -> None:
+    """The built-in queue read back from the store holds the parent ticket with its latest
+    title, so numbering carries on after it and a later comment finds it."""
+    await _fail_switches(switches, 1, 6)
+    parent = switches.queue.for_incident(MAJOR)
+    assert parent is not None
+
+    restored = {t.incident_id: t for t in await restore_builtin_tickets(switches.store, "builtin")}
+
+    assert restored[MAJOR].ticket_id == parent.ticket_id
+    assert restored[MAJOR].title == parent.title
+    assert restored[MAJOR].description == parent.description
+    assert len({t.ticket_id for t in restored.values()}) == len(restored)
