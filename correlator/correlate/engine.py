@@ -239,7 +239,8 @@ class Engine:
         self._unplaced: dict[str, int] = {}
         self._registered: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         # live per-node facts
-        self._node_active: dict[str, dict[tuple[str, str], AlertState]] = {}
+        # node -> its alerts in a problem state (a short list: most nodes have one or two)
+        self._node_active: dict[str, list[AlertState]] = {}
         self._observer_nodes: dict[str, set[str]] = {}  # probe node -> alerting nodes it sees
         self._maint_hosts: set[str] = set()
         self._maint_keys: set[tuple[str, str]] = set()
@@ -586,7 +587,7 @@ class Engine:
     def _same_node_incident(self, state: AlertState) -> Incident | None:
         node = state.node
         assert node is not None
-        for other in self._node_active.get(node, {}).values():
+        for other in self._node_active.get(node, ()):
             if other is state:
                 continue
             inc = self._live(other.incident)
@@ -943,7 +944,7 @@ class Engine:
         if len(closure) > STEAL_SCAN_MAX:
             return False
         for node in closure:
-            for state in self._node_active.get(node, {}).values():
+            for state in self._node_active.get(node, ()):
                 other = self._live(state.incident)
                 if other is not None and other is not inc and other.inferred:
                     return True
@@ -972,7 +973,7 @@ class Engine:
             closure = self._graph.closure(inc.root)
             if len(closure) <= STEAL_SCAN_MAX:
                 for node in closure:
-                    for state in self._node_active.get(node, {}).values():
+                    for state in self._node_active.get(node, ()):
                         if state.incident is not None:
                             consider(state.incident)
         for node in list(inc.node_evidence)[:REVIEW_MAX_NODES]:
@@ -1641,7 +1642,9 @@ class Engine:
     def _node_active_add(self, state: AlertState) -> None:
         if state.node is None:
             return
-        self._node_active.setdefault(state.node, {})[state.key] = state
+        active = self._node_active.setdefault(state.node, [])
+        if not any(a is state for a in active):
+            active.append(state)
         if state.observer_node is not None:
             self._observer_nodes.setdefault(state.observer_node, set()).add(state.node)
 
@@ -1650,25 +1653,25 @@ class Engine:
             return
         active = self._node_active.get(state.node)
         if active is not None:
-            active.pop(state.key, None)
+            active[:] = [a for a in active if a is not state]
             if not active:
                 del self._node_active[state.node]
         if state.observer_node is not None:
-            still = self._node_active.get(state.node, {})
-            if not any(a.observer_node == state.observer_node for a in still.values()):
+            still = self._node_active.get(state.node, ())
+            if not any(a.observer_node == state.observer_node for a in still):
                 self._observer_nodes.get(state.observer_node, set()).discard(state.node)
 
     def _node_down(self, node: str) -> bool:
         active = self._node_active.get(node)
         if not active:
             return False
-        return any(a.evidence is not Evidence.DEGRADED for a in active.values())
+        return any(a.evidence is not Evidence.DEGRADED for a in active)
 
     def _node_onset(self, node: str) -> float:
         active = self._node_active.get(node)
         if not active:
             return float("inf")
-        return min(a.onset for a in active.values())
+        return min(a.onset for a in active)
 
     def _is_inferred(self, inc: Incident) -> bool:
         """The root raised no alert of its own, now or earlier in this incident."""
@@ -1679,7 +1682,7 @@ class Engine:
     def _root_evidence(self, seeds: Iterable[str]) -> Evidence | None:
         best: Evidence | None = None
         for seed in seeds:
-            for a in self._node_active.get(seed, {}).values():
+            for a in self._node_active.get(seed, ()):
                 if best is None or _EVIDENCE_RANK[a.evidence] > _EVIDENCE_RANK[best]:
                     best = a.evidence
         return best
@@ -1689,7 +1692,7 @@ class Engine:
         delays = self.settings.detection_delay_s
         if not active:
             return self._settle
-        return max(delays.get(a.key[0], self._settle) for a in active.values())
+        return max(delays.get(a.key[0], self._settle) for a in active)
 
     def _suspect(self, probe: str) -> bool:
         """``_observer_evidence`` cached for the current instant."""
@@ -1708,7 +1711,7 @@ class Engine:
         active = self._node_active.get(node)
         if not active:
             return False
-        for a in active.values():
+        for a in active:
             probe = a.observer_node
             if probe is None or probe == node or not self._suspect(probe):
                 return False
@@ -1725,7 +1728,7 @@ class Engine:
             # than the probe saw it (the probe's own word about its uplink is in question).
             if any(
                 a.observer_node != probe and a.evidence is not Evidence.DEGRADED
-                for a in self._node_active.get(c, {}).values()
+                for a in self._node_active.get(c, ())
             ):
                 return True
         seen = self._observer_nodes.get(probe, set())
@@ -1733,7 +1736,7 @@ class Engine:
             return False
         candidates: list[tuple[float, str]] = []
         for node in seen:
-            alerts = self._node_active.get(node, {}).values()
+            alerts = self._node_active.get(node, ())
             if any(a.observer_node != probe for a in alerts):
                 continue  # another observer confirms this host: it really is failing
             mine = [
