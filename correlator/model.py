@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 SCHEMA_VERSION: Final = 1
 
@@ -204,8 +204,6 @@ class Notice:
 
 
 Event = Alert | Notice
-
-EventType = Literal["alert", "notice"]
 
 
 def event_from_json(data: Mapping[str, Any]) -> Event:

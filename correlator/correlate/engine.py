@@ -175,10 +175,6 @@ class Incident:
         return self.onsets[0] if self.onsets else self.opened_at
 
     @property
-    def degraded(self) -> int:
-        return sum(1 for e in self.node_evidence.values() if e is Evidence.DEGRADED)
-
-    @property
     def flapping(self) -> bool:
         return any(a.flapping for a in self.alerts.values())
 
@@ -822,15 +818,14 @@ class Engine:
         topo_covered = max(0, covered - observed_only)
         silent = max(0, cand.monitored - topo_covered)
         predicted = covered + silent * ripeness
+        through = self._graph.direct_alerting(cand.seeds, alerting) if alerting else []
         dominated = 0.0
-        if evidence is None and alerting:
-            # Occam: an unobserved root whose alerts all come through one alerting direct
-            # dependent explains nothing that dependent does not; it only adds a failure.
-            through = self._graph.direct_alerting(cand.seeds, alerting)
-            if len(through) == 1:
-                closure = self._graph.closure(through[0])
-                if all(n in closure for n in alerting if n not in cand.seeds):
-                    dominated = self.weights.dominated
+        # Occam: an unobserved root whose alerts all come through one alerting direct
+        # dependent explains nothing that dependent does not; it only adds a failure.
+        if evidence is None and len(through) == 1:
+            closure = self._graph.closure(through[0])
+            if all(n in closure for n in alerting if n not in cand.seeds):
+                dominated = self.weights.dominated
         result = score(
             evidence=evidence,
             monitored=monitored,
@@ -844,7 +839,7 @@ class Engine:
             and any(p in cand.predicted and self._suspect(p) for p in self._observer_nodes),
             path_silent=path_silent,
             ripeness=ripeness,
-            direct_covered=self._graph.direct_covered(cand.seeds, alerting) if alerting else 0,
+            direct_covered=len(through),
             direct_predicted=self._graph.direct_monitored(cand.seeds),
             late_down=late_down,
             late_gray=late_gray,

@@ -150,10 +150,6 @@ class GraphIndex:
             self._direct_monitored[seeds] = found
         return found
 
-    def direct_covered(self, seeds: frozenset[str], alerting: Collection[str]) -> int:
-        """How many of the nodes depending directly on ``seeds`` are among ``alerting``."""
-        return len(self.direct_alerting(seeds, alerting))
-
     def direct_alerting(self, seeds: frozenset[str], alerting: Collection[str]) -> list[str]:
         """The nodes depending directly on ``seeds`` that are among ``alerting``."""
         direct = {
