@@ -344,6 +344,7 @@ def source_options(settings: Settings) -> dict[str, SourceOptions]:
 def background_services(services: Services) -> list[tuple[str, BackgroundService]]:
     """The long-running tasks started next to the HTTP server (role ``all`` only)."""
     from correlator.correlate.engine import Engine  # noqa: PLC0415
+    from correlator.correlate.lifecycle import PagingPolicy  # noqa: PLC0415
     from correlator.correlate.service import CorrelatorService  # noqa: PLC0415
 
     settings = services.settings
@@ -352,6 +353,7 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
         topology,
         settings.correlation,
         default_team=settings.dispatch.default_team,
+        policy=PagingPolicy(page_at_or_above=settings.dispatch.paging.page_at_or_above),
         first_number=services.dispatch.next_incident if services.dispatch is not None else 1,
     )
     snapshot = settings.data_dir / ENGINE_STATE_FILE

@@ -24,12 +24,14 @@ from typing import IO, Any, Final
 from connectors.base import Connector, InvalidPayloadError, ParseContext
 from correlator.correlate.engine import Decision, Engine, Incident
 from correlator.correlate.graph import GraphIndex
+from correlator.correlate.lifecycle import PagingPolicy
 from correlator.correlate.report import incident_json
 from correlator.correlate.settings import EngineSettings
 from correlator.dispatch.queue import TicketActionKind, decide_ticket, snapshot_of
 from correlator.dispatch.routing import route
 from correlator.dispatch.settings import DispatchSettings
 from correlator.dispatch.tickets.builtin import ticket_id_of
+from correlator.model import Source
 from topology.model import Topology
 
 EXIT_OK: Final = 0
@@ -247,20 +249,13 @@ def _parser() -> argparse.ArgumentParser:
 class _Loaded:
     engine: EngineSettings
     options: SourceOptions
-    team: str
     dispatch: DispatchSettings
     builtin_queue: bool
 
 
 def _load_settings(path: Path | None) -> _Loaded:
     if path is None:
-        return _Loaded(
-            EngineSettings(),
-            SourceOptions(),
-            "service-desk",
-            DispatchSettings(),
-            builtin_queue=True,
-        )
+        return _Loaded(EngineSettings(), SourceOptions(), DispatchSettings(), builtin_queue=True)
     from correlator.config import ConfigError, load_config  # noqa: PLC0415 - lazy: CLI only
 
     try:
@@ -269,22 +264,16 @@ def _load_settings(path: Path | None) -> _Loaded:
         raise ReplayError(str(exc)) from None
     observers: dict[str, str | None] = {}
     timezones: dict[str, str] = {}
-    connectors_cfg = getattr(config, "connectors", None)
-    for name in ("nagios", "icinga", "zabbix", "prtg", "alertmanager", "prometheus"):
-        section = getattr(connectors_cfg, name, None)
-        if section is None:
-            continue
-        observer = getattr(section, "observer", None)
-        if observer:
-            observers[name] = observer
-        tz = getattr(section, "timezone", None)
-        if tz:
-            timezones[name] = tz
-    team = getattr(getattr(config, "dispatch", None), "default_team", None) or "service-desk"
+    for source in Source:
+        section = config.connectors.for_source(source)
+        if section.observer:
+            observers[source.value] = section.observer
+        timezone = getattr(section, "timezone", None)  # only Zabbix has one
+        if timezone:
+            timezones[source.value] = timezone
     return _Loaded(
         config.correlation,
         SourceOptions(observers, timezones),
-        team,
         config.dispatch,
         config.tickets.builtin() is not None,
     )
@@ -339,7 +328,12 @@ def _run(args: argparse.Namespace) -> int:
         raise ReplayError(str(exc)) from None
     except OSError as exc:
         raise ReplayError(f"{args.topology}: cannot read: {exc.strerror}") from None
-    engine = Engine(topology, loaded.engine, default_team=loaded.team)
+    engine = Engine(
+        topology,
+        loaded.engine,
+        default_team=loaded.dispatch.default_team,
+        policy=PagingPolicy(page_at_or_above=loaded.dispatch.paging.page_at_or_above),
+    )
     report = ReplayReport()
     tickets = TicketNumbering(topology, loaded.dispatch) if loaded.builtin_queue else None
     # The recording is streamed line by line (a week of alerts need not fit in memory);

@@ -515,3 +515,21 @@ def test_small_site_tickets(small_site, capsys):
         "TKT-000002",
         None,
     ]
+
+
+def test_pages_follow_the_configured_paging_threshold(small_site, tmp_path, capsys):
+    """Replay counts pages with the configured dispatch.paging.page_at_or_above: the
+    small site's low-priority (P4) CPU warning pages nobody by default, once at P5."""
+    args = ["--topology", str(small_site / "topology.yaml"), "--alerts"]
+    args.append(str(small_site / "storm.jsonl"))
+    assert main(args) == 0
+    by_default = {i["root_cause"]: i for i in incidents(capsys.readouterr().out)}
+    assert by_default["bru-core-2"]["priority"] == "P4"
+    assert by_default["bru-core-2"]["pages"] == 0
+
+    config = tmp_path / "config.yaml"
+    config.write_text("dispatch:\n  paging:\n    page_at_or_above: P5\n", encoding="utf-8")
+    assert main([*args, "--config", str(config)]) == 0
+    everything = {i["root_cause"]: i for i in incidents(capsys.readouterr().out)}
+    assert everything["bru-core-2"]["pages"] == 1
+    assert everything["bru-dist-1"]["pages"] == by_default["bru-dist-1"]["pages"]
