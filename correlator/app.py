@@ -6,11 +6,17 @@
     settings -> bus (in-process + SQLite journal, or Kafka)
              -> store (SQLite or PostgreSQL, migrated), ticket systems, pagers
                                                               [role "all" only]
-             -> intake (HTTP edge: connectors -> bus)         [every role]
+             -> operator API state: maintenance windows, the live stream hub
+                                                              [role "all" only]
+             -> HTTP: intake (connectors -> bus)              [every role]
+                      operator API /api/v1, NOC page /        [role "all" only]
              -> background services                           [role "all" only]:
-                correlator (alerts -> engine -> correlator.incidents),
-                dispatch   (correlator.incidents -> decisions -> store + outbox),
-                outbox     (outbox -> ticket systems and pagers)
+                correlator (alerts -> engine -> correlator.incidents; asks the API
+                            which nodes are in maintenance, runs its merge/split/reroot),
+                dispatch   (correlator.incidents -> decisions -> store + outbox; tells
+                            the stream hub what changed),
+                outbox     (outbox -> ticket systems and pagers),
+                stream     (changed incidents -> server-sent events)
 
 and runs them in one asyncio loop until SIGTERM/SIGINT (or ``stop``), then shuts down in
 the reverse order: stop accepting HTTP and let in-flight requests finish (their alerts are
@@ -30,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import math
 import signal
@@ -42,14 +47,14 @@ import structlog
 import uvicorn
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from correlator import __version__
 from correlator.bus.topics import Topics
 from correlator.clock import Clock, WallClock
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterator, Mapping, Sequence
     from pathlib import Path
 
     import httpx
@@ -66,6 +71,9 @@ if TYPE_CHECKING:
     from correlator.dispatch.pagers.base import Pager
     from correlator.dispatch.service import DispatchMetrics, DispatchService
     from correlator.dispatch.tickets.base import TicketSystem
+    from correlator.serve.auth import Authenticator
+    from correlator.serve.operations import Operations
+    from correlator.serve.stream import StreamHub
     from correlator.store.protocol import Store
     from correlator.telemetry import Metrics
     from topology.model import Topology
@@ -110,6 +118,15 @@ class DispatchParts:
 
 
 @dataclass(frozen=True, slots=True)
+class ApiParts:
+    """The operator API's state: the application layer (with the maintenance windows)
+    and the hub of the live stream."""
+
+    operations: Operations
+    hub: StreamHub
+
+
+@dataclass(frozen=True, slots=True)
 class Services:
     """What the composition root built, handed to the background services."""
 
@@ -121,6 +138,7 @@ class Services:
     log: FilteringBoundLogger
     topology: Topology | None = None
     dispatch: DispatchParts | None = None
+    api: ApiParts | None = None
     # Filled by background_services: apply a loaded topology (API reload, SIGHUP).
     reloaders: list[Callable[[Topology], None]] = field(default_factory=list)
 
@@ -190,7 +208,15 @@ async def serve(
     await _start_bus(bus, settings)
     try:
         dispatch = await open_dispatch(settings, clock, metrics) if role == "all" else None
-        services = Services(settings, bus, topics, clock, metrics, log, topology, dispatch)
+        try:
+            api = None
+            if dispatch is not None and topology is not None:
+                api = await open_api(dispatch.store, clock, topology)
+        except BaseException:
+            if dispatch is not None:
+                await dispatch.close()
+            raise
+        services = Services(settings, bus, topics, clock, metrics, log, topology, dispatch, api)
         try:
             await _serve_started_bus(
                 services, role=role, ready=ready, stop=stop, signals=handle_signals
@@ -276,6 +302,29 @@ async def open_dispatch(settings: Settings, clock: Clock, metrics: Metrics) -> D
     return DispatchParts(store, client, tickets, pagers, counters, next_incident)
 
 
+async def open_api(store: Store, clock: Clock, topology: Topology) -> ApiParts:
+    """The operator API's state: its layer over the store (maintenance windows read back)
+    and the stream hub. Raises :class:`StartupError` when the windows cannot be read."""
+    from correlator.serve.operations import Operations  # noqa: PLC0415
+    from correlator.serve.stream import StreamHub  # noqa: PLC0415
+    from correlator.store.protocol import StoreError  # noqa: PLC0415
+
+    operations = Operations(store, clock=clock, topology=topology)
+    try:
+        await operations.load()
+    except StoreError as exc:
+        raise StartupError(f"store: cannot read the maintenance windows: {exc}") from exc
+    return ApiParts(operations, StreamHub(operations.summary))
+
+
+def build_authenticator(settings: Settings) -> Authenticator:
+    """The operator API's tokens (and the intake token, which may still reload)."""
+    from correlator.serve.auth import ApiToken, Authenticator  # noqa: PLC0415
+
+    tokens = [ApiToken(t.name, t.secret, t.role) for t in settings.api_tokens]
+    return Authenticator(tokens, ingest_token=settings.auth_token)
+
+
 def _incident_number(incident_id: str) -> int:
     """``INC-000042`` -> 42 (0 for an id of another shape)."""
     digits = incident_id.removeprefix("INC-")
@@ -358,6 +407,7 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
     )
     snapshot = settings.data_dir / ENGINE_STATE_FILE
     _restore_engine(engine, snapshot, services.log)
+    api = services.api
     correlator = CorrelatorService(
         services.bus,
         services.topics,
@@ -365,13 +415,21 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
         services.clock,
         group=settings.bus.consumer_group,
         snapshot_path=snapshot,
+        maintenance=api.operations.maintenance if api is not None else None,
     )
     found: list[tuple[str, BackgroundService]] = [("correlator", correlator.run)]
     dispatch = None
     if services.dispatch is not None:
-        dispatch, worker = build_dispatch(services, services.dispatch, topology)
+        on_change = api.hub.changed if api is not None else None
+        dispatch, worker = build_dispatch(services, services.dispatch, topology, on_change)
         found += [("dispatch", dispatch.run), ("outbox", worker.run)]
-    services.reloaders.append(_install_reload(correlator, dispatch, settings, services.log))
+    listeners = [api.operations.reload] if api is not None else []
+    services.reloaders.append(
+        _install_reload(correlator, dispatch, settings, services.log, listeners)
+    )
+    if api is not None:
+        api.operations.attach(dispatch=dispatch, correlator=correlator)
+        found.append(("stream", api.hub.run))
     return found
 
 
@@ -396,14 +454,25 @@ def _restore_engine(engine: Engine, path: Path, log: FilteringBoundLogger) -> No
 
 
 def build_dispatch(
-    services: Services, parts: DispatchParts, topology: Topology
+    services: Services,
+    parts: DispatchParts,
+    topology: Topology,
+    on_change: Callable[[str], None] | None = None,
 ) -> tuple[DispatchService, OutboxWorker]:
-    """The dispatch stage (a consumer of the incidents topic) and the outbox worker."""
+    """The dispatch stage (a consumer of the incidents topic) and the outbox worker;
+    ``on_change`` hears the id of every incident dispatch writes (the live stream)."""
     from correlator.dispatch.outbox import OutboxWorker  # noqa: PLC0415
     from correlator.dispatch.service import DispatchService, PagerRouting  # noqa: PLC0415
 
     settings = services.settings
-    worker = OutboxWorker(parts.store, parts.tickets, parts.pagers, services.clock)
+    worker = OutboxWorker(
+        parts.store,
+        parts.tickets,
+        parts.pagers,
+        services.clock,
+        poll_interval_s=settings.dispatch.outbox_poll_s,
+        on_change=on_change,
+    )
     dispatch = DispatchService(
         services.bus,
         services.topics,
@@ -417,6 +486,7 @@ def build_dispatch(
         pagers=PagerRouting(settings.paging.router, settings.paging.limiter()),
         wake=worker.wake,
         metrics=parts.metrics,
+        on_change=on_change,
     )
     return dispatch, worker
 
@@ -426,19 +496,25 @@ def _install_reload(
     dispatch: DispatchService | None,
     settings: Settings,
     log: FilteringBoundLogger,
+    listeners: Sequence[Callable[[Topology], None]] = (),
 ) -> Callable[[Topology], None]:
     """SIGHUP reloads the topology file; open incidents keep their alerts. Returns the
-    function that applies an already loaded topology (the API's reload uses it)."""
+    function that applies an already loaded topology (the API's reload uses it).
+    ``listeners`` (the operator API) get each new topology too."""
 
-    def apply(topology: Topology) -> None:
+    def tell(topology: Topology) -> None:
         if dispatch is not None:
             dispatch.reload(topology)
+        for listener in listeners:
+            listener(topology)
+
+    def apply(topology: Topology) -> None:
+        tell(topology)
         correlator.request_reload(lambda: topology)
 
     def load() -> Topology:
         topology = _reload_topology(settings)
-        if dispatch is not None:  # only once the file loaded: a bad file changes nothing
-            dispatch.reload(topology)
+        tell(topology)  # only once the file loaded: a bad file changes nothing
         return topology
 
     def on_hup() -> None:
@@ -450,21 +526,30 @@ def _install_reload(
     return apply
 
 
-def topology_reload_route(services: Services) -> Route:
+def topology_reload_route(
+    services: Services, auth: Authenticator, path: str = "/api/v1/topology/reload"
+) -> Route:
     """``POST /api/v1/topology/reload``: load the configured topology file again and, only
     if it is valid, apply it between two batches (open incidents keep their alerts).
 
+    Needs an operator token (or the intake's ``auth_token``, as before the API had roles).
     Answers 202 with the node count, 400 with the loader's one-line error (nothing
-    changes), 401 without the configured bearer token, 409 in the connector role.
+    changes), 401 without a known token, 403 for a viewer, 409 in the connector role.
     """
+    from correlator.serve.auth import Refusal  # noqa: PLC0415
+
     settings = services.settings
 
     async def reload(request: Request) -> JSONResponse:
-        token = settings.auth_token
-        if token is not None:
-            given = request.headers.get("authorization", "").encode()
-            if not hmac.compare_digest(given, f"Bearer {token}".encode()):
-                return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
+        who = auth.authorize(
+            request.headers,
+            request.query_params,
+            request.method,
+            write=True,
+            accept_ingest_token=True,
+        )
+        if isinstance(who, Refusal):
+            return JSONResponse({"error": who.reason}, status_code=who.status)
         if not services.reloaders:
             return JSONResponse(
                 {"error": "this process runs no correlator (connector role)"}, status_code=409
@@ -478,13 +563,44 @@ def topology_reload_route(services: Services) -> Route:
         for apply in services.reloaders:
             apply(topology)
         services.log.info(
-            "topology_reload", via="api", file=topology.file, nodes=len(topology.nodes)
+            "operator_action",
+            actor=who.name,
+            role=who.role,
+            action="topology_reload",
+            file=topology.file,
+            nodes=len(topology.nodes),
         )
         return JSONResponse(
             {"reloading": topology.file, "nodes": len(topology.nodes)}, status_code=202
         )
 
-    return Route("/api/v1/topology/reload", reload, methods=["POST"])
+    return Route(path, reload, methods=["POST"])
+
+
+def http_routes(services: Services) -> list[BaseRoute]:
+    """What the daemon serves besides the intake: the operator API under ``/api/v1``,
+    the handover page and the NOC page (role ``all``), or only the topology reload."""
+    auth = build_authenticator(services.settings)
+    api = services.api
+    if api is None:
+        return [topology_reload_route(services, auth)]
+    from correlator.serve.api import ApiContext, api_app, page_routes  # noqa: PLC0415
+    from correlator.serve.pages import page_routes as noc_pages  # noqa: PLC0415
+
+    if auth.anonymous:
+        services.log.warning(
+            "operator API without tokens: every caller is the operator 'anonymous'; "
+            "set server.api_tokens to require a bearer token"
+        )
+    context = ApiContext(
+        api.operations, api.hub, auth, max_body_bytes=services.settings.server.max_body_bytes
+    )
+    reload = topology_reload_route(services, auth, "/topology/reload")
+    return [
+        Mount("/api/v1", app=api_app(context, [reload])),
+        *page_routes(context),
+        *noc_pages(),
+    ]
 
 
 def _reload_topology(settings: Settings) -> Topology:
@@ -571,7 +687,7 @@ async def _serve_started_bus(
         contexts=source_options(settings),
         ready=lambda: accepting,
     )
-    app.router.routes.append(topology_reload_route(services))
+    app.router.routes.extend(http_routes(services))
     server = _Server(
         uvicorn.Config(
             app,

@@ -25,7 +25,10 @@ where (``file:line`` or the environment variable), the key path and what was exp
     config/examples/bad-port.yaml:4: server.port: expected an integer 1..65535, got 'eighty'
 
 Nothing here runs at import time; :func:`load_config` reads the config file and, when
-``server.auth_token_file`` is set, the token file, and nothing else.
+``server.auth_token_file`` or an API token's ``token_file`` is set, the token file, and
+nothing else. An entry of a list is addressed by its index in an environment variable
+(``CORRELATOR_SERVER__API_TOKENS__0__TOKEN`` sets the token of the first API token the
+file lists), so a secret stays out of the file there too.
 """
 
 from __future__ import annotations
@@ -113,8 +116,39 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
+ApiRole = Literal["viewer", "operator"]
+"""What an API token may do: ``viewer`` reads, ``operator`` reads and writes."""
+
+
+class ApiTokenSettings(_Section):
+    """One bearer token of the operator API: who presents it and what it may do."""
+
+    name: Annotated[
+        str,
+        Field(min_length=1, pattern=r"^\S(.*\S)?$"),
+        Expect("a non-empty name (the actor shown in history and logs)"),
+    ]
+    token: Annotated[SecretStr | None, Expect("a non-empty string or null")] = None
+    token_file: Annotated[_FlexPath | None, Expect("a path or null")] = None
+    role: Annotated[ApiRole, Expect("'viewer' or 'operator'")] = "viewer"
+
+    @field_validator("token")
+    @classmethod
+    def _token_not_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("empty token")
+        return value
+
+    @property
+    def secret(self) -> str:
+        """The token (already read from ``token_file`` by the loader)."""
+        if self.token is None:  # the loader refuses an entry without one
+            raise ValueError(f"API token {self.name!r} has no token")
+        return self.token.get_secret_value()
+
+
 class ServerSettings(_Section):
-    """The HTTP intake edge."""
+    """The HTTP edge: the intake and the operator API."""
 
     host: Annotated[str, Field(min_length=1), Expect("a host name or IP address")] = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535), Expect("an integer 1..65535")] = 8080
@@ -122,6 +156,11 @@ class ServerSettings(_Section):
     auth_token_file: Annotated[_FlexPath | None, Expect("a path or null")] = None
     max_body_bytes: Annotated[int, Field(ge=1), Expect("an integer >= 1")] = 1024 * 1024
     shutdown_timeout_s: Annotated[float, Field(ge=0), Expect("a number of seconds >= 0")] = 10.0
+    api_tokens: Annotated[
+        tuple[ApiTokenSettings, ...],
+        Strict(strict=False),  # YAML gives a list
+        Expect("a list of {name, token or token_file, role} mappings"),
+    ] = ()
 
     @field_validator("auth_token")
     @classmethod
@@ -377,6 +416,11 @@ class Settings(_Section):
         token = self.server.auth_token
         return None if token is None else token.get_secret_value()
 
+    @property
+    def api_tokens(self) -> tuple[ApiTokenSettings, ...]:
+        """The operator API's tokens (each already read from its ``token_file``)."""
+        return self.server.api_tokens
+
 
 # --------------------------------------------------------------------------------------
 # Loading
@@ -554,21 +598,50 @@ def _apply_environ(
         if not variable.startswith(ENV_PREFIX):
             continue
         parts = variable[len(ENV_PREFIX) :].lower().split("__")
-        path: KeyPath = tuple(parts)
+        path: KeyPath = tuple(int(p) if p.isdigit() else p for p in parts)
         env_keys[path] = variable
         if not all(parts):
             raise _ProblemError(
                 path, "expected CORRELATOR_<SECTION>__<KEY> with '__' between key names"
             )
         value = _env_value(path, environ[variable])
-        target = raw
-        for part in parts[:-1]:
-            child = target.get(part)
-            if not isinstance(child, dict):
-                child = {}
-                target[part] = child
-            target = child
-        target[parts[-1]] = value
+        target: dict[str, Any] | list[Any] = raw
+        for part in path[:-1]:
+            target = _env_child(target, part, path)
+        _env_set(target, path, value)
+
+
+def _env_child(
+    target: dict[str, Any] | list[Any], part: str | int, path: KeyPath
+) -> dict[str, Any] | list[Any]:
+    """The mapping or list at ``part`` of ``target`` (a missing mapping is created; a list
+    entry must already be in the file: ``__0__`` addresses the first one). ``path`` is
+    the variable's whole key path, named in errors."""
+    if isinstance(target, list):
+        if not isinstance(part, int) or part >= len(target):
+            raise _ProblemError(path, f"no entry {part} in the list (it has {len(target)})")
+        child = target[part]
+        if not isinstance(child, dict | list):
+            raise _ProblemError(path, f"expected a mapping, got {_describe(child)}")
+        return child
+    key = str(part)
+    found = target.get(key)
+    if isinstance(found, list):
+        return found
+    if not isinstance(found, dict):
+        found = {}
+        target[key] = found
+    return found
+
+
+def _env_set(target: dict[str, Any] | list[Any], path: KeyPath, value: object) -> None:
+    last = path[-1]
+    if isinstance(target, list):
+        if not isinstance(last, int) or last >= len(target):
+            raise _ProblemError(path, f"no entry {last} in the list (it has {len(target)})")
+        target[last] = value
+    else:
+        target[str(last)] = value
 
 
 def _env_value(path: KeyPath, text: str) -> object:
@@ -622,12 +695,25 @@ def _annotation_at(path: KeyPath) -> object | None:
             annotation = hints.get(str(part))
             model = None
             continue
+        if isinstance(part, int):  # an entry of a list: its element type
+            annotation = _element_of(model)
+            model = annotation
+            continue
         field = _field_of(model, part)
         if field is None:
             return None
         annotation = field.annotation
         model = annotation
     return annotation
+
+
+def _element_of(annotation: object) -> object | None:
+    """The element type of a ``tuple[X, ...]`` or ``list[X]`` annotation, else None."""
+    annotation = _strip_annotated(annotation)
+    if typing.get_origin(annotation) in {tuple, list}:
+        element: object = typing.get_args(annotation)[0]
+        return element
+    return None
 
 
 def _field_of(model: object, name: str | int) -> FieldInfo | None:
@@ -794,15 +880,23 @@ def _from_pydantic(exc: ValidationError) -> Iterator[_ProblemError]:
 
 def _model_at(path: KeyPath) -> type[BaseModel] | None:
     model: type[BaseModel] = Settings
+    pending: object = None  # a list annotation whose entry the next part picks
     for part in path:
-        field = _field_of(model, part)
-        if field is None:
-            return None
-        annotation = field.annotation
+        if isinstance(part, int) and pending is not None:
+            annotation = _element_of(pending)
+            pending = None
+        else:
+            field = _field_of(model, part)
+            if field is None:
+                return None
+            annotation = field.annotation
+            if _element_of(annotation) is not None:
+                pending = annotation
+                continue
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return None
         model = annotation
-    return model
+    return None if pending is not None else model
 
 
 def _expect_at(path: KeyPath) -> str | None:
@@ -819,7 +913,6 @@ def _expect_at(path: KeyPath) -> str | None:
 
 
 def _cross_checks(settings: Settings) -> Settings:
-    server = settings.server
     if settings.bus.kind == "kafka" and settings.bus.kafka.bootstrap is None:
         raise _ProblemError(
             ("bus", "kafka", "bootstrap"),
@@ -832,21 +925,55 @@ def _cross_checks(settings: Settings) -> Settings:
             "required when store.kind is 'postgres': a libpq connection string or URL",
             anchors=(("store", "postgres"), ("store", "kind")),
         )
+    settings = _api_tokens(settings)
+    server = settings.server
     if server.auth_token_file is None:
         return settings
-    path = ("server", "auth_token_file")
+    path: KeyPath = ("server", "auth_token_file")
     if server.auth_token is not None:
         raise _ProblemError(path, "set auth_token or auth_token_file, not both")
-    try:
-        token = server.auth_token_file.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _ProblemError(
-            path, f"cannot read '{server.auth_token_file}': {_os_reason(exc)}"
-        ) from exc
-    if not token:
-        raise _ProblemError(path, f"'{server.auth_token_file}' is empty")
+    token = _read_token(server.auth_token_file, path)
     new_server = server.model_copy(update={"auth_token": SecretStr(token)})
     return settings.model_copy(update={"server": new_server})
+
+
+def _api_tokens(settings: Settings) -> Settings:
+    """Read each API token's ``token_file``; names and tokens must be unique."""
+    tokens: list[ApiTokenSettings] = []
+    names: set[str] = set()
+    secrets: set[str] = set()
+    for index, entry in enumerate(settings.server.api_tokens):
+        here: KeyPath = ("server", "api_tokens", index)
+        token = entry.token.get_secret_value() if entry.token is not None else None
+        if entry.token_file is not None:
+            if token is not None:
+                raise _ProblemError((*here, "token_file"), "set token or token_file, not both")
+            token = _read_token(entry.token_file, (*here, "token_file"))
+        if token is None:
+            raise _ProblemError((*here, "token"), "required: set token or token_file")
+        if entry.name in names:
+            raise _ProblemError((*here, "name"), f"duplicate API token name {entry.name!r}")
+        if token in secrets:
+            raise _ProblemError(
+                (*here, "token"), "the same token is given twice (each caller needs their own)"
+            )
+        names.add(entry.name)
+        secrets.add(token)
+        tokens.append(entry.model_copy(update={"token": SecretStr(token)}))
+    if not tokens:
+        return settings
+    server = settings.server.model_copy(update={"api_tokens": tuple(tokens)})
+    return settings.model_copy(update={"server": server})
+
+
+def _read_token(path: Path, key: KeyPath) -> str:
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _ProblemError(key, f"cannot read '{path}': {_os_reason(exc)}") from exc
+    if not token:
+        raise _ProblemError(key, f"'{path}' is empty")
+    return token
 
 
 # ---- wording -------------------------------------------------------------------------

@@ -14,6 +14,12 @@ hypothesis absorbs the open incidents whose root it explains. Each option is pri
 ``score.score`` (see there) against what it replaces, and the cheapest wins: join an
 incident, re-root it to a deeper cause that just alerted, merge incidents under a common
 (possibly unmonitored, hence *inferred*) cause, or open a new incident.
+
+People correct it through operator commands (:meth:`Engine.merge`, :meth:`Engine.split`,
+:meth:`Engine.reroot`; the API runs them in the correlator's loop). Each is recorded on
+the incident as that person's (``Incident.manual``) and pins it: the engine's reviews and
+repartitions leave a pinned incident alone, it is never merged into another or with
+another pinned one, and new alerts join it only under its own root.
 """
 
 from __future__ import annotations
@@ -76,6 +82,37 @@ class Decision:
     reason: str
 
 
+class OperatorError(ValueError):
+    """An operator command the engine refuses; the message is one line for the caller.
+
+    ``status`` is the HTTP status the API answers with: 404 for an unknown incident, node
+    or alert, 409 for an incident that is not open (or merging one into itself), 400 for
+    anything else wrong with the request.
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ManualAction(StrEnum):
+    """What a person did to an incident through the operator API."""
+
+    MERGE = "merge"
+    SPLIT = "split"
+    REROOT = "reroot"
+
+
+@dataclass(frozen=True, slots=True)
+class ManualStep:
+    """One manual decision about an incident: who, when, what."""
+
+    at: float
+    actor: str
+    action: ManualAction
+    detail: str
+
+
 @dataclass(frozen=True, slots=True)
 class EngineState:
     """The state a snapshot keeps (indexes, caches and timers are derived)."""
@@ -86,6 +123,7 @@ class EngineState:
     maint_hosts: set[str]
     maint_keys: set[tuple[str, str]]
     maint_nodes: dict[str, int]
+    operator_maint: frozenset[str] = frozenset()
 
 
 class Status(StrEnum):
@@ -157,6 +195,7 @@ class Incident:
     review_due: float | None = None
     root_in_maintenance: bool = False
     worst: Severity = Severity.INFO  # worst severity among its alerts
+    manual: list[ManualStep] = field(default_factory=list)  # decisions taken by people
 
     @property
     def id(self) -> str:
@@ -169,6 +208,12 @@ class Incident:
         if len(self.reasons) > REASONS_KEPT:
             del self.reasons[REASONS_HEAD]
             self.reasons_elided += 1
+
+    @property
+    def pinned(self) -> bool:
+        """A person decided something about it: the engine's own reviews, repartitions
+        and merges leave it alone (new alerts still join it by the usual rules)."""
+        return bool(self.manual)
 
     @property
     def min_onset(self) -> float:
@@ -241,6 +286,7 @@ class Engine:
         self._maint_hosts: set[str] = set()
         self._maint_keys: set[tuple[str, str]] = set()
         self._maint_nodes: dict[str, int] = {}  # node -> open downtimes on it
+        self._operator_maint: frozenset[str] = frozenset()  # nodes in operator windows
         self._observer_cache: dict[str, str | None] = {}
         self._changed: dict[int, Incident] = {}
         self._cost_cache: dict[int, float] = {}
@@ -259,6 +305,7 @@ class Engine:
             maint_hosts=set(self._maint_hosts),
             maint_keys=set(self._maint_keys),
             maint_nodes=dict(self._maint_nodes),
+            operator_maint=self._operator_maint,
         )
 
     def restore_from_snapshot(
@@ -271,6 +318,7 @@ class Engine:
         maint_hosts: set[str],
         maint_keys: set[tuple[str, str]],
         maint_nodes: Mapping[str, int],
+        operator_maint: Collection[str] = frozenset(),
     ) -> None:
         """Take over a snapshot's state; indexes, caches and timers are derived again, and
         everything is placed on this engine's topology (which may be newer)."""
@@ -283,6 +331,7 @@ class Engine:
         self._maint_hosts = set(maint_hosts)
         self._maint_keys = set(maint_keys)
         self._maint_nodes = dict(maint_nodes)
+        self._operator_maint = frozenset(operator_maint)
         for inc in self._incidents.values():
             if inc.status is Status.MERGED:
                 continue
@@ -423,6 +472,217 @@ class Engine:
                 if self._alerts.get(key) is state and not state.active:
                     del self._alerts[key]
         return gone
+
+    # -- operator commands -----------------------------------------------------------
+
+    def merge(self, into_id: str, other_id: str, *, actor: str, now: float) -> Incident:
+        """A person merges incident ``other_id`` into ``into_id``: ``into`` takes every alert
+        of ``other`` (which is published as merged into it) and keeps its root (or takes
+        ``other``'s when it had none). Both are pinned: the engine never splits them again.
+        """
+        actor = self._actor(actor)
+        self.advance(now)
+        at = self.now
+        into = self._operable(into_id)
+        other = self._operable(other_id)
+        if into is other:
+            raise OperatorError(f"cannot merge {into.id} into itself", 409)
+        if into.root is None and other.root is not None:
+            self._drop_unplaced(into)
+            into.root, into.seeds = other.root, other.seeds
+        if other.unplaced_host is not None and self._unplaced.get(other.unplaced_host) == (
+            other.number
+        ):
+            self._unplaced[other.unplaced_host] = into.number  # its host's alerts follow
+        quiet = [q for q in (into.quiet_since, other.quiet_since) if q is not None]
+        other_root = other.root
+        self._merge(other, into, at, note=False)
+        if into.active > 0:
+            into.quiet_since = None
+        elif quiet and into.quiet_since != max(quiet):
+            into.quiet_since = max(quiet)
+            self._schedule(into, into.quiet_since + self.settings.resolve_linger_s, "resolve")
+        if into.root is not None:
+            predicted = self._predicted(into)
+            into.observed_only = {n for n in into.node_evidence if n not in predicted}
+            into.path_cache = None
+            into.inferred = self._is_inferred(into)
+        self._register(into)
+        self._record(into, ManualAction.MERGE, f"merged in {other.id} (root {other_root})", actor)
+        self._record(other, ManualAction.MERGE, f"merged into {into.id}", actor)
+        self._refresh(into)
+        self._touch(other)
+        return into
+
+    def split(
+        self, incident_id: str, alerts: Sequence[tuple[str, str]], *, actor: str, now: float
+    ) -> Incident:
+        """A person splits ``alerts`` ((source, source id) keys) out of an incident into a
+        new one, rooted where the engine's own cost puts the root of those alerts. Both
+        are pinned: the engine never merges them back. Returns the new incident."""
+        actor = self._actor(actor)
+        self.advance(now)
+        at = self.now
+        inc = self._operable(incident_id)
+        keys = list(dict.fromkeys((str(source), str(sid)) for source, sid in alerts))
+        if not keys:
+            raise OperatorError("name at least one alert to split out")
+        for key in keys:
+            if key not in inc.alerts:
+                raise OperatorError(f"no alert {key[0]} {key[1]!r} in {inc.id}", 404)
+        if len(keys) == len(inc.alerts):
+            raise OperatorError(f"every alert of {inc.id} is named: nothing would stay in it")
+        chosen = set(keys)
+        moved = sorted((inc.alerts[k] for k in keys), key=lambda a: (a.first_seen, a.key))
+        kept = [a for a in inc.alerts.values() if a.key not in chosen]
+        # Not the root they were split away from: the person said they are another problem.
+        root = self._root_for(moved, at, exclude=inc.seeds)
+        host = moved[0].host.lower()
+        new = self._open(
+            root,
+            frozenset(() if root is None else (root,)),
+            at,
+            inferred=False,
+            unplaced_host=host if root is None else None,
+        )
+        if root is None and host not in self._unplaced:
+            self._unplaced[host] = new.number
+        self._rebuild(inc, kept, inc.root, inc.seeds, at)
+        self._rebuild(new, moved, root, new.seeds, at)
+        labels = ", ".join(self._label(a) for a in moved[:5])
+        if len(moved) > 5:
+            labels += f" and {len(moved) - 5} more"
+        self._record(inc, ManualAction.SPLIT, f"split out {labels} to {new.id}", actor)
+        self._record(new, ManualAction.SPLIT, f"split out of {inc.id} ({labels})", actor)
+        if root is None:
+            new.note(f"unplaced: host {moved[0].host} matches no topology node")
+        else:
+            why = " (inferred)" if new.inferred else ""
+            new.note(f"root {root}{why} chosen for the {len(moved)} split-out alert(s)")
+        if inc.announced:
+            self._announce(new, at)  # its alerts were already announced in the original
+        return new
+
+    def reroot(self, incident_id: str, node: str, *, actor: str, now: float) -> Incident:
+        """A person sets the root of an incident to a topology node (inferred when that
+        node raised no alert); priority and team follow the new root. It stays pinned."""
+        actor = self._actor(actor)
+        self.advance(now)
+        inc = self._operable(incident_id)
+        if node not in self.topology.nodes:
+            raise OperatorError(f"no node {node!r} in the topology", 404)
+        self._drop_unplaced(inc)
+        self._unregister(inc)
+        inc.root = node
+        inc.seeds = frozenset((node,))
+        predicted = self._predicted(inc)
+        inc.observed_only = {n for n in inc.node_evidence if n not in predicted}
+        inc.path_cache = None
+        inc.inferred = self._is_inferred(inc)
+        self._register(inc)
+        self._record(inc, ManualAction.REROOT, f"re-rooted at {node}", actor)
+        self._refresh(inc)
+        return inc
+
+    def set_operator_maintenance(self, nodes: frozenset[str], now: float) -> None:
+        """The nodes in an operator's maintenance window (from the API), combined with the
+        tools' downtime notices: their alerts and the incidents rooted there do not page."""
+        self.advance(now)
+        nodes = frozenset(nodes)
+        if nodes == self._operator_maint:
+            return
+        before = {inc.number: inc.maintenance for inc in self._open_incidents()}
+        self._operator_maint = nodes
+        self._apply_maintenance()
+        for inc in self._open_incidents():
+            inc.root_in_maintenance = self._root_in_maintenance(inc)
+            if inc.maintenance != before[inc.number]:
+                inc.note(
+                    "under an operator maintenance window"
+                    if inc.maintenance
+                    else "operator maintenance window ended"
+                )
+                self._touch(inc)
+
+    def _operable(self, incident_id: str) -> Incident:
+        inc = self.get(incident_id)
+        if inc is None:
+            raise OperatorError(f"no incident {incident_id}", 404)
+        if inc.status is Status.MERGED:
+            survivor = self._live(inc.number)
+            where = f" into {survivor.id}" if survivor is not None else ""
+            raise OperatorError(f"{inc.id} was merged{where}", 409)
+        if inc.status is not Status.OPEN:
+            raise OperatorError(f"{inc.id} is {inc.status.value}, not open", 409)
+        return inc
+
+    @staticmethod
+    def _actor(actor: str) -> str:
+        actor = actor.strip()
+        if not actor:
+            raise OperatorError("an operator command needs the name of who gives it")
+        return actor
+
+    def _record(self, inc: Incident, action: ManualAction, detail: str, actor: str) -> None:
+        """Keep a person's decision on the incident (which pins it) and explain it."""
+        inc.manual.append(ManualStep(self.now, actor, action, detail))
+        inc.note(f"{detail} by {actor} (operator)")
+        self._touch(inc)
+
+    def _drop_unplaced(self, inc: Incident) -> None:
+        host = inc.unplaced_host
+        if host is None:
+            return
+        if self._unplaced.get(host) == inc.number:
+            del self._unplaced[host]
+        inc.unplaced_host = None
+
+    def _root_for(
+        self, alerts: Sequence[AlertState], now: float, *, exclude: Collection[str] = ()
+    ) -> str | None:
+        """The single node (not in ``exclude``) that best explains ``alerts`` at the engine's
+        own cost (the search of a review), else their earliest alerting node; None if
+        none of them is placed."""
+        evidence: dict[str, Evidence] = {}
+        onset: dict[str, float] = {}
+        for st in alerts:
+            n = st.node
+            if n is None:
+                continue
+            known = evidence.get(n)
+            if known is None or _EVIDENCE_RANK[st.evidence] > _EVIDENCE_RANK[known]:
+                evidence[n] = st.evidence
+            onset[n] = min(st.first_seen, onset.get(n, st.first_seen))
+        if not evidence:
+            return None
+        graph = self._graph
+        order = sorted(evidence, key=lambda n: (onset[n], n))
+        tops = [
+            n
+            for n in order
+            if not any(c in evidence and n in graph.closure(c) for c in graph.causes(n))
+        ]
+        candidates: list[str] = []
+        for anchor in tops[:8]:
+            for h in (anchor, *graph.causes(anchor)):
+                if h not in candidates:
+                    candidates.append(h)
+        best: tuple[float, str] | None = None
+        for h in candidates:
+            predicted = graph.closure(h)
+            if h in exclude or any(n not in predicted for n in order):
+                continue
+            cand = _Candidate(h, frozenset((h,)), predicted, graph.monitored_predicted(h), 0)
+            members = [n for n in order if n != h]
+            degraded = [onset[n] for n in members if evidence[n] is Evidence.DEGRADED]
+            onsets = [onset[n] for n in members]
+            path_silent = self._path_silent(cand, members[:REVIEW_MAX_NODES], set(order))
+            cost = self._cost(
+                cand, len(members), degraded, 0, onsets, now, path_silent, (evidence, onset), order
+            ).cost
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, h)
+        return best[1] if best is not None else order[0]
 
     # -- events ----------------------------------------------------------------------
 
@@ -650,12 +910,23 @@ class Engine:
                     continue
             elif inc.active <= 0 and now - inc.last_activity > window:
                 continue
+            if inc.pinned and (inc.root != cand.root or inc.seeds != cand.seeds):
+                continue  # a person's root stands: joined under it, never re-rooted
             if (
                 inc.root in cand.predicted
                 or inc.seeds <= cand.predicted
                 or self._explains_all(cand, inc)
             ):
                 yield inc
+
+    @staticmethod
+    def _one_pinned(incidents: list[Incident]) -> list[Incident]:
+        """At most one incident a person decided about (the oldest): two such incidents
+        are never merged by the engine (a split stays split)."""
+        pinned = [i for i in incidents if i.pinned]
+        if len(pinned) <= 1:
+            return incidents
+        return [i for i in incidents if not i.pinned or i is pinned[0]]
 
     def _explains_all(self, cand: _Candidate, inc: Incident) -> bool:
         predicted = cand.predicted
@@ -671,7 +942,7 @@ class Engine:
         best: _Option | None = None
         self._cost_cache.clear()
         for cand in self._candidates(state):
-            absorbable = list(self._absorbable(cand, state, now))
+            absorbable = self._one_pinned(list(self._absorbable(cand, state, now)))
             root_onset = self._node_onset(cand.root)
             if root_onset != float("inf"):
                 tolerance = self._tolerance(cand.root)
@@ -958,6 +1229,7 @@ class Engine:
                 or other.number in found
                 or other.status is not Status.OPEN
                 or other.root is None
+                or other.pinned
                 or budget + len(other.node_evidence) > REPARTITION_MAX_NODES
             ):
                 return
@@ -997,7 +1269,7 @@ class Engine:
         incidents do not churn; ids are kept (each group takes over the incident holding
         most of its alerts). Returns the reason when something changed.
         """
-        if inc.status is not Status.OPEN or inc.root is None:
+        if inc.status is not Status.OPEN or inc.root is None or inc.pinned:
             return None
         pool = self._neighbourhood(inc)
         evidence: dict[str, Evidence] = {}
@@ -1143,11 +1415,12 @@ class Engine:
         self,
         inc: Incident,
         alerts: list[AlertState],
-        root: str,
+        root: str | None,
         seeds: frozenset[str],
         now: float,
     ) -> None:
-        """Make ``inc`` hold exactly ``alerts`` under ``root``, recomputing its aggregates."""
+        """Make ``inc`` hold exactly ``alerts`` under ``root``, recomputing its aggregates
+        (``root`` None: an unplaced incident, grouped by host)."""
         self._unregister(inc)
         old_root = inc.root
         inc.alerts = {st.key: st for st in alerts}
@@ -1174,9 +1447,12 @@ class Engine:
         inc.events = sorted(events)
         inc.root = root
         inc.seeds = seeds
-        inc.inferred = self._is_inferred(inc)
-        predicted = self._predicted(inc)
-        inc.observed_only = {n for n in inc.node_evidence if n not in predicted}
+        if root is not None:
+            inc.inferred = self._is_inferred(inc)
+            predicted = self._predicted(inc)
+            inc.observed_only = {n for n in inc.node_evidence if n not in predicted}
+        else:
+            inc.inferred = False
         inc.last_activity = max(inc.last_activity, now)
         if inc.active == 0 and inc.quiet_since is None:
             inc.quiet_since = now
@@ -1201,6 +1477,8 @@ class Engine:
         """
         if inc.root is None or inc.status is not Status.OPEN or len(inc.seeds) > 1:
             return None
+        if inc.pinned:
+            return None  # a person decided: the engine does not second-guess it
         if inc.observed_only:
             return None  # explained through a probe's path: the chain below does not apply
         nodes = inc.node_evidence
@@ -1297,14 +1575,17 @@ class Engine:
                     return Decision(Action.REROOTED, where, f"{label}: {why}; then {moved}")
             return decision
         absorbed = sorted(option.absorbed, key=lambda i: (i.opened_at, i.number))
-        target = absorbed[0]
+        # The incident a person decided about (if any) survives, under its own root.
+        target = next((i for i in absorbed if i.pinned), absorbed[0])
         action = Action.JOINED
         if target.status is Status.RESOLVED:
             target.status = Status.OPEN
             target.resolved_at = None
             target.timer_version += 1
             action = Action.REOPENED
-        for other in absorbed[1:]:
+        for other in absorbed:
+            if other is target:
+                continue
             self._merge(other, target, now)
             action = Action.MERGED if action is Action.JOINED else action
         old_root, old_seeds = target.root, target.seeds
@@ -1412,7 +1693,7 @@ class Engine:
             action, inc.id, f"{self._label(state)} failed again: {action.value} {inc.id}"
         )
 
-    def _merge(self, other: Incident, target: Incident, now: float) -> None:
+    def _merge(self, other: Incident, target: Incident, now: float, *, note: bool = True) -> None:
         self._unregister(other)
         for state in other.alerts.values():
             if state.observer_node is not None:
@@ -1436,7 +1717,8 @@ class Engine:
         ):
             target.last_paged = other.last_paged
         target.opened_at = min(target.opened_at, other.opened_at)
-        target.note(f"absorbed {other.id} (root {other.root})")
+        if note:
+            target.note(f"absorbed {other.id} (root {other.root})")
         other.status = Status.MERGED
         other.merged_into = target.number
         other.updated_at = now
@@ -1564,7 +1846,7 @@ class Engine:
             crit = min(crit, graph.min_criticality(inc.seeds or frozenset((inc.root,))))
             redundant = len(inc.seeds) <= 1 and graph.is_lone_redundant(inc.root)
             inc.team = nodes[inc.root].team or self.default_team
-        inc.root_in_maintenance = inc.root is not None and inc.root in self._maint_nodes
+        inc.root_in_maintenance = self._root_in_maintenance(inc)
         decision = decide_priority(
             (crit,), len(inc.node_evidence) or 1, (inc.worst,), redundant_root=redundant
         )
@@ -1785,8 +2067,16 @@ class Engine:
         return (
             state.host.lower() in self._maint_hosts
             or state.key in self._maint_keys
-            or (state.node is not None and state.node in self._maint_nodes)
+            or (
+                state.node is not None
+                and (state.node in self._maint_nodes or state.node in self._operator_maint)
+            )
         )
+
+    def _root_in_maintenance(self, inc: Incident) -> bool:
+        """Its root is under a downtime notice or an operator's maintenance window."""
+        root = inc.root
+        return root is not None and (root in self._maint_nodes or root in self._operator_maint)
 
     def _apply_maintenance(self) -> None:
         for state in self._alerts.values():

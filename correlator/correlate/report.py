@@ -30,6 +30,7 @@ def incident_json(inc: Incident) -> dict[str, Any]:
         "alerts": [
             {
                 "source": a.source.value,
+                "source_id": a.key[1],
                 "host": a.host,
                 "check": a.check,
                 "node": a.node,
@@ -55,6 +56,10 @@ def incident_json(inc: Incident) -> dict[str, Any]:
             else list(inc.reasons)
         ),
         "updated_at": inc.updated_at,
+        "manual": [
+            {"at": m.at, "actor": m.actor, "action": m.action.value, "detail": m.detail}
+            for m in inc.manual
+        ],
     }
 
 

@@ -4,15 +4,23 @@ Offsets are committed only after the incident changes caused by a batch of alert
 published (specs/kafka-topics.md), so a crash between the two redelivers the alerts
 rather than losing them. Time is the injected clock; timers (opening hold, resolve
 linger) fire on every loop turn even when no alert arrives.
+
+Operator commands (merge, split, re-root from the API) run in the same loop, between two
+batches, through :meth:`CorrelatorService.execute`: the engine is only ever touched by
+this loop, and the incidents a command changed are published like any others before its
+caller hears back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import structlog
 
@@ -26,6 +34,7 @@ from correlator.model import event_from_json
 from topology.model import Topology, TopologyError
 
 log = structlog.get_logger("correlator.correlate")
+T = TypeVar("T")
 PURGE_EVERY_S = 60.0  # how often resolved incidents past their retention are forgotten
 
 
@@ -36,6 +45,7 @@ class ServiceStats:
     consumed: int = 0
     undecodable: int = 0
     incidents_published: int = 0
+    commands: int = 0
     decisions: dict[str, int] = field(default_factory=dict)
 
 
@@ -53,6 +63,7 @@ class CorrelatorService:
         poll_s: float = 0.5,
         batch: int = 500,
         snapshot_path: Path | None = None,
+        maintenance: Callable[[float], frozenset[str]] | None = None,
     ) -> None:
         self.bus = bus
         self.topics = topics
@@ -66,6 +77,21 @@ class CorrelatorService:
         self._reload: Callable[[], Topology] | None = None
         self._last_purge = float("-inf")
         self.snapshot_path = snapshot_path
+        self._maintenance = maintenance
+        self._maintenance_nodes: frozenset[str] | None = None  # None: never applied yet
+        self._commands: deque[tuple[Callable[[Engine, float], Any], asyncio.Future[Any]]] = deque()
+        self._wake = asyncio.Event()
+
+    def execute(self, command: Callable[[Engine, float], T]) -> Awaitable[T]:
+        """Queue ``command(engine, now)`` to run between two batches of the loop (or at the
+        next :meth:`step` if the loop is not running yet). The awaitable resolves, after
+        the incidents it changed are published, to what it returned, or raises what it
+        raised. Call it from the event loop the service runs on.
+        """
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._commands.append((command, future))
+        self._wake.set()
+        return future
 
     def request_reload(self, loader: Callable[[], Topology]) -> None:
         """Reload the topology before the next batch (SIGHUP, API); open incidents stay."""
@@ -90,18 +116,45 @@ class CorrelatorService:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Loop until ``stop`` is set; the last handled batch is committed before return."""
+        """Loop until ``stop`` is set; the last handled batch is committed before return.
+
+        A queued operator command wakes the loop at once: it runs while the fetch of the
+        next batch is still waiting (that fetch is picked up on the next turn). ``stop``
+        too ends the wait; a fetch still pending then is dropped (nothing it read was
+        committed, so it is delivered again).
+        """
         consumer = await self.bus.consumer([self.topics.alerts], self.group)
         self._consumer = consumer
         clean = False
+        fetch: asyncio.Task[list[Message]] | None = None
+        stopping = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
-                messages = await consumer.getmany(self.poll_s, self.batch)
+                if fetch is None:
+                    fetch = asyncio.ensure_future(consumer.getmany(self.poll_s, self.batch))
+                self._wake.clear()
+                if not self._commands:
+                    wake = asyncio.ensure_future(self._wake.wait())
+                    try:
+                        await asyncio.wait(
+                            (fetch, wake, stopping), return_when=asyncio.FIRST_COMPLETED
+                        )
+                    finally:
+                        wake.cancel()
+                messages: list[Message] = []
+                if fetch.done():
+                    messages, fetch = fetch.result(), None
                 await self.step(messages)
                 if messages:
                     await consumer.commit(messages)
             clean = True
         finally:
+            stopping.cancel()
+            if fetch is not None and not fetch.done():
+                fetch.cancel()  # nothing it might have read is committed: it comes again
+                with contextlib.suppress(asyncio.CancelledError):
+                    await fetch
+            self._fail_commands(RuntimeError("the correlator stopped before running it"))
             await consumer.stop()
         if clean and self.snapshot_path is not None:
             # After the last commit: the snapshot is exactly the state of what was
@@ -121,6 +174,74 @@ class CorrelatorService:
         engine = self.engine
         engine.advance(self.clock.now())
         self._apply_reload()  # after advancing, so its changes carry the current time
+        self._apply_maintenance()
+        done = self._run_commands()
+        try:
+            await self._handle(messages)
+        except BaseException as exc:
+            self._settle(done, exc)
+            raise
+        self._settle(done, None)
+
+    def _apply_maintenance(self) -> None:
+        """Hand the engine the nodes in operator maintenance windows, when they changed."""
+        if self._maintenance is None:
+            return
+        now = self.clock.now()
+        try:
+            nodes = frozenset(self._maintenance(now))
+        except Exception:
+            # The windows come from the store: keep the last known set and go on.
+            log.exception("maintenance_lookup_failed", kept=sorted(self._maintenance_nodes or ()))
+            return
+        if nodes != self._maintenance_nodes:
+            self.engine.set_operator_maintenance(nodes, now)
+            self._maintenance_nodes = nodes
+            log.info("operator_maintenance", nodes=sorted(nodes))
+
+    def _run_commands(self) -> list[tuple[asyncio.Future[Any], Any, BaseException | None]]:
+        """Run the queued operator commands; their outcomes wait for the publication."""
+        done: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        while self._commands:
+            command, future = self._commands.popleft()
+            if future.done():  # the caller gave up (cancelled) before it ran
+                continue
+            self.stats.commands += 1
+            try:
+                result = command(self.engine, self.clock.now())
+            except Exception as exc:  # the caller's to handle (OperatorError: 4xx)
+                done.append((future, None, exc))
+            else:
+                done.append((future, result, None))
+        return done
+
+    @staticmethod
+    def _settle(
+        done: list[tuple[asyncio.Future[Any], Any, BaseException | None]],
+        failure: BaseException | None,
+    ) -> None:
+        """Resolve the commands' futures; ``failure``: publishing their changes failed."""
+        for future, result, error in done:
+            if future.done():
+                continue
+            if error is not None:
+                future.set_exception(error)
+            elif failure is not None:
+                future.set_exception(
+                    RuntimeError(f"its changes could not be published: {failure!r}")
+                )
+            else:
+                future.set_result(result)
+
+    def _fail_commands(self, error: BaseException) -> None:
+        while self._commands:
+            _, future = self._commands.popleft()
+            if not future.done():
+                future.set_exception(error)
+
+    async def _handle(self, messages: Sequence[Message]) -> None:
+        """Correlate one batch, then publish every incident changed since the last one."""
+        engine = self.engine
         for message in messages:
             self.stats.consumed += 1
             if message.value is None:

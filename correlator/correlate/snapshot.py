@@ -11,7 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from correlator.correlate.engine import AlertState, Engine, Incident, Status
+from correlator.correlate.engine import (
+    AlertState,
+    Engine,
+    Incident,
+    ManualAction,
+    ManualStep,
+    Status,
+)
 from correlator.correlate.evidence import Evidence
 from correlator.dispatch.priority import Priority
 from correlator.model import Severity, Source
@@ -71,6 +78,10 @@ def _incident(inc: Incident) -> dict[str, Any]:
         "reasons": inc.reasons,
         "reasons_elided": inc.reasons_elided,
         "updated_at": inc.updated_at,
+        "manual": [
+            {"at": m.at, "actor": m.actor, "action": m.action.value, "detail": m.detail}
+            for m in inc.manual
+        ],
     }
 
 
@@ -87,6 +98,7 @@ def export_state(engine: Engine) -> dict[str, Any]:
             "hosts": sorted(state.maint_hosts),
             "keys": [list(k) for k in sorted(state.maint_keys)],
             "nodes": dict(state.maint_nodes),
+            "operator_nodes": sorted(state.operator_maint),
         },
     }
 
@@ -147,6 +159,12 @@ def import_state(engine: Engine, data: Mapping[str, Any]) -> int:
                 reasons=[str(r) for r in raw["reasons"]],
                 reasons_elided=int(raw["reasons_elided"]),
                 updated_at=float(raw["updated_at"]),
+                manual=[  # absent from snapshots written before operator commands existed
+                    ManualStep(
+                        float(m["at"]), str(m["actor"]), ManualAction(m["action"]), str(m["detail"])
+                    )
+                    for m in raw.get("manual", ())
+                ],
             )
             inc.onsets = sorted(inc.node_onset.values())
             inc.active = sum(1 for a in inc.alerts.values() if a.active)
@@ -160,6 +178,7 @@ def import_state(engine: Engine, data: Mapping[str, Any]) -> int:
             maint_hosts=set(maintenance["hosts"]),
             maint_keys={(str(k[0]), str(k[1])) for k in maintenance["keys"]},
             maint_nodes={str(n): int(c) for n, c in maintenance["nodes"].items()},
+            operator_maint=frozenset(str(n) for n in maintenance.get("operator_nodes", ())),
         )
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise SnapshotError(f"damaged engine snapshot: {exc!r}") from exc

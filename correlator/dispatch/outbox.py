@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Final
@@ -190,6 +190,17 @@ def ticket_resolve(
 ) -> OutboxAction:
     """Comment and resolve the ticket (a reopened incident resolves again with a new change)."""
     kind = ActionKind.TICKET_RESOLVE
+    return OutboxAction(
+        _key(kind, target, incident_id, change), kind, target, incident_id, {"comment": comment}
+    )
+
+
+def ticket_reopen(target: str, incident_id: str, comment: str, *, change: str) -> OutboxAction:
+    """Comment and reopen the incident's resolved ticket (the incident failed again, or a
+    person resolved it while it is still open); ``change`` names the reopening."""
+    if not change:
+        raise ValueError("a ticket reopen needs a change name for its idempotency key")
+    kind = ActionKind.TICKET_REOPEN
     return OutboxAction(
         _key(kind, target, incident_id, change), kind, target, incident_id, {"comment": comment}
     )
@@ -401,6 +412,7 @@ class OutboxWorker:
         concurrency: int = 8,
         wait_s: float = 5.0,
         poll_interval_s: float = 1.0,
+        on_change: Callable[[str], None] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -417,6 +429,7 @@ class OutboxWorker:
         self._concurrency = concurrency
         self._wait_s = wait_s
         self._poll_interval_s = poll_interval_s
+        self._on_change = on_change  # hears the incident whose ticket or pages a send changed
         # a claimed action must outlive one send and the store calls around it
         self.lease_s: Final = 2 * send_timeout_s + 30.0
         self._wake = asyncio.Event()
@@ -504,6 +517,11 @@ class OutboxWorker:
         now = self._clock.now()
         if isinstance(decision, _Sent):
             await self._store.mark_sent(entry.id, decision.result, decision.effects)
+            if self._on_change is not None and decision.effects is not None:
+                try:
+                    self._on_change(entry.incident_id)
+                except Exception:  # a listener never stops sending
+                    log.exception("outbox: change listener failed")
             return Outcome.SENT, decision.reason
         if isinstance(decision, _Wait):
             await self._store.defer(entry.id, now + self._wait_s, decision.reason)
@@ -592,6 +610,14 @@ class OutboxWorker:
             now = self._clock.now()
             record = replace(record, status=TicketStatus.RESOLVED, updated_at=now)
             step = HistoryStep.RESOLVED
+        elif entry.kind is ActionKind.TICKET_REOPEN:
+            detail = _str(payload, "comment")
+            async with asyncio.timeout(self._send_timeout_s):
+                await system.reopen(ref, detail)
+            now = self._clock.now()
+            status = TicketStatus.ASSIGNED if record.assignee else TicketStatus.NEW
+            record = replace(record, status=status, updated_at=now)
+            step = HistoryStep.REOPENED
         else:
             comment = _opt_str(payload, "comment")
             priority = _priority(payload, "priority")

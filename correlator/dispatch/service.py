@@ -31,13 +31,24 @@ told, what was paged, the SLA clock, the escalation) is written inside the incid
 stored snapshot, in the same transaction as the actions it caused, and read back after a
 restart: a redelivered record then decides nothing new.
 
-The decisions themselves are pure (:func:`plan_change`, :func:`plan_tick`); the service
-only reads, writes and keeps the state between them.
+People act on incidents too: through the API (:meth:`DispatchService.acknowledge`,
+:meth:`~DispatchService.assign`, :meth:`~DispatchService.add_note`, each recorded in the
+history under the person's name) and in the ticket system, which two-way sync reads (a
+ticket taken names the incident's assignee; acknowledged or resolved, it stops the
+escalation; resolved while the incident is still open, it also ends the page). When the
+last member of a major incident ends, its parent ticket is resolved and its page gets the
+resolve notice. An incident that fails again reopens its own ticket (``ticket.reopen``).
+One lock keeps the consumer loop and the API from interleaving on the memory.
+
+The decisions themselves are pure (:func:`plan_change`, :func:`plan_tick`,
+:func:`plan_ticket_state`, :func:`plan_acknowledge`, ...); the service only reads,
+writes and keeps the state between them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -77,9 +88,12 @@ from correlator.dispatch.model import (
     TicketStatus,
 )
 from correlator.dispatch.outbox import (
+    PayloadError,
     draft_of,
+    page_of,
     send_page,
     ticket_create,
+    ticket_reopen,
     ticket_resolve,
     ticket_update,
 )
@@ -270,6 +284,12 @@ class IncidentMemory:
     paged_to: tuple[str, ...] = ()
     """Pagers that received a trigger (a resolve notice goes to each)."""
     escalation: EscalationState | None = None
+    acknowledged_by: str | None = None
+    """Who acknowledged the incident: a person through the API, or the person (else the
+    system) the ticket system names when the ticket was acknowledged or resolved there."""
+    acknowledged_at: float | None = None
+    assignee: str | None = None
+    """Who has the incident: assigned through the API, or taken in the ticket system."""
 
     def to_json(self) -> dict[str, Any]:
         """A JSON object for the stored incident body."""
@@ -318,6 +338,9 @@ class IncidentMemory:
                 "acknowledged": esc.acknowledged,
                 "resolved": esc.resolved,
             },
+            "acknowledged_by": self.acknowledged_by,
+            "acknowledged_at": self.acknowledged_at,
+            "assignee": self.assignee,
         }
 
     @classmethod
@@ -329,6 +352,9 @@ class IncidentMemory:
         esc = data.get("escalation")
         seen = data.get("seen")
         last_paged = page.get("last_paged")
+        acknowledged_by = data.get("acknowledged_by")
+        acknowledged_at = data.get("acknowledged_at")
+        assignee = data.get("assignee")
         return cls(
             incident_id=incident_id,
             seen=float("-inf") if seen is None else float(seen),
@@ -374,6 +400,10 @@ class IncidentMemory:
                 acknowledged=bool(esc["acknowledged"]),
                 resolved=bool(esc["resolved"]),
             ),
+            # absent from memories written before the operator API: None
+            acknowledged_by=None if acknowledged_by is None else str(acknowledged_by),
+            acknowledged_at=None if acknowledged_at is None else float(acknowledged_at),
+            assignee=None if assignee is None else str(assignee),
         )
 
 
@@ -431,10 +461,17 @@ class Plan:
     """A ticket creation was decided: the incident was just announced."""
     paging: PagingDecision | None = None
     escalated_to: int | None = None
+    history: tuple[HistoryEntry, ...] = ()
+    """What people did, recorded with the change (operator actions)."""
 
 
 def _page(
-    memory: IncidentMemory, event: PageEvent, level: int, reason: str, notify: str | None
+    memory: IncidentMemory,
+    event: PageEvent,
+    level: int,
+    reason: str,
+    notify: str | None,
+    url: str | None = None,
 ) -> Page:
     details: dict[str, Any] = {"reason": reason}
     if notify:
@@ -448,6 +485,7 @@ def _page(
         source=memory.subject,
         severity=SEVERITY[memory.priority],
         runbook=memory.runbook,
+        url=url,
         escalation_level=level,
         details=details,
     )
@@ -492,8 +530,14 @@ def plan_change(
     memory = previous if previous is not None else IncidentMemory(snap.incident_id)
     team = route(snap.node, snap.checks, settings.routing, default_team=settings.default_team)
     book = runbook_for(snap.node, snap.checks, settings.runbooks, subject=snap.subject)
+    link = settings.incident_link(snap.incident_id)
     decision = decide_ticket(
-        memory.ticket, snap, team=team.team, route_reason=team.reason, runbook=book.url
+        memory.ticket,
+        snap,
+        team=team.team,
+        route_reason=team.reason,
+        runbook=book.url,
+        url=link,
     )
     notes = [f"team {team.team} ({team.reason})", f"ticket: {decision.reason}"]
     incident_id = snap.incident_id
@@ -508,7 +552,10 @@ def plan_change(
             if draft is None:  # decide_ticket always sets it on CREATE
                 raise ValueError("a ticket creation without its draft")
             opened = True
-            sla = SlaClock(incident_id, snap.priority, snap.opened_at)
+            # a person who acknowledged inside the opening hold has met the response target
+            sla = SlaClock(
+                incident_id, snap.priority, snap.opened_at, acknowledged_at=memory.acknowledged_at
+            )
             due = deadlines(
                 snap.priority, snap.opened_at, settings.sla.targets, settings.sla.warn_at
             )
@@ -523,10 +570,19 @@ def plan_change(
                 ticket_resolve(t, incident_id, action.comment or "resolved", change=change)
                 for t in ticket_targets
             )
+        elif action.kind is TicketActionKind.REOPEN:
+            # the same ticket again (never a second one), then what else changed
+            why = f"{action.reason}: {action.comment}"
+            head.extend(ticket_reopen(t, incident_id, why, change=change) for t in ticket_targets)
+            if action.priority is not None or action.title is not None:
+                head.extend(
+                    ticket_update(
+                        t, incident_id, change, priority=action.priority, title=action.title
+                    )
+                    for t in ticket_targets
+                )
         else:
             comment = action.comment
-            if action.kind is TicketActionKind.REOPEN:
-                comment = f"{action.reason}: {comment}"
             head.extend(
                 ticket_update(
                     t,
@@ -582,7 +638,12 @@ def plan_change(
         if escalation is not None and not (escalation.resolved or escalation.acknowledged):
             level = escalation.level  # a rise re-pages whoever is engaged by now
         page = _page(
-            seen, PageEvent.TRIGGER, level, paging.reason, _notify(settings, team.team, level)
+            seen,
+            PageEvent.TRIGGER,
+            level,
+            paging.reason,
+            _notify(settings, team.team, level),
+            link,
         )
         sent: list[str] = []
         for name in pagers.pagers(team.team, level):
@@ -598,7 +659,7 @@ def plan_change(
         escalation = EscalationState(triggered_at=now, level=level, level_since=now)
     elif paging.event is PageEvent.RESOLVE:
         level = escalation.level if escalation is not None else 1
-        page = _page(seen, PageEvent.RESOLVE, level, paging.reason, None)
+        page = _page(seen, PageEvent.RESOLVE, level, paging.reason, None, link)
         actions.extend(send_page(n, page, change=f"t{page_memory.pages}") for n in paged_to)
     if not snap.is_open and escalation is not None and not escalation.resolved:
         escalation = replace(escalation, resolved=True)
@@ -641,7 +702,8 @@ def plan_tick(
             level = decision.level
             escalated = level
             notify = decision.target.notify if decision.target is not None else None
-            page = _page(memory, PageEvent.TRIGGER, level, decision.reason, notify)
+            link = settings.incident_link(memory.incident_id)
+            page = _page(memory, PageEvent.TRIGGER, level, decision.reason, notify, link)
             names = pagers.pagers(memory.team, level)
             run = f"t{memory.page.pages}"
             actions.extend(send_page(n, page, change=run) for n in names)
@@ -668,32 +730,185 @@ def plan_ticket_state(
     settings: DispatchSettings,
     ticket_targets: Sequence[str],
     now: float,
+    assignee: str | None = None,
+    system: str | None = None,
 ) -> Plan:
-    """The ticket system says ``status`` (a person took, acknowledged or resolved it)."""
+    """The ticket system says ``status`` (a person took, acknowledged or resolved it).
+
+    ``assignee`` is who the system names as having the ticket (None: nobody, or not
+    told), ``system`` the ticket system that said so. The assignee becomes the incident's;
+    an acknowledged or resolved ticket meets the response target, stops the escalation and
+    tells the pagers (``acknowledge``); one resolved or closed by a person while the
+    incident is still open also ends the page (``resolve`` to every pager that was paged):
+    paging about it stops, while the incident stays open for its alerts to clear.
+    """
     ticket = memory.ticket
     if ticket is not None and ticket.status is not status:
         ticket = ticket.with_status(status)
     sla = memory.sla
     escalation = memory.escalation
+    page_memory = memory.page
     events: tuple[SlaEvent, ...] = ()
     notes: list[str] = []
-    acks: list[OutboxAction] = []
+    pages: list[OutboxAction] = []
+    kept_assignee = memory.assignee
+    if assignee is not None and assignee != memory.assignee:
+        kept_assignee = assignee
+        notes.append(f"assigned to {assignee} in {system or 'the ticket system'}")
+    acknowledged_by, acknowledged_at = memory.acknowledged_by, memory.acknowledged_at
+    who = assignee or system or "the ticket system"
+    link = settings.incident_link(memory.incident_id)
+    run = f"t{memory.page.pages}"
     if status in ACKNOWLEDGED:
+        if acknowledged_by is None:
+            acknowledged_by, acknowledged_at = who, now
         if sla is not None and sla.acknowledged_at is None:
             met = sla_acknowledge(sla, now, settings.sla)
             sla, events = met.clock, met.events
             notes.append(f"response target met: ticket {status.value}")
-        if escalation is not None and not escalation.acknowledged:
+        done = status in {TicketStatus.RESOLVED, TicketStatus.CLOSED}
+        if done and memory.open and escalation is not None and not escalation.resolved:
+            why = f"ticket {status.value} by {who} while the incident is open: paging stops"
+            notice = settings.paging.resolve_notices
+            if notice and memory.page.pages and not memory.page.resolve_sent:
+                page = _page(memory, PageEvent.RESOLVE, escalation.level, why, None, link)
+                pages = [send_page(n, page, change=run) for n in memory.paged_to]
+                page_memory = replace(memory.page, resolve_sent=True)
+            escalation = replace(escalation, acknowledged=True, resolved=True)
+            notes.append(why)
+        elif escalation is not None and not escalation.acknowledged:
             if not escalation.resolved:  # tell the pagers, so they stop paging too
-                why = f"ticket {status.value} by a person"
-                page = _page(memory, PageEvent.ACKNOWLEDGE, escalation.level, why, None)
-                run = f"t{memory.page.pages}"
-                acks = [send_page(n, page, change=run) for n in memory.paged_to]
+                why = f"ticket {status.value} by {who}"
+                page = _page(memory, PageEvent.ACKNOWLEDGE, escalation.level, why, None, link)
+                pages = [send_page(n, page, change=run) for n in memory.paged_to]
             escalation = replace(escalation, acknowledged=True)
             notes.append("escalation stopped: acknowledged")
-    kept = replace(memory, ticket=ticket, sla=sla, escalation=escalation)
-    actions = (*_sla_comments(ticket_targets, events), *acks)
+    kept = replace(
+        memory,
+        ticket=ticket,
+        sla=sla,
+        escalation=escalation,
+        page=page_memory,
+        assignee=kept_assignee,
+        acknowledged_by=acknowledged_by,
+        acknowledged_at=acknowledged_at,
+    )
+    actions = (*_sla_comments(ticket_targets, events), *pages)
     return Plan(actions, kept, tuple(notes), events)
+
+
+# --------------------------------------------------------------------------------------
+# What people do through the NOC page and its API
+# --------------------------------------------------------------------------------------
+
+
+def _awaiting_acknowledgement(memory: IncidentMemory) -> bool:
+    """Something an acknowledgement would still stop: a running escalation, an SLA
+    response clock."""
+    esc = memory.escalation
+    if esc is not None and not (esc.acknowledged or esc.resolved):
+        return True
+    return memory.sla is not None and memory.sla.acknowledged_at is None
+
+
+def _operator_change(step: str, actor: str, now: float, text: str = "") -> str:
+    """The idempotency name of one operator action: who, when (and what, for notes)."""
+    change = f"{step}:{actor}:{now!r}"
+    if text:
+        change += ":" + hashlib.sha256(text.encode()).hexdigest()[:12]
+    return change
+
+
+def _ticket_comments(
+    memory: IncidentMemory, targets: Sequence[str], change: str, comment: str
+) -> list[OutboxAction]:
+    """A comment on the incident's ticket in each target, once the ticket was decided."""
+    if memory.ticket is None:
+        return []  # inside the opening hold: there is no ticket to comment on yet
+    return _comments(targets, memory.incident_id, change, comment)
+
+
+def plan_acknowledge(
+    memory: IncidentMemory,
+    *,
+    actor: str,
+    settings: DispatchSettings,
+    ticket_targets: Sequence[str],
+    now: float,
+) -> Plan:
+    """``actor`` acknowledges the incident: the SLA response target is met, the escalation
+    stops, every pager that was paged is told ``acknowledge``, the ticket says who, and
+    the history records it. Acknowledging what is already acknowledged changes nothing
+    (a page that a priority rise sent again can be acknowledged again)."""
+    if memory.acknowledged_by is not None and not _awaiting_acknowledgement(memory):
+        return Plan((), memory, (f"already acknowledged by {memory.acknowledged_by}",))
+    sla, escalation = memory.sla, memory.escalation
+    events: tuple[SlaEvent, ...] = ()
+    notes = [f"acknowledged by {actor}"]
+    pages: list[OutboxAction] = []
+    if sla is not None and sla.acknowledged_at is None:
+        met = sla_acknowledge(sla, now, settings.sla)
+        sla, events = met.clock, met.events
+        notes.append("response target met")
+    if escalation is not None and not escalation.acknowledged:
+        if not escalation.resolved:
+            link = settings.incident_link(memory.incident_id)
+            why = f"acknowledged by {actor}"
+            page = _page(memory, PageEvent.ACKNOWLEDGE, escalation.level, why, None, link)
+            run = f"t{memory.page.pages}"
+            pages = [send_page(n, page, change=run) for n in memory.paged_to]
+            notes.append(f"escalation stopped at level {escalation.level}")
+        escalation = replace(escalation, acknowledged=True)
+    change = _operator_change("ack", actor, now)
+    actions = (
+        *_sla_comments(ticket_targets, events),
+        *_ticket_comments(memory, ticket_targets, change, f"Acknowledged by {actor}"),
+        *pages,
+    )
+    kept = replace(
+        memory, sla=sla, escalation=escalation, acknowledged_by=actor, acknowledged_at=now
+    )
+    history = HistoryEntry(
+        memory.incident_id, now, actor, HistoryStep.ACKNOWLEDGED, "; ".join(notes)
+    )
+    return Plan(actions, kept, tuple(notes), events, history=(history,))
+
+
+def plan_assign(
+    memory: IncidentMemory,
+    *,
+    assignee: str,
+    actor: str,
+    ticket_targets: Sequence[str],
+    now: float,
+) -> Plan:
+    """``actor`` gives the incident to ``assignee``: the ticket says so and the history
+    records it. Assigning it to whoever has it already changes nothing."""
+    if memory.assignee == assignee:
+        return Plan((), memory, (f"already assigned to {assignee}",))
+    text = f"Assigned to {assignee}" + ("" if actor == assignee else f" by {actor}")
+    change = _operator_change("assign", actor, now, assignee)
+    actions = tuple(_ticket_comments(memory, ticket_targets, change, text))
+    history = HistoryEntry(
+        memory.incident_id, now, actor, HistoryStep.ASSIGNED, f"assigned to {assignee}"
+    )
+    kept = replace(memory, assignee=assignee)
+    return Plan(actions, kept, (text,), history=(history,))
+
+
+def plan_note(
+    memory: IncidentMemory,
+    *,
+    text: str,
+    actor: str,
+    ticket_targets: Sequence[str],
+    now: float,
+) -> Plan:
+    """``actor``'s note on the incident: a comment on its ticket and a NOTE in its history."""
+    change = _operator_change("note", actor, now, text)
+    actions = tuple(_ticket_comments(memory, ticket_targets, change, f"Note from {actor}: {text}"))
+    history = HistoryEntry(memory.incident_id, now, actor, HistoryStep.NOTE, text)
+    return Plan(actions, memory, (f"note from {actor}",), history=(history,))
 
 
 # --------------------------------------------------------------------------------------
@@ -855,6 +1070,47 @@ def plan_major(
     return MajorPlan(tuple(actions), tuple(notes), paging, team)
 
 
+def plan_major_resolved(
+    major_id: str,
+    members: Sequence[str],
+    open_members: Sequence[str],
+    triggers: Sequence[tuple[str, Page]],
+    *,
+    settings: DispatchSettings,
+    ticket_targets: Sequence[str],
+) -> MajorPlan:
+    """The end of a major incident: once none of its ``members`` is open any more, its
+    parent ticket is resolved in every target and each pager that received its trigger
+    (``triggers``: pager name and the page sent) gets the resolve notice.
+
+    Nothing while a member is still open (``open_members``). The actions' keys are fixed
+    per major incident, so the end is announced once however often it is decided.
+    """
+    if open_members:
+        return MajorPlan(
+            notes=(f"{major_id}: {len(open_members)} member(s) still open",),
+        )
+    comment = (
+        f"every member incident has resolved ({', '.join(members)}): "
+        f"major incident {major_id} is over"
+    )
+    actions: list[OutboxAction] = [
+        ticket_resolve(t, major_id, comment, change="members-resolved") for t in ticket_targets
+    ]
+    notes = [f"{major_id}: every member resolved: parent ticket resolved"]
+    if settings.paging.resolve_notices:
+        for name, trigger in triggers:
+            page = replace(
+                trigger,
+                event=PageEvent.RESOLVE,
+                details={**trigger.details, "reason": "every member incident has resolved"},
+            )
+            actions.append(send_page(name, page, change="t1"))
+        if triggers:
+            notes.append(f"{major_id}: resolve notice to {', '.join(n for n, _ in triggers)}")
+    return MajorPlan(tuple(actions), tuple(notes))
+
+
 # --------------------------------------------------------------------------------------
 # Metrics: adapters that count what they deliver
 # --------------------------------------------------------------------------------------
@@ -917,6 +1173,10 @@ class CountedTickets:
         await self.inner.resolve(ref, comment)
         self._written.labels(self.name, "resolve").inc()
 
+    async def reopen(self, ref: TicketRef, comment: str) -> None:
+        await self.inner.reopen(ref, comment)
+        self._written.labels(self.name, "reopen").inc()
+
     async def fetch(self, ref: TicketRef) -> TicketState:
         return await self.inner.fetch(ref)
 
@@ -978,7 +1238,7 @@ async def restore_builtin_tickets(store: Store, system: str) -> list[QueuedTicke
             for step in await store.history(owner)
             if step.system == system
             and step.detail
-            and step.step in {HistoryStep.UPDATED, HistoryStep.RESOLVED}
+            and step.step in {HistoryStep.UPDATED, HistoryStep.RESOLVED, HistoryStep.REOPENED}
         )
         restored.append(
             QueuedTicket(
@@ -1018,6 +1278,20 @@ async def major_ids(store: Store) -> list[str]:
 # --------------------------------------------------------------------------------------
 # The service
 # --------------------------------------------------------------------------------------
+
+
+class UnknownIncidentError(LookupError):
+    """An operator action named an incident the store does not know."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncedTicket:
+    """What two-way sync read of one incident's tickets: the most advanced status any
+    target reports, who that target says has it, and which target it is."""
+
+    status: TicketStatus
+    assignee: str | None
+    system: str
 
 
 @dataclass(slots=True)
@@ -1071,10 +1345,14 @@ class DispatchService:
         group: str = GROUP,
         poll_s: float = 0.5,
         batch: int = 200,
-        tick_s: float = 5.0,
-        sync_s: float = 60.0,
+        tick_s: float | None = None,
+        sync_s: float | None = None,
         retry_s: float = 1.0,
+        on_change: Callable[[str], None] | None = None,
     ) -> None:
+        """``tick_s`` and ``sync_s`` default to the settings' (``dispatch.tick_s``,
+        ``dispatch.sync_s``); ``on_change`` is called with an incident's id after every
+        write of that incident (the API's live stream listens)."""
         self.bus = bus
         self.topics = topics
         self.store = store
@@ -1087,9 +1365,14 @@ class DispatchService:
         self.group = group
         self.poll_s = poll_s
         self.batch = batch
-        self.tick_s = tick_s
-        self.sync_s = sync_s
+        self.tick_s = settings.tick_s if tick_s is None else tick_s
+        self.sync_s = settings.sync_s if sync_s is None else sync_s
         self.retry_s = retry_s
+        self._on_change = on_change
+        # One decision at a time on the memory: the consumer loop (records, ticks, sync)
+        # and operator actions from the API interleave at every await otherwise.
+        self._lock = asyncio.Lock()
+        self._starting = asyncio.Lock()  # the consumer and an early API call may both start
         self.stats = DispatchStats()
         self._wake = wake
         self._metrics = metrics
@@ -1115,8 +1398,11 @@ class DispatchService:
 
     async def start(self) -> None:
         """Read back what dispatch remembers of open incidents and the ids it issued."""
-        if self._started:
-            return
+        async with self._starting:
+            if not self._started:
+                await self._start()
+
+    async def _start(self) -> None:
         for incident in await self.store.incidents(Status.OPEN.value):
             memory = memory_of(incident.body)
             if memory is not None and memory.open:
@@ -1200,6 +1486,10 @@ class DispatchService:
         """Decide and write one incident change; None when the record is stale."""
         if not self._started:
             await self.start()
+        async with self._lock:
+            return await self._handle_record(doc)
+
+    async def _handle_record(self, doc: Mapping[str, Any]) -> Plan | None:
         self.stats.records += 1
         incident_id = str(doc["id"])
         changed_at = updated_at_of(doc)
@@ -1221,8 +1511,12 @@ class DispatchService:
             now=now,
         )
         observed = await self._observe(snap, plan, now)
+        ended = await self._majors_ended(snap, changed_at)
         body = {**record_of(doc), MEMORY_KEY: plan.memory.to_json()}
-        await self.store.apply(StoredIncident.of(body), [*plan.actions, *observed.actions])
+        await self.store.apply(
+            StoredIncident.of(body), [*plan.actions, *observed.actions, *ended.actions]
+        )
+        self._changed(incident_id)
         # written: keep the new state
         self._majors, self._problems = observed.majors, observed.problems
         self._keep(plan.memory, body)
@@ -1245,8 +1539,8 @@ class DispatchService:
             status=snap.status.value,
             priority=snap.priority.value,
             team=plan.memory.team,
-            actions=[a.idempotency_key for a in (*plan.actions, *observed.actions)],
-            reasons=[*plan.notes, *major.notes],
+            actions=[a.idempotency_key for a in (*plan.actions, *observed.actions, *ended.actions)],
+            reasons=[*plan.notes, *major.notes, *ended.notes],
         )
         return plan
 
@@ -1363,6 +1657,125 @@ class DispatchService:
             tickets=tickets,
         )
 
+    async def _majors_ended(self, snap: IncidentSnapshot, changed_at: float) -> MajorPlan:
+        """When ``snap`` ends (resolved, merged) the last open member of a major incident,
+        the parent ticket's resolution and the major page's resolve notice."""
+        if snap.is_open or self._majors.issued == 0:
+            return MajorPlan()
+        actions: list[OutboxAction] = []
+        notes: list[str] = []
+        for major in await self.store.problems(ProblemKind.MAJOR_INCIDENT):
+            if snap.incident_id not in major.members:
+                continue
+            still_open = [
+                m for m in major.members if m != snap.incident_id and await self._is_open(m)
+            ]
+            triggers: list[tuple[str, Page]] = []
+            for action in await self.store.actions(major.id):
+                if action.kind is ActionKind.PAGE_TRIGGER:
+                    try:
+                        triggers.append((action.target, page_of(action.payload)))
+                    except PayloadError:
+                        continue
+            plan = plan_major_resolved(
+                major.id,
+                major.members,
+                still_open,
+                triggers,
+                settings=self.settings,
+                ticket_targets=self.ticket_targets,
+            )
+            actions.extend(plan.actions)
+            notes.extend(plan.notes)
+            if plan.actions:
+                log.warning("major_incident_over", major=major.id, at=changed_at)
+        return MajorPlan(tuple(actions), tuple(notes))
+
+    async def _is_open(self, incident_id: str) -> bool:
+        """Whether an incident is still open (as dispatch last wrote it)."""
+        if incident_id in self._memory:
+            return True
+        stored = await self.store.incident(incident_id)
+        return stored is not None and stored.status == Status.OPEN.value
+
+    # ---- what people do through the API ------------------------------------------------
+
+    async def acknowledge(self, incident_id: str, *, actor: str, now: float) -> IncidentMemory:
+        """``actor`` acknowledges the incident (:func:`plan_acknowledge`); raises
+        :class:`UnknownIncidentError` for an incident the store does not know."""
+        _check_text(actor, "actor")
+        async with self._lock:
+            memory, record = await self._operand(incident_id)
+            plan = plan_acknowledge(
+                memory,
+                actor=actor,
+                settings=self.settings,
+                ticket_targets=self.ticket_targets,
+                now=now,
+            )
+            await self._write_operator(plan, memory, record)
+        log.info("incident_acknowledged", incident=incident_id, actor=actor, notes=list(plan.notes))
+        return plan.memory
+
+    async def assign(
+        self, incident_id: str, *, assignee: str, actor: str, now: float
+    ) -> IncidentMemory:
+        """``actor`` gives the incident to ``assignee`` (:func:`plan_assign`); raises
+        :class:`UnknownIncidentError` for an incident the store does not know."""
+        _check_text(actor, "actor")
+        _check_text(assignee, "assignee")
+        async with self._lock:
+            memory, record = await self._operand(incident_id)
+            plan = plan_assign(
+                memory, assignee=assignee, actor=actor, ticket_targets=self.ticket_targets, now=now
+            )
+            await self._write_operator(plan, memory, record)
+        log.info("incident_assigned", incident=incident_id, actor=actor, assignee=assignee)
+        return plan.memory
+
+    async def add_note(self, incident_id: str, *, text: str, actor: str, now: float) -> None:
+        """``actor``'s note on the incident (:func:`plan_note`); raises
+        :class:`UnknownIncidentError` for an incident the store does not know."""
+        _check_text(actor, "actor")
+        _check_text(text, "text")
+        async with self._lock:
+            memory, record = await self._operand(incident_id)
+            plan = plan_note(
+                memory, text=text, actor=actor, ticket_targets=self.ticket_targets, now=now
+            )
+            await self._write_operator(plan, memory, record)
+        log.info("incident_note", incident=incident_id, actor=actor)
+
+    async def _operand(self, incident_id: str) -> tuple[IncidentMemory, Mapping[str, Any]]:
+        """The memory and latest record of an incident an operator acts on (open ones from
+        memory, others from the store)."""
+        if not self._started:
+            await self.start()
+        memory = self._memory.get(incident_id)
+        record = self._records.get(incident_id)
+        if memory is not None and record is not None:
+            return memory, record
+        stored = await self.store.incident(incident_id)
+        if stored is None:
+            raise UnknownIncidentError(f"no incident {incident_id}")
+        found = memory_of(stored.body)
+        if found is None:  # stored, but never decided on by dispatch (or unreadable)
+            found = IncidentMemory(
+                incident_id,
+                open=stored.status == Status.OPEN.value,
+                title=str(stored.body.get("title") or incident_id),
+            )
+        return found, record_of(stored.body)
+
+    async def _write_operator(
+        self, plan: Plan, before: IncidentMemory, record: Mapping[str, Any]
+    ) -> None:
+        if plan.memory == before and not plan.actions and not plan.history:
+            return  # nothing to do (acknowledged twice, assigned to the same person)
+        await self._write(plan, record)
+        self._count_sla(plan.sla_events)
+        self._wake_worker([plan])
+
     # ---- the tick ---------------------------------------------------------------------
 
     async def tick(self) -> list[Plan]:
@@ -1375,75 +1788,112 @@ class DispatchService:
             plans.extend(await self.sync(now))
             self._next_sync = now + self.sync_s
         for incident_id in sorted(self._memory):
-            memory = self._memory[incident_id]
-            plan = plan_tick(
-                memory,
-                settings=self.settings,
-                ticket_targets=self.ticket_targets,
-                pagers=self.pagers,
-                now=now,
-            )
-            if plan.memory == memory and not plan.actions:
-                continue
-            await self._write(plan)
-            if plan.escalated_to is not None:
-                self.stats.escalations += 1
-                log.warning(
-                    "page_escalated",
-                    incident=incident_id,
-                    level=plan.escalated_to,
-                    reason="; ".join(plan.notes),
-                )
-            for event in plan.sla_events:
-                log.warning(
-                    "sla_event",
-                    level=event.level.value,
-                    incident=incident_id,
-                    target=event.kind.value,
-                    priority=event.priority.value,
-                    due=event.due,
-                    reason=event.reason,
-                )
-            self._count_sla(plan.sla_events)
-            plans.append(plan)
+            async with self._lock:
+                plan = await self._tick_one(incident_id, now)
+            if plan is not None:
+                plans.append(plan)
         self._wake_worker(plans)
         return plans
 
+    async def _tick_one(self, incident_id: str, now: float) -> Plan | None:
+        memory = self._memory.get(incident_id)
+        if memory is None:  # resolved since the tick began
+            return None
+        plan = plan_tick(
+            memory,
+            settings=self.settings,
+            ticket_targets=self.ticket_targets,
+            pagers=self.pagers,
+            now=now,
+        )
+        if plan.memory == memory and not plan.actions:
+            return None
+        await self._write(plan)
+        if plan.escalated_to is not None:
+            self.stats.escalations += 1
+            log.warning(
+                "page_escalated",
+                incident=incident_id,
+                level=plan.escalated_to,
+                reason="; ".join(plan.notes),
+            )
+        for event in plan.sla_events:
+            log.warning(
+                "sla_event",
+                level=event.level.value,
+                incident=incident_id,
+                target=event.kind.value,
+                priority=event.priority.value,
+                due=event.due,
+                reason=event.reason,
+            )
+        self._count_sla(plan.sla_events)
+        return plan
+
     async def sync(self, now: float) -> list[Plan]:
-        """Read each open ticket's status from its system; record what people changed."""
+        """Read each open ticket's status from its system; record what people changed.
+
+        The systems are read without holding the memory (a slow system must not hold up
+        the consumer or an operator); each incident's decision then runs on its memory as
+        it is by then.
+        """
         plans: list[Plan] = []
         for incident_id in sorted(self._memory):
-            memory = self._memory[incident_id]
-            if memory.ticket is None:
+            memory = self._memory.get(incident_id)
+            if memory is None or memory.ticket is None:
                 continue
-            status = await self._ticket_status(incident_id, now)
-            if status is None or (memory.ticket.status is status and status not in ACKNOWLEDGED):
+            synced = await self._ticket_status(incident_id, now)
+            if synced is None:
                 continue
-            plan = plan_ticket_state(
-                memory,
-                status,
-                settings=self.settings,
-                ticket_targets=self.ticket_targets,
-                now=now,
-            )
-            if plan.memory == memory and not plan.actions:
-                continue
-            await self._write(plan)
-            self._count_sla(plan.sla_events)
-            log.info(
-                "ticket_synced", incident=incident_id, status=status.value, notes=list(plan.notes)
-            )
-            plans.append(plan)
+            async with self._lock:
+                plan = await self._sync_one(incident_id, synced, now)
+            if plan is not None:
+                plans.append(plan)
         return plans
 
-    async def _ticket_status(self, incident_id: str, now: float) -> TicketStatus | None:
-        """The most advanced status any target reports (acknowledged anywhere counts)."""
-        found: TicketStatus | None = None
+    async def _sync_one(self, incident_id: str, synced: SyncedTicket, now: float) -> Plan | None:
+        memory = self._memory.get(incident_id)
+        if memory is None or memory.ticket is None:
+            return None
+        status = synced.status
+        reassigned = synced.assignee is not None and synced.assignee != memory.assignee
+        if memory.ticket.status is status and status not in ACKNOWLEDGED and not reassigned:
+            return None
+        plan = plan_ticket_state(
+            memory,
+            status,
+            settings=self.settings,
+            ticket_targets=self.ticket_targets,
+            now=now,
+            assignee=synced.assignee,
+            system=synced.system,
+        )
+        if plan.memory == memory and not plan.actions:
+            return None
+        await self._write(plan)
+        self._count_sla(plan.sla_events)
+        log.info("ticket_synced", incident=incident_id, status=status.value, notes=list(plan.notes))
+        return plan
+
+    async def _ticket_status(self, incident_id: str, now: float) -> SyncedTicket | None:
+        """The most advanced status any target reports (acknowledged anywhere counts).
+
+        A target with ticket actions still waiting in the outbox is not read: the system
+        has not heard what dispatch decided (a reopen, a resolve), so its status would
+        undo that decision.
+        """
+        found: SyncedTicket | None = None
         order = list(TicketStatus)
+        changed = False
+        waiting = {
+            a.target
+            for a in await self.store.actions(incident_id)
+            if a.kind.is_ticket and a.status is OutboxStatus.PENDING
+        }
         for target in self.ticket_targets:
             system = self.ticket_systems.get(target)
             record = await self.store.ticket(incident_id, target)
-            if system is None or record is None:
+            if system is None or record is None or target in waiting:
                 continue
             try:
                 state = await system.fetch(TicketRef(record.system, record.ticket_id, record.url))
@@ -1467,19 +1917,35 @@ class DispatchService:
                         target,
                     )
                 )
-            if found is None or order.index(state.status) > order.index(found):
-                found = state.status
+                changed = True
+            if found is None or order.index(state.status) > order.index(found.status):
+                found = SyncedTicket(state.status, state.assignee, target)
+        if changed:
+            self._changed(incident_id)
         return found
 
-    async def _write(self, plan: Plan) -> None:
+    async def _write(self, plan: Plan, record: Mapping[str, Any] | None = None) -> None:
+        """Write the plan's memory (inside the incident's record), actions and history."""
         incident_id = plan.memory.incident_id
-        record = self._records.get(incident_id)
-        snapshot = None
-        if record is not None:
+        record = record if record is not None else self._records.get(incident_id)
+        if record is None:
+            await self.store.apply(None, plan.actions, history=plan.history)
+            if plan.memory.open:
+                self._memory[incident_id] = plan.memory
+        else:
             body = {**record, MEMORY_KEY: plan.memory.to_json()}
-            snapshot = StoredIncident.of(body)
-        await self.store.apply(snapshot, plan.actions)
-        self._memory[incident_id] = plan.memory
+            await self.store.apply(StoredIncident.of(body), plan.actions, history=plan.history)
+            self._keep(plan.memory, body)
+        self._changed(incident_id)
+
+    def _changed(self, incident_id: str) -> None:
+        """Tell the listener (the API's live stream) that an incident was written."""
+        if self._on_change is None:
+            return
+        try:
+            self._on_change(incident_id)
+        except Exception as exc:  # a listener's bug must not stop dispatch
+            log.warning("incident_listener_failed", incident=incident_id, error=str(exc))
 
     def _count_sla(self, events: Sequence[SlaEvent]) -> None:
         self.stats.sla_events += len(events)
@@ -1490,6 +1956,12 @@ class DispatchService:
     def _wake_worker(self, plans: Sequence[Plan]) -> None:
         if self._wake is not None and any(p.actions for p in plans):
             self._wake()
+
+
+def _check_text(value: str, name: str) -> None:
+    """An operator action's text must say something."""
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty")
 
 
 def _decode(value: bytes) -> Mapping[str, Any]:

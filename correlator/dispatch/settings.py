@@ -257,6 +257,22 @@ class DispatchSettings:
     paging: PagingSettings = PagingSettings()
     runbooks: tuple[RunbookRule, ...] = ()
     """Runbook links for roots without their own ``runbook``; the first matching rule wins."""
+    incident_url: str | None = None
+    """The incident on the NOC page, a template with ``{id}`` (e.g.
+    ``https://noc.example/#/incidents/{id}``): tickets and pages link to it. None: no link."""
+    tick_s: float = 5.0
+    """How often dispatch checks SLA deadlines and escalates unacknowledged pages."""
+    sync_s: float = 60.0
+    """How often dispatch reads open tickets back from their systems (two-way sync)."""
+    outbox_poll_s: float = 1.0
+    """How often the outbox worker looks for due actions when nothing woke it (a retry
+    falls due, another process enqueued)."""
+
+    def incident_link(self, incident_id: str) -> str | None:
+        """The NOC page's link to ``incident_id`` (None when ``incident_url`` is not set)."""
+        if self.incident_url is None:
+            return None
+        return self.incident_url.format(id=incident_id)
 
 
 # --------------------------------------------------------------------------------------
@@ -284,6 +300,10 @@ def from_mapping(data: object) -> DispatchSettings:
             "problem",
             "paging",
             "runbooks",
+            "incident_url",
+            "tick_s",
+            "sync_s",
+            "outbox_poll_s",
         ),
     )
     base = DispatchSettings()
@@ -300,6 +320,12 @@ def from_mapping(data: object) -> DispatchSettings:
         problem=_problem(section.get("problem"), ("problem",)),
         paging=_paging(section.get("paging"), ("paging",)),
         runbooks=_runbooks(section.get("runbooks"), ("runbooks",)),
+        incident_url=_incident_url(section.get("incident_url"), ("incident_url",)),
+        tick_s=_seconds(section.get("tick_s", base.tick_s), ("tick_s",), positive=True),
+        sync_s=_seconds(section.get("sync_s", base.sync_s), ("sync_s",), positive=True),
+        outbox_poll_s=_seconds(
+            section.get("outbox_poll_s", base.outbox_poll_s), ("outbox_poll_s",), positive=True
+        ),
     )
 
 
@@ -586,6 +612,25 @@ def _template(value: object, path: KeyPath) -> str:
                 f"bad placeholder {{{name}}} in {text!r}: use {{node}}, {{kind}} or {{check}} "
                 "(write {{ and }} for literal braces)",
             )
+    return text
+
+
+def _incident_url(value: object, path: KeyPath) -> str | None:
+    if value is None:
+        return None
+    text = _text(value, path)
+    if not text.startswith(("http://", "https://")):
+        raise DispatchConfigError(path, f"expected an http(s) URL template, got {text!r}")
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError as exc:
+        raise DispatchConfigError(path, f"bad URL template {text!r}: {exc}") from None
+    if names != ["id"]:
+        raise DispatchConfigError(
+            path,
+            f"expected a URL template with one {{id}} placeholder, got {text!r} "
+            "(write {{ and }} for literal braces)",
+        )
     return text
 
 

@@ -121,6 +121,28 @@ _V1 = (
 )
 
 
+# Operator-declared maintenance windows (the NOC API). Node ids, sites and tags are JSON
+# lists; `active_at` queries compare the three times (see MaintenanceWindow.active).
+_V2 = (
+    """
+    CREATE TABLE maintenance_windows (
+        id TEXT PRIMARY KEY,
+        nodes {json} NOT NULL,
+        sites {json} NOT NULL,
+        tags {json} NOT NULL,
+        starts_at DOUBLE PRECISION NOT NULL,
+        ends_at DOUBLE PRECISION,
+        reason TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
+        ended_at DOUBLE PRECISION,
+        ended_by TEXT
+    )
+    """,
+    "CREATE INDEX maintenance_windows_by_start ON maintenance_windows (starts_at, ends_at)",
+)
+
+
 def _dialect(statements: tuple[str, ...], *, json: str, serial: str) -> tuple[str, ...]:
     return tuple(" ".join(s.format(json=json, serial=serial).split()) for s in statements)
 
@@ -131,6 +153,7 @@ SQLITE: Final[tuple[Migration, ...]] = (
         "incidents, outbox, tickets, history, pages, problems",
         _dialect(_V1, json="TEXT", serial="INTEGER PRIMARY KEY AUTOINCREMENT"),
     ),
+    Migration(2, "maintenance windows", _dialect(_V2, json="TEXT", serial="")),
 )
 
 POSTGRES: Final[tuple[Migration, ...]] = (
@@ -139,6 +162,7 @@ POSTGRES: Final[tuple[Migration, ...]] = (
         "incidents, outbox, tickets, history, pages, problems",
         _dialect(_V1, json="JSONB", serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     ),
+    Migration(2, "maintenance windows", _dialect(_V2, json="JSONB", serial="")),
 )
 
 

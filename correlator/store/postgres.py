@@ -24,6 +24,7 @@ from correlator.store.protocol import (
     DEFAULT_LEASE_S,
     HistoryEntry,
     IncidentSnapshot,
+    MaintenanceWindow,
     OutboxAction,
     OutboxEntry,
     OutboxStatus,
@@ -151,7 +152,11 @@ class PostgresStore:
     # incidents and the outbox
 
     async def apply(
-        self, snapshot: IncidentSnapshot | None, actions: Sequence[OutboxAction]
+        self,
+        snapshot: IncidentSnapshot | None,
+        actions: Sequence[OutboxAction],
+        *,
+        history: Sequence[HistoryEntry] = (),
     ) -> None:
         now = self._clock.now()
 
@@ -160,6 +165,8 @@ class PostgresStore:
                 await conn.execute(sql.pg(sql.UPSERT_INCIDENT), sql.incident_params(snapshot))
             for action in actions:
                 await conn.execute(sql.pg(sql.INSERT_ACTION), sql.action_params(action, now))
+            for entry in history:
+                await conn.execute(sql.pg(sql.INSERT_HISTORY), sql.history_params(entry))
 
         await self._write(write)
 
@@ -268,3 +275,16 @@ class PostgresStore:
     ) -> list[ProblemRecord]:
         query, params = sql.select_problems(kind, signature)
         return [sql.problem_of(r, _same) for r in await self._rows(query, params)]
+
+    # maintenance windows
+
+    async def save_window(self, window: MaintenanceWindow) -> None:
+        await self._execute(sql.UPSERT_WINDOW, sql.window_params(window))
+
+    async def windows(self, *, active_at: float | None = None) -> list[MaintenanceWindow]:
+        query, params = sql.select_windows(active_at)
+        return [sql.window_of(r, _same) for r in await self._rows(query, params)]
+
+    async def window(self, window_id: str) -> MaintenanceWindow | None:
+        rows = await self._rows(sql.SELECT_WINDOW, (window_id,))
+        return sql.window_of(rows[0], _same) if rows else None

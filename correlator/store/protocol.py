@@ -42,6 +42,7 @@ class ActionKind(StrEnum):
     TICKET_CREATE = "ticket.create"
     TICKET_UPDATE = "ticket.update"
     TICKET_RESOLVE = "ticket.resolve"
+    TICKET_REOPEN = "ticket.reopen"
     PAGE_TRIGGER = "page.trigger"
     PAGE_ACKNOWLEDGE = "page.acknowledge"
     PAGE_RESOLVE = "page.resolve"
@@ -143,6 +144,7 @@ class HistoryStep(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
     REOPENED = "reopened"
+    NOTE = "note"  # a person's note on the incident (the NOC page, the API)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +189,37 @@ class ProblemRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class MaintenanceWindow:
+    """A maintenance window declared by an operator: alerts of the nodes it covers (by id,
+    by site, by tag) count as maintenance from ``starts_at`` until ``ends_at`` (None: until
+    ended) or until someone ends it early (``ended_at``, ``ended_by``).
+
+    ``tags`` are ``key=value`` (a node matches when its tag ``key`` is ``value``) or a bare
+    ``key`` (the node has the tag); the store keeps them as given.
+    """
+
+    id: str
+    nodes: tuple[str, ...]
+    sites: tuple[str, ...]
+    tags: tuple[str, ...]
+    starts_at: float
+    ends_at: float | None
+    reason: str
+    created_by: str
+    created_at: float
+    ended_at: float | None = None
+    ended_by: str | None = None
+
+    def active(self, now: float) -> bool:
+        """In force at ``now``: started, and neither over nor ended (ends are exclusive)."""
+        if now < self.starts_at:
+            return False
+        if self.ends_at is not None and now >= self.ends_at:
+            return False
+        return self.ended_at is None or now < self.ended_at
+
+
+@dataclass(frozen=True, slots=True)
 class SentEffects:
     """What a successful send changes besides the action's status, written with it."""
 
@@ -213,12 +246,17 @@ class Store(Protocol):
     # incidents and the outbox
 
     async def apply(
-        self, snapshot: IncidentSnapshot | None, actions: Sequence[OutboxAction]
+        self,
+        snapshot: IncidentSnapshot | None,
+        actions: Sequence[OutboxAction],
+        *,
+        history: Sequence[HistoryEntry] = (),
     ) -> None:
-        """Write the snapshot and enqueue the actions in one transaction.
+        """Write the snapshot, enqueue the actions and record the history in one transaction.
 
         An action whose idempotency key is already in the outbox (in any status) is
-        ignored. When anything fails, nothing is written.
+        ignored (history is always recorded: it is for what people did, which is never
+        redelivered). When anything fails, nothing is written.
         """
         ...
 
@@ -327,4 +365,19 @@ class Store(Protocol):
         self, kind: ProblemKind | None = None, signature: str | None = None
     ) -> list[ProblemRecord]:
         """Problem records and major incidents (of a kind, with a signature), oldest first."""
+        ...
+
+    # maintenance windows
+
+    async def save_window(self, window: MaintenanceWindow) -> None:
+        """Insert or replace a maintenance window by id (ending one saves it again)."""
+        ...
+
+    async def windows(self, *, active_at: float | None = None) -> list[MaintenanceWindow]:
+        """Every window, or those in force at ``active_at`` (:meth:`MaintenanceWindow.active`),
+        oldest first (by creation, then id)."""
+        ...
+
+    async def window(self, window_id: str) -> MaintenanceWindow | None:
+        """One maintenance window by id."""
         ...

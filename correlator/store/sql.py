@@ -19,6 +19,7 @@ from correlator.store.protocol import (
     HistoryEntry,
     HistoryStep,
     IncidentSnapshot,
+    MaintenanceWindow,
     OutboxAction,
     OutboxEntry,
     OutboxStatus,
@@ -136,6 +137,26 @@ ON CONFLICT (id) DO UPDATE SET
 """
 SELECT_PROBLEM: Final = "SELECT * FROM problems WHERE id = ?"
 
+UPSERT_WINDOW: Final = """
+INSERT INTO maintenance_windows (
+    id, nodes, sites, tags, starts_at, ends_at, reason, created_by, created_at,
+    ended_at, ended_by
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    nodes = excluded.nodes, sites = excluded.sites, tags = excluded.tags,
+    starts_at = excluded.starts_at, ends_at = excluded.ends_at, reason = excluded.reason,
+    created_by = excluded.created_by, created_at = excluded.created_at,
+    ended_at = excluded.ended_at, ended_by = excluded.ended_by
+"""
+SELECT_WINDOW: Final = "SELECT * FROM maintenance_windows WHERE id = ?"
+SELECT_WINDOWS: Final = "SELECT * FROM maintenance_windows ORDER BY created_at, id"
+# In force at a time: the same test as MaintenanceWindow.active (ends are exclusive).
+SELECT_ACTIVE_WINDOWS: Final = """
+SELECT * FROM maintenance_windows
+WHERE starts_at <= ? AND (ends_at IS NULL OR ends_at > ?) AND (ended_at IS NULL OR ended_at > ?)
+ORDER BY created_at, id
+"""
+
 
 # parameters
 
@@ -183,6 +204,29 @@ def page_params(p: PageRecord) -> tuple[Any, ...]:
 
 def problem_params(p: ProblemRecord) -> tuple[Any, ...]:
     return (p.id, p.kind.value, p.signature, encode_json(list(p.members)), p.created_at)
+
+
+def window_params(w: MaintenanceWindow) -> tuple[Any, ...]:
+    return (
+        w.id,
+        encode_json(list(w.nodes)),
+        encode_json(list(w.sites)),
+        encode_json(list(w.tags)),
+        w.starts_at,
+        w.ends_at,
+        w.reason,
+        w.created_by,
+        w.created_at,
+        w.ended_at,
+        w.ended_by,
+    )
+
+
+def select_windows(active_at: float | None) -> tuple[str, tuple[Any, ...]]:
+    """The query for every maintenance window, or those in force at ``active_at``."""
+    if active_at is None:
+        return SELECT_WINDOWS, ()
+    return SELECT_ACTIVE_WINDOWS, (active_at, active_at, active_at)
 
 
 def select_problems(kind: ProblemKind | None, signature: str | None) -> tuple[str, tuple[Any, ...]]:
@@ -278,6 +322,22 @@ def problem_of(row: Row, decode: Decode) -> ProblemRecord:
         signature=row["signature"],
         members=tuple(decode(row["members"])),
         created_at=float(row["created_at"]),
+    )
+
+
+def window_of(row: Row, decode: Decode) -> MaintenanceWindow:
+    return MaintenanceWindow(
+        id=row["id"],
+        nodes=tuple(str(n) for n in decode(row["nodes"])),
+        sites=tuple(str(n) for n in decode(row["sites"])),
+        tags=tuple(str(n) for n in decode(row["tags"])),
+        starts_at=float(row["starts_at"]),
+        ends_at=_float(row["ends_at"]),
+        reason=row["reason"],
+        created_by=row["created_by"],
+        created_at=float(row["created_at"]),
+        ended_at=_float(row["ended_at"]),
+        ended_by=row["ended_by"],
     )
 
 

@@ -27,6 +27,7 @@ from correlator.store.protocol import (
     DEFAULT_LEASE_S,
     HistoryEntry,
     IncidentSnapshot,
+    MaintenanceWindow,
     OutboxAction,
     OutboxEntry,
     OutboxStatus,
@@ -176,7 +177,11 @@ class SqliteStore:
     # incidents and the outbox
 
     async def apply(
-        self, snapshot: IncidentSnapshot | None, actions: Sequence[OutboxAction]
+        self,
+        snapshot: IncidentSnapshot | None,
+        actions: Sequence[OutboxAction],
+        *,
+        history: Sequence[HistoryEntry] = (),
     ) -> None:
         now = self._clock.now()
 
@@ -185,6 +190,8 @@ class SqliteStore:
                 db.execute(sql.UPSERT_INCIDENT, sql.incident_params(snapshot))
             for action in actions:
                 db.execute(sql.INSERT_ACTION, sql.action_params(action, now))
+            for entry in history:
+                db.execute(sql.INSERT_HISTORY, sql.history_params(entry))
 
         await self._write(write)
 
@@ -306,3 +313,17 @@ class SqliteStore:
     ) -> list[ProblemRecord]:
         query, params = sql.select_problems(kind, signature)
         return [sql.problem_of(r, json.loads) for r in await self._rows(query, params)]
+
+    # maintenance windows
+
+    async def save_window(self, window: MaintenanceWindow) -> None:
+        params = sql.window_params(window)
+        await self._write(lambda db: db.execute(sql.UPSERT_WINDOW, params))
+
+    async def windows(self, *, active_at: float | None = None) -> list[MaintenanceWindow]:
+        query, params = sql.select_windows(active_at)
+        return [sql.window_of(r, json.loads) for r in await self._rows(query, params)]
+
+    async def window(self, window_id: str) -> MaintenanceWindow | None:
+        rows = await self._rows(sql.SELECT_WINDOW, (window_id,))
+        return sql.window_of(rows[0], json.loads) if rows else None

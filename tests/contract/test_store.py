@@ -24,6 +24,7 @@ from correlator.store.protocol import (
     HistoryEntry,
     HistoryStep,
     IncidentSnapshot,
+    MaintenanceWindow,
     OutboxAction,
     OutboxStatus,
     PageRecord,
@@ -52,6 +53,7 @@ class Backend:
     clock: ManualClock
     _make: Callable[[], Store]
     _count: Callable[[str], int]
+    _execute: Callable[[str], None]
     opened: list[Store] = field(default_factory=list)
 
     async def open(self) -> Store:
@@ -65,6 +67,10 @@ class Backend:
         """Rows in ``table``, read over a connection of the test's own."""
         return self._count(table)
 
+    def execute(self, statement: str) -> None:
+        """Run one statement over a connection of the test's own (committed)."""
+        self._execute(statement)
+
 
 def _sqlite_count(path: Path) -> Callable[[str], int]:
     def count(table: str) -> int:
@@ -72,6 +78,22 @@ def _sqlite_count(path: Path) -> Callable[[str], int]:
             return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
     return count
+
+
+def _sqlite_execute(path: Path) -> Callable[[str], None]:
+    def execute(statement: str) -> None:
+        with sqlite3.connect(path) as db:
+            db.execute(statement)
+
+    return execute
+
+
+def _pg_execute(dsn: str) -> Callable[[str], None]:
+    def execute(statement: str) -> None:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(statement.encode())
+
+    return execute
 
 
 def _pg_count(dsn: str) -> Callable[[str], int]:
@@ -90,9 +112,21 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     clock = ManualClock(T0)
     if request.param == "sqlite":
         path = tmp_path / "data" / "correlator.db"
-        return Backend("sqlite", clock, lambda: SqliteStore(path, clock=clock), _sqlite_count(path))
+        return Backend(
+            "sqlite",
+            clock,
+            lambda: SqliteStore(path, clock=clock),
+            _sqlite_count(path),
+            _sqlite_execute(path),
+        )
     dsn: str = request.getfixturevalue("fresh_pg_dsn")
-    return Backend("postgres", clock, lambda: PostgresStore(dsn, clock=clock), _pg_count(dsn))
+    return Backend(
+        "postgres",
+        clock,
+        lambda: PostgresStore(dsn, clock=clock),
+        _pg_count(dsn),
+        _pg_execute(dsn),
+    )
 
 
 @pytest.fixture
@@ -198,6 +232,24 @@ async def test_migrations_apply_on_an_empty_database_and_reopen_is_a_no_op(
     assert [a.idempotency_key for a in await again.actions("INC-000001")] == ["k1"]
 
 
+async def test_a_version_1_database_is_upgraded_and_keeps_its_data(
+    backend: Backend, store: Store
+) -> None:
+    """A database at schema version 1 (before maintenance windows) gets the later
+    migrations at open and keeps what it held."""
+    await store.apply(IncidentSnapshot.of(incident_doc()), [action("k1")])
+    await store.close()
+    backend.execute("DROP TABLE maintenance_windows")
+    backend.execute("DELETE FROM schema_version WHERE version > 1")
+
+    again = await backend.open()
+    assert await again.schema_version() == len(SQLITE)
+    assert await again.incident("INC-000001") is not None
+    assert await again.windows() == []
+    await again.save_window(window())
+    assert await again.window("MW-1") == window()
+
+
 async def test_stores_opening_together_migrate_once(backend: Backend) -> None:
     """Several stores opening a new database at the same moment apply each migration once."""
     stores = await asyncio.gather(*(backend.open() for _ in range(3)))
@@ -272,6 +324,29 @@ async def test_apply_is_all_or_nothing(backend: Backend, store: Store) -> None:
     got = await store.incident("INC-000001")
     assert got is not None
     assert got.body["pages"] == 1
+    assert [a.idempotency_key for a in await store.actions("INC-000001")] == ["k1"]
+
+
+async def test_apply_records_history_with_the_change_all_or_nothing(
+    backend: Backend, store: Store
+) -> None:
+    """History given to apply is written in the same transaction as the snapshot and the
+    actions: with them when they are written, not at all when apply fails."""
+    step = HistoryEntry("INC-000001", T0, "alice", HistoryStep.ACKNOWLEDGED, "acknowledged")
+    note = HistoryEntry("INC-000001", T0 + 1, "alice", HistoryStep.NOTE, "rebooting the core")
+    with pytest.raises(TypeError):
+        await store.apply(
+            IncidentSnapshot.of(incident_doc()),
+            [action("k1", payload={"when": object()})],
+            history=[step],
+        )
+    assert await store.history("INC-000001") == []
+    assert backend.count("ticket_history") == 0
+
+    await store.apply(IncidentSnapshot.of(incident_doc()), [action("k1")], history=[step, note])
+    assert await store.history("INC-000001") == [step, note]
+    await store.apply(None, [action("k1")], history=[note])
+    assert await store.history("INC-000001") == [step, note, note]
     assert [a.idempotency_key for a in await store.actions("INC-000001")] == ["k1"]
 
 
@@ -606,6 +681,75 @@ async def test_problems_and_major_incidents_round_trip(store: Store) -> None:
     assert await store.problems(ProblemKind.PROBLEM, "root=bru-core-1") == [grown]
     assert await store.problems(signature="site=bru") == [major]
     assert await store.problems(ProblemKind.PROBLEM, "site=bru") == []
+
+
+# maintenance windows
+
+
+def window(window_id: str = "MW-1", **changes: Any) -> MaintenanceWindow:
+    record = MaintenanceWindow(
+        id=window_id,
+        nodes=("bru-core-1", "bru-core-2"),
+        sites=("bru-dc1",),
+        tags=("role=edge", "lab"),
+        starts_at=T0,
+        ends_at=T0 + 3600,
+        reason="firmware upgrade of the core switches",
+        created_by="alice",
+        created_at=T0 - 60,
+    )
+    return replace(record, **changes)
+
+
+def test_a_window_is_active_from_its_start_until_its_end_or_its_early_end() -> None:
+    """A window is in force from ``starts_at`` (inclusive) until ``ends_at`` or
+    ``ended_at`` (exclusive); one without an end stays in force until it is ended."""
+    planned = window()
+    assert not planned.active(T0 - 1)
+    assert planned.active(T0)
+    assert planned.active(T0 + 3599)
+    assert not planned.active(T0 + 3600)
+    ended = window(ended_at=T0 + 600, ended_by="bob")
+    assert ended.active(T0 + 599)
+    assert not ended.active(T0 + 600)
+    endless = window(ends_at=None)
+    assert endless.active(T0 + 10 * 365 * 86400)
+
+
+async def test_maintenance_windows_round_trip(store: Store) -> None:
+    """Windows are kept by id with every field, listed oldest first, and saving the same
+    id again replaces it (ending a window early)."""
+    first = window("MW-1")
+    second = window("MW-2", nodes=(), sites=(), tags=("rack=r12",), created_at=T0, ends_at=None)
+    await store.save_window(second)
+    await store.save_window(first)
+
+    assert await store.window("MW-1") == first
+    assert await store.window("MW-2") == second
+    assert await store.window("MW-404") is None
+    assert await store.windows() == [first, second]
+
+    ended = replace(first, ended_at=T0 + 600, ended_by="bob")
+    await store.save_window(ended)
+    assert await store.window("MW-1") == ended
+    assert await store.windows() == [ended, second]
+
+
+async def test_windows_in_force_at_a_time_agree_with_active(store: Store) -> None:
+    """``windows(active_at=t)`` returns exactly the windows whose ``active(t)`` is true,
+    boundaries included."""
+    saved = [
+        window("MW-1"),
+        window("MW-2", starts_at=T0 + 1800, ends_at=T0 + 7200, created_at=T0),
+        window("MW-3", ends_at=None, ended_at=T0 + 900, ended_by="bob", created_at=T0 + 1),
+        window("MW-4", starts_at=T0 + 3600, ends_at=None, created_at=T0 + 2),
+    ]
+    for item in saved:
+        await store.save_window(item)
+    for at in (T0 - 1, T0, T0 + 899, T0 + 900, T0 + 1800, T0 + 3599, T0 + 3600, T0 + 7200):
+        expected = [w for w in saved if w.active(at)]
+        assert await store.windows(active_at=at) == expected, at
+    assert [w.id for w in await store.windows(active_at=T0 + 3600)] == ["MW-2", "MW-4"]
 
 
 # PostgreSQL only

@@ -204,6 +204,43 @@ async def test_a_ticket_resolved_by_a_person_is_seen_by_fetch(backend: Backend) 
     assert "incident over" not in (await backend.inspect(ref)).comments
 
 
+ACTIVE = (TicketStatus.NEW, TicketStatus.ASSIGNED, TicketStatus.ACKNOWLEDGED)
+
+
+async def test_reopen_brings_the_same_resolved_ticket_back_with_a_comment(
+    backend: Backend,
+) -> None:
+    """Reopening a resolved ticket makes that same ticket active again with the comment;
+    reopening it again leaves it active, and no second ticket is ever opened."""
+    incident = new_incident_id()
+    ref = await backend.system.create(draft_for(incident))
+    await backend.system.resolve(ref, "every alert has cleared")
+
+    await backend.system.reopen(ref, "incident reopened: the incident failed again")
+    state = await backend.system.fetch(ref)
+    await backend.system.reopen(ref, "incident reopened: the incident failed again")
+
+    assert state.status in ACTIVE
+    assert (await backend.system.fetch(ref)).status in ACTIVE
+    assert "incident reopened: the incident failed again" in (await backend.inspect(ref)).comments
+    assert await backend.tickets_for(incident) == [ref.ticket_id]
+    await backend.system.resolve(ref, "cleared again")
+    assert (await backend.system.fetch(ref)).status is TicketStatus.RESOLVED
+
+
+async def test_a_ticket_a_person_resolved_reopens_with_its_assignee(backend: Backend) -> None:
+    """A ticket a person took and resolved comes back active when reopened, still theirs."""
+    ref = await backend.system.create(draft_for(new_incident_id()))
+    await backend.take(ref)
+    await backend.person_resolves(ref)
+
+    await backend.system.reopen(ref, "ticket resolved while the incident is open: 2 new alerts")
+    state = await backend.system.fetch(ref)
+
+    assert state.status in ACTIVE
+    assert state.assignee == backend.person
+
+
 async def test_an_unknown_ticket_is_a_permanent_error(backend: Backend) -> None:
     """Fetching or updating a ticket the system does not have is not worth retrying."""
     ghost = TicketRef(backend.system.name, "999999")
@@ -531,6 +568,8 @@ async def test_every_request_the_adapters_send_is_accepted_by_the_fakes() -> Non
             await backend.system.update(ref, comment="more", priority=Priority.P1, title="renamed")
             await backend.system.fetch(ref)
             await backend.system.resolve(ref, "over")
+            await backend.system.reopen(ref, "failed again")
+            await backend.system.fetch(ref)
         finally:
             await backend.close()
         assert backend.fake is not None

@@ -928,6 +928,7 @@ _JSM_TRANSITIONS = {
     "761": ("Resolve this issue", "Resolved"),
     "771": ("Cancel request", "Canceled"),
 }
+_JSM_REOPEN = {"781": ("Reopen", "Waiting for support")}  # offered by a resolved request
 
 
 @dataclass
@@ -1218,6 +1219,8 @@ class JSMFake(FakeSystem):
         )
 
     def _offered(self, issue: _JsmIssue) -> dict[str, tuple[str, str]]:
+        if issue.status == "Resolved":
+            return dict(_JSM_REOPEN)
         return {} if _JSM_STATUSES[issue.status][0] == "done" else dict(_JSM_TRANSITIONS)
 
     async def _transition(self, request: Request) -> Response:

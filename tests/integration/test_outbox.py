@@ -41,6 +41,7 @@ from correlator.dispatch.outbox import (
     next_attempt,
     send_page,
     ticket_create,
+    ticket_reopen,
     ticket_resolve,
     ticket_update,
 )
@@ -123,6 +124,7 @@ class FakeTicketSystem(FakeSystem):
         self.opened: list[tuple[str, float]] = []  # (incident id, clock time) per new ticket
         self.updates: list[tuple[str, str | None, Priority | None, str | None]] = []
         self.resolved: list[tuple[str, str]] = []
+        self.reopened: list[tuple[str, str]] = []
 
     async def create(self, draft: TicketDraft) -> TicketRef:
         self.calls.append(("create", draft.incident_id))
@@ -155,6 +157,12 @@ class FakeTicketSystem(FakeSystem):
         self.calls.append(("resolve", ref.ticket_id))
         fault = self._before()
         self.resolved.append((ref.ticket_id, comment))
+        self._after(fault)
+
+    async def reopen(self, ref: TicketRef, comment: str) -> None:
+        self.calls.append(("reopen", ref.ticket_id))
+        fault = self._before()
+        self.reopened.append((ref.ticket_id, comment))
         self._after(fault)
 
     async def fetch(self, ref: TicketRef) -> TicketState:
@@ -351,6 +359,39 @@ async def test_a_ticket_goes_through_its_whole_life(world: World) -> None:
         OutboxStatus.SENT: 5,
         OutboxStatus.FAILED: 0,
     }
+
+
+async def test_a_reopen_reopens_the_same_ticket_and_records_it(world: World) -> None:
+    """A ``ticket.reopen`` reaches the incident's existing ticket (no create), makes the
+    stored ticket active again and records REOPENED with its comment."""
+    store = await world.store()
+    worker = world.worker(store)
+    await store.apply(snapshot(1), [ticket_create("rt", draft(1))])
+    await store.apply(
+        snapshot(1, updated_at=T0 + 60, status="resolved"),
+        [ticket_resolve("rt", incident_id(1), "all alerts recovered", change="c60")],
+    )
+    await worker.run_once()
+    world.clock.advance(120)
+    await store.apply(
+        snapshot(1, updated_at=T0 + 120),
+        [ticket_reopen("rt", incident_id(1), "incident reopened: 1 new alert", change="c120")],
+    )
+    await worker.run_once()
+
+    assert world.rt.calls == [("create", "INC-000001"), ("resolve", "4711"), ("reopen", "4711")]
+    assert world.rt.reopened == [("4711", "incident reopened: 1 new alert")]
+    rec = await store.ticket(incident_id(1), "rt")
+    assert rec is not None
+    assert (rec.ticket_id, rec.status, rec.updated_at) == ("4711", TicketStatus.NEW, T0 + 120)
+    last = (await store.history(incident_id(1)))[-1]
+    assert (last.step, last.detail, last.system) == (
+        HistoryStep.REOPENED,
+        "incident reopened: 1 new alert",
+        "rt",
+    )
+    with pytest.raises(ValueError, match="change name"):
+        ticket_reopen("rt", incident_id(1), "again", change="")
 
 
 async def test_escalation_pages_are_recorded_as_escalation_steps(world: World) -> None:

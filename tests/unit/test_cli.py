@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -13,6 +16,9 @@ import pytest
 
 from correlator import __version__
 from correlator.cli import main
+from correlator.clock import ManualClock
+from correlator.store.protocol import HistoryEntry, HistoryStep, IncidentSnapshot
+from correlator.store.sqlite import DEFAULT_FILENAME, SqliteStore
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD_PORT = "config/examples/bad-port.yaml"
@@ -164,3 +170,171 @@ def test_delegated_commands_get_the_remaining_argv(
     monkeypatch.setitem(sys.modules, module, fake)
     assert main([command, "--topology", "t.yaml", "--help"]) == 7
     assert seen == [["--topology", "t.yaml", "--help"]]
+
+
+# --------------------------------------------------------------------------------------
+# handover and report: read the configured store
+# --------------------------------------------------------------------------------------
+
+
+def _config(tmp_path: Path) -> Path:
+    config = tmp_path / "correlator.yaml"
+    config.write_text(f"data_dir: {json.dumps(str(tmp_path / 'data'))}\n", encoding="utf-8")
+    return config
+
+
+def _fill_store(tmp_path: Path) -> float:
+    """Write one open P1 incident opened an hour ago, with a ticket note; return now."""
+    now = time.time()
+    opened = now - 3600
+    doc = {
+        "id": "INC-000007",
+        "opened_at": opened,
+        "resolved_at": None,
+        "root_cause": "bru-core-1",
+        "root_cause_inferred": False,
+        "title": "bru-core-1 down: 2 alerts on 2 nodes",
+        "priority": "P1",
+        "team": "network",
+        "nodes": ["bru-core-1", "bru-sw-2"],
+        "alerts": [
+            {
+                "source": "nagios",
+                "host": h,
+                "check": "ping",
+                "node": h,
+                "severity": "critical",
+                "first_seen": opened,
+                "resolved_at": None,
+            }
+            for h in ("bru-core-1", "bru-sw-2")
+        ],
+        "events": [],
+        "pages": 0,
+        "status": "open",
+        "updated_at": opened,
+    }
+
+    async def fill() -> None:
+        store = SqliteStore(tmp_path / "data" / DEFAULT_FILENAME, clock=ManualClock(now))
+        await store.open()
+        try:
+            await store.apply(IncidentSnapshot.of(doc), [])
+            await store.add_history(
+                HistoryEntry("INC-000007", now - 60, "alice", HistoryStep.NOTE, "carrier called")
+            )
+        finally:
+            await store.close()
+
+    asyncio.run(fill())
+    return now
+
+
+@pytest.fixture
+def no_correlator_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith("CORRELATOR_")]:
+        monkeypatch.delenv(name)
+
+
+@pytest.mark.usefixtures("no_correlator_env")
+def test_handover_prints_markdown_from_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """handover reads the configured store and prints the Markdown handover, exit 0."""
+    _fill_store(tmp_path)
+    assert main(["handover", "--since", "8h", "--config", str(_config(tmp_path))]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith("# Shift handover ")
+    assert "## Open incidents (1)" in out
+    assert "| P1 | INC-000007 | 1h | network | bru-core-1 |" in out
+    assert "carrier called" in out
+
+
+@pytest.mark.usefixtures("no_correlator_env")
+def test_handover_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--format json prints the handover JSON document."""
+    now = _fill_store(tmp_path)
+    config = str(_config(tmp_path))
+    assert main(["handover", "--since", "2h", "--format", "json", "--config", config]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["counts"]["open"] == 1
+    assert doc["open"][0]["id"] == "INC-000007"
+    assert doc["until"] == pytest.approx(now, abs=60)
+    assert doc["since"] == pytest.approx(doc["until"] - 7200)
+
+
+@pytest.mark.usefixtures("no_correlator_env")
+def test_handover_until_limits_the_shift(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--until ends the shift earlier: an incident opened after it is not in the handover."""
+    _fill_store(tmp_path)
+    config = str(_config(tmp_path))
+    args = ["handover", "--since", "8h", "--until", "2h", "--format", "json", "--config", config]
+    assert main(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["counts"]["open"] == 0
+    assert doc["counts"]["opened"] == 0
+
+
+@pytest.mark.usefixtures("no_correlator_env")
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "yesterday"], "cannot read the time 'yesterday'"),
+        (["--since", "2h", "--until", "8h"], "the period is empty"),
+    ],
+)
+def test_handover_bad_time_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    """An unreadable --since or an empty period is one line on stderr and exit 2."""
+    assert main(["handover", *args, "--config", str(_config(tmp_path))]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert err.startswith("correlator handover: ")
+    assert message in err
+
+
+@pytest.mark.usefixtures("no_correlator_env")
+def test_handover_without_a_store_is_one_line_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no store file where the config points, handover says so and creates none."""
+    assert main(["handover", "--config", str(_config(tmp_path))]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"correlator handover: no store at {tmp_path / 'data' / DEFAULT_FILENAME}\n"
+    assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.usefixtures("no_correlator_env")
+def test_report_on_an_unreadable_store_is_one_line_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store file that is not a database is one line on stderr and exit 1."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / DEFAULT_FILENAME).write_bytes(b"not a database, " * 512)
+    assert main(["report", "--config", str(_config(tmp_path))]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert len(err.splitlines()) == 1
+    assert err.startswith("correlator report: sqlite store: ")
+
+
+@pytest.mark.usefixtures("no_correlator_env")
+def test_report_prints_json_then_markdown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """report prints the JSON report by default and Markdown with --format markdown."""
+    _fill_store(tmp_path)
+    config = str(_config(tmp_path))
+    assert main(["report", "--since", "24h", "--config", config]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["alerts"], doc["incidents"]) == (2, 1)
+    assert doc["noisy_checks"][0]["check"] == "ping"
+    assert len(doc["hourly"]) in {24, 25}
+    assert main(["report", "--since", "24h", "--format", "markdown", "--config", config]) == 0
+    assert "2 alerts in, 1 incidents out" in capsys.readouterr().out

@@ -696,3 +696,83 @@ def test_dispatch_production_example() -> None:
     assert settings.paging.limiter().limit_for("network") is None
     assert settings.dispatch.paging.page_at_or_above is Priority.P2
     assert settings.dispatch.paging.levels_for("network")[0].notify == "noc-rota"
+
+
+# ---- the operator API's tokens --------------------------------------------------------------
+
+
+def test_api_tokens_example() -> None:
+    """The API tokens example names a viewer and an operator, tokens kept out of the repr."""
+    settings = load_config(EXAMPLES / "api-tokens.yaml", {})
+    assert [(t.name, t.role) for t in settings.api_tokens] == [
+        ("noc-wall", "viewer"),
+        ("alice", "operator"),
+    ]
+    assert settings.api_tokens[1].secret == "alice: another long random string"
+    assert "another long" not in repr(settings)
+    assert parse_config({}).api_tokens == ()
+
+
+def test_api_token_from_its_file(tmp_path: Path) -> None:
+    """An API token's token_file is read and stripped; token and token_file exclude each other."""
+    secret = tmp_path / "alice.token"
+    secret.write_text("  s3cret #1\n", encoding="utf-8")
+    entry = {"name": "alice", "token_file": str(secret), "role": "operator"}
+    settings = parse_config({"server": {"api_tokens": [entry]}})
+    assert settings.api_tokens[0].secret == "s3cret #1"
+    both = {**entry, "token": "x"}
+    assert _error({"server": {"api_tokens": [both]}}) == (
+        "<config>: server.api_tokens[0].token_file: set token or token_file, not both"
+    )
+    empty = tmp_path / "empty.token"
+    empty.write_text("\n", encoding="utf-8")
+    assert _error({"server": {"api_tokens": [{"name": "a", "token_file": str(empty)}]}}) == (
+        f"<config>: server.api_tokens[0].token_file: '{empty}' is empty"
+    )
+
+
+@pytest.mark.parametrize(
+    ("tokens", "message"),
+    [
+        ("x", "server.api_tokens: expected a list of {name, token or token_file, role} mappings"),
+        ([{"name": "a"}], "server.api_tokens[0].token: required: set token or token_file"),
+        ([{"token": "t"}], "server.api_tokens[0].name: expected a non-empty name"),
+        ([{"name": "a", "token": "t", "role": "root"}], "server.api_tokens[0].role: expected"),
+        ([{"name": "a", "token": " "}], "server.api_tokens[0].token: expected a non-empty"),
+        (
+            [{"name": "a", "token": "t", "rol": "viewer"}],
+            "unknown key 'rol' (did you mean 'role'?)",
+        ),
+        (
+            [{"name": "a", "token": "t"}, {"name": "b", "token": "t"}],
+            "server.api_tokens[1].token: the same token is given twice",
+        ),
+    ],
+)
+def test_api_token_errors(tokens: object, message: str) -> None:
+    """A bad API token entry is one line naming its index and key."""
+    assert message in _error({"server": {"api_tokens": tokens}})
+
+
+def test_api_token_from_the_environment() -> None:
+    """CORRELATOR_SERVER__API_TOKENS__<i>__TOKEN sets the token of entry i, verbatim."""
+    data = {"server": {"api_tokens": [{"name": "wall"}, {"name": "bob", "role": "operator"}]}}
+    settings = parse_config(
+        data,
+        environ={
+            "CORRELATOR_SERVER__API_TOKENS__0__TOKEN": "w #1: x",
+            "CORRELATOR_SERVER__API_TOKENS__1__TOKEN": "b0b",
+        },
+    )
+    assert [(t.name, t.role, t.secret) for t in settings.api_tokens] == [
+        ("wall", "viewer", "w #1: x"),
+        ("bob", "operator", "b0b"),
+    ]
+    assert _error(data, {"CORRELATOR_SERVER__API_TOKENS__2__TOKEN": "x"}) == (
+        "environment CORRELATOR_SERVER__API_TOKENS__2__TOKEN: server.api_tokens[2].token: "
+        "no entry 2 in the list (it has 2)"
+    )
+    whole = parse_config(
+        {}, environ={"CORRELATOR_SERVER__API_TOKENS": "[{name: a, token: b, role: operator}]"}
+    )
+    assert whole.api_tokens[0].role == "operator"

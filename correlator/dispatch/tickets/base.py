@@ -40,6 +40,15 @@ class TicketSystem(Protocol):
         """Comment and resolve (idempotent: resolving a resolved ticket is fine)."""
         ...
 
+    async def reopen(self, ref: TicketRef, comment: str) -> None:
+        """Comment and reopen a resolved ticket (the same ticket: its incident failed again).
+
+        Idempotent: reopening a ticket that is open is only the comment. A ticket closed
+        for good (where the system tells closed from resolved) stays closed: it gets the
+        comment where the system still takes one.
+        """
+        ...
+
     async def fetch(self, ref: TicketRef) -> TicketState:
         """The ticket as its system sees it (a person may have taken or resolved it)."""
         ...

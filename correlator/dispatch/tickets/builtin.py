@@ -150,6 +150,19 @@ class BuiltinTickets:
             return
         self._store(self._resolved(ticket, AUTHOR, comment))
 
+    async def reopen(self, ref: TicketRef, comment: str) -> None:
+        """Comment and reopen a resolved ticket (assigned again when someone has it, else
+        new); an open ticket gets the comment only, and so does a closed one."""
+        ticket = self._get(ref.ticket_id)
+        now = self._clock.now()
+        status = ticket.status
+        if status is TicketStatus.RESOLVED:
+            status = TicketStatus.ASSIGNED if ticket.assignee else TicketStatus.NEW
+        comments = (*ticket.comments, Comment(now, AUTHOR, comment)) if comment else ticket.comments
+        changed = dataclasses.replace(ticket, status=status, comments=comments)
+        if changed != ticket:
+            self._store(dataclasses.replace(changed, updated_at=now))
+
     async def fetch(self, ref: TicketRef) -> TicketState:
         """The ticket's status and assignee now."""
         ticket = self._get(ref.ticket_id)

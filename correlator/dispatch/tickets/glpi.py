@@ -8,8 +8,9 @@ the incident tag (``[INC-000001] title``) and ``create`` first looks for it with
 ``searchText[name]=^[INC-000001]`` (GLPI's anchored match).
 
 Comments are ITIL follow-ups; resolving adds an ITIL solution, which GLPI turns into
-status 5 (solved). Status 1..6 is new, processing (assigned), processing (planned),
-pending, solved, closed; the assignee is the Ticket_User link of type 2.
+status 5 (solved); reopening sets status 2 (processing) again. Status 1..6 is new,
+processing (assigned), processing (planned), pending, solved, closed; the assignee is the
+Ticket_User link of type 2.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ STATUSES: Final[Mapping[int, TicketStatus]] = MappingProxyType(
     }
 )
 SOLVED: Final = 5
+CLOSED: Final = 6
+PROCESSING: Final = 2  # "processing (assigned)": where a reopened ticket goes
 ASSIGNED_TO: Final = 2  # Ticket_User.type of the technician(s) in charge
 INCIDENT_TYPE: Final = 1  # Ticket.type: 1 incident, 2 request
 SESSION_INVALID: Final = "ERROR_SESSION_TOKEN_INVALID"
@@ -226,15 +229,17 @@ class GLPI:
             ticket = await self._call("GET", f"/Ticket/{ref.ticket_id}")
             changes["name"] = retitle(str(ticket.get("name", "")), title)
         if changes:
-            answer = await self._call("PUT", f"/Ticket/{ref.ticket_id}", json={"input": changes})
-            # GLPI reports a refused update per item: [{"<id>": false, "message": "..."}]
-            for result in answer if isinstance(answer, list) else []:
-                if isinstance(result, dict) and result.get(ref.ticket_id) is False:
-                    raise DeliveryError(
-                        f"{self.name}: ticket {ref.ticket_id} not updated: "
-                        f"{result.get('message', '')}",
-                        retryable=False,
-                    )
+            await self._put(ref.ticket_id, changes)
+
+    async def _put(self, ticket_id: str, changes: Mapping[str, Any]) -> None:
+        answer = await self._call("PUT", f"/Ticket/{ticket_id}", json={"input": dict(changes)})
+        # GLPI reports a refused update per item: [{"<id>": false, "message": "..."}]
+        for result in answer if isinstance(answer, list) else []:
+            if isinstance(result, dict) and result.get(ticket_id) is False:
+                raise DeliveryError(
+                    f"{self.name}: ticket {ticket_id} not updated: {result.get('message', '')}",
+                    retryable=False,
+                )
 
     async def resolve(self, ref: TicketRef, comment: str) -> None:
         """Add a solution (GLPI sets status solved), unless already solved or closed."""
@@ -252,6 +257,15 @@ class GLPI:
                 }
             },
         )
+
+    async def reopen(self, ref: TicketRef, comment: str) -> None:
+        """A follow-up, and a solved ticket back to status 2 (processing); a closed ticket
+        (status 6) or an active one gets the follow-up only."""
+        ticket = await self._call("GET", f"/Ticket/{ref.ticket_id}")
+        if comment:
+            await self._followup(ref.ticket_id, comment)
+        if int(ticket.get("status", 0)) == SOLVED:
+            await self._put(ref.ticket_id, {"status": PROCESSING})
 
     async def fetch(self, ref: TicketRef) -> TicketState:
         """Status and the assigned technician as GLPI has them."""

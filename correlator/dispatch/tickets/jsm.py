@@ -7,8 +7,9 @@ raised (``searchTerm``, every status), so a retried create finds the first one. 
 are internal (``public: false``) request comments. Priority is a Jira field: it is set at
 creation when the request type shows it, and changed with the platform's issue edit.
 Resolving runs the request's resolve transition, with the comment as its additional
-comment. ``fetch`` reads the platform issue: the status category (new, indeterminate,
-done) and the assignee.
+comment; reopening runs its reopen transition (``reopen_transition``) the same way.
+``fetch`` reads the platform issue: the status category (new, indeterminate, done) and
+the assignee.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class JSMSettings:
     service_desk_id: str = "1"
     request_type_id: str = "1"
     resolve_transition: str = "Resolve this issue"  # the request's transition name
+    reopen_transition: str = "Reopen"  # the transition out of resolved, back to work
     priority_at_create: bool = True  # False when the request type does not show priority
     priorities: Mapping[Priority, str] = field(default_factory=lambda: DEFAULT_PRIORITIES)
     timeout_s: float = 10.0
@@ -182,9 +184,23 @@ class JiraServiceManagement:
         state = await self.fetch(ref)
         if state.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
             return
-        path = f"/rest/servicedeskapi/request/{ref.ticket_id}/transition"
+        await self._transition(ref.ticket_id, self.settings.resolve_transition, comment)
+
+    async def reopen(self, ref: TicketRef, comment: str) -> None:
+        """Run the reopen transition (with the comment) on a resolved request; a closed
+        (canceled, declined) one or an active one gets an internal comment only."""
+        state = await self.fetch(ref)
+        if state.status is not TicketStatus.RESOLVED:
+            if comment:
+                await self._comment(ref.ticket_id, comment)
+            return
+        await self._transition(ref.ticket_id, self.settings.reopen_transition, comment)
+
+    async def _transition(self, key: str, name: str, comment: str) -> None:
+        """Run the request's transition called ``name`` (case-insensitive)."""
+        path = f"/rest/servicedeskapi/request/{key}/transition"
         offered = await self._call("GET", path)
-        wanted = self.settings.resolve_transition.casefold()
+        wanted = name.casefold()
         transition = next(
             (
                 t
@@ -196,8 +212,7 @@ class JiraServiceManagement:
         if transition is None:
             names = ", ".join(str(t.get("name")) for t in (offered or {}).get("values", []))
             raise DeliveryError(
-                f"{self.name}: {ref.ticket_id} offers no transition "
-                f"{self.settings.resolve_transition!r} (offered: {names or 'none'})",
+                f"{self.name}: {key} offers no transition {name!r} (offered: {names or 'none'})",
                 retryable=False,
             )
         body: dict[str, Any] = {"id": str(transition["id"])}

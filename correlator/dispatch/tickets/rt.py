@@ -206,6 +206,23 @@ class RequestTracker:
                 retryable=False,
             )
 
+    async def reopen(self, ref: TicketRef, comment: str) -> None:
+        """Comment and set a resolved ticket's status back to open (a rejected or deleted
+        one, and one that is active already, gets the comment only)."""
+        ticket = await self._call("GET", f"/ticket/{ref.ticket_id}")
+        if comment:
+            await self._comment(ref.ticket_id, comment)
+        if ticket.get("Status") != "resolved":
+            return
+        await self._put(ref.ticket_id, {"Status": "open"})
+        after = await self._call("GET", f"/ticket/{ref.ticket_id}")
+        if after.get("Status") in _DONE:
+            raise DeliveryError(
+                f"{self.name}: ticket {ref.ticket_id} is still {after.get('Status')!r} "
+                "after reopening (a lifecycle that forbids it?)",
+                retryable=False,
+            )
+
     async def fetch(self, ref: TicketRef) -> TicketState:
         """Status and owner as RT has them."""
         ticket = await self._call("GET", f"/ticket/{ref.ticket_id}")

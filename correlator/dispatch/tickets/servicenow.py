@@ -58,6 +58,8 @@ STATES: Final[Mapping[int, TicketStatus]] = MappingProxyType(
     }
 )
 RESOLVED: Final = 6
+NEW: Final = 1
+IN_PROGRESS: Final = 2
 _DONE: Final = frozenset({6, 7, 8})
 _FIELDS: Final = "sys_id,number,state,assigned_to.user_name,sys_updated_on,correlation_id"
 
@@ -190,6 +192,27 @@ class ServiceNow:
             },
             params={"sysparm_fields": "sys_id,state"},
         )
+
+    async def reopen(self, ref: TicketRef, comment: str) -> None:
+        """A resolved incident back to state 2 (in progress; 1, new, when nobody has it)
+        with the work note; a closed or canceled one, or an active one, gets the note only."""
+        record = await self._call(
+            "GET",
+            f"{self._table}/{ref.ticket_id}",
+            params={"sysparm_fields": "state,assigned_to"},
+        )
+        changes: dict[str, Any] = {}
+        if comment:
+            changes[self.settings.comment_field] = comment
+        if int(record.get("state") or 0) == RESOLVED:
+            changes["state"] = str(IN_PROGRESS if record.get("assigned_to") else NEW)
+        if changes:
+            await self._call(
+                "PATCH",
+                f"{self._table}/{ref.ticket_id}",
+                json=changes,
+                params={"sysparm_fields": "sys_id,state"},
+            )
 
     async def fetch(self, ref: TicketRef) -> TicketState:
         """State and assignee (user name) as ServiceNow has them."""

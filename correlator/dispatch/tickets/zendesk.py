@@ -137,6 +137,23 @@ class Zendesk:
             changes["assignee_email"] = self.settings.email
         await self._call("PUT", f"/api/v2/tickets/{ref.ticket_id}.json", json={"ticket": changes})
 
+    async def reopen(self, ref: TicketRef, comment: str) -> None:
+        """A solved ticket back to open, with a private comment; an active one gets the
+        comment only, and a closed one nothing (Zendesk refuses to change closed tickets)."""
+        current = (await self._call("GET", f"/api/v2/tickets/{ref.ticket_id}.json"))["ticket"]
+        status = current.get("status")
+        if status == "closed":
+            return
+        changes: dict[str, Any] = {}
+        if comment:
+            changes["comment"] = {"body": comment, "public": False}
+        if status == "solved":
+            changes["status"] = "open"
+        if changes:
+            await self._call(
+                "PUT", f"/api/v2/tickets/{ref.ticket_id}.json", json={"ticket": changes}
+            )
+
     async def fetch(self, ref: TicketRef) -> TicketState:
         """Status and assignee (name, from the sideloaded users)."""
         found = await self._call(

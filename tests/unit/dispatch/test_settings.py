@@ -55,6 +55,10 @@ paging:
   rate_limit: {max_pages: 20, window_s: 3600, exempt_at_or_above: P1}
   teams: {}
 runbooks: []
+incident_url: null
+tick_s: 5
+sync_s: 60
+outbox_poll_s: 1
 """
 
 EXAMPLE = """
@@ -232,6 +236,13 @@ def test_unknown_keys_are_errors_naming_the_key_path(section: dict[str, Any], pa
         ),
         ({"paging": {"teams": {"net": []}}}, "dispatch.paging.teams.net", "mapping"),
         ({"paging": {"resolve_notices": 1}}, "dispatch.paging.resolve_notices", "true or false"),
+        ({"tick_s": 0}, "dispatch.tick_s", "> 0"),
+        ({"sync_s": "1m"}, "dispatch.sync_s", "seconds"),
+        ({"outbox_poll_s": -1}, "dispatch.outbox_poll_s", "> 0"),
+        ({"incident_url": "noc.example/{id}"}, "dispatch.incident_url", "http(s) URL"),
+        ({"incident_url": "https://noc.example/"}, "dispatch.incident_url", "one {id}"),
+        ({"incident_url": "https://noc/{id}/{node}"}, "dispatch.incident_url", "one {id}"),
+        ({"incident_url": "https://noc/{id"}, "dispatch.incident_url", "bad URL"),
     ],
 )
 def test_bad_values_are_errors_naming_the_key_path(
@@ -243,6 +254,22 @@ def test_bad_values_are_errors_naming_the_key_path(
     message = str(caught.value)
     assert message.startswith(f"{path}: "), message
     assert expected in message
+
+
+def test_intervals_and_the_incident_link_are_read_from_the_section():
+    """The tick, sync and outbox intervals and the NOC link template are taken as given;
+    the link fills in the incident id, and no template gives no link."""
+    settings = from_mapping(
+        {
+            "tick_s": 2,
+            "sync_s": 30.5,
+            "outbox_poll_s": 0.25,
+            "incident_url": "https://noc.example/#/incidents/{id}",
+        }
+    )
+    assert (settings.tick_s, settings.sync_s, settings.outbox_poll_s) == (2.0, 30.5, 0.25)
+    assert settings.incident_link("INC-000007") == "https://noc.example/#/incidents/INC-000007"
+    assert DispatchSettings().incident_link("INC-000007") is None
 
 
 def test_error_carries_the_path_inside_the_section():
