@@ -415,6 +415,7 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
         services.clock,
         group=settings.bus.consumer_group,
         snapshot_path=snapshot,
+        checkpoint_s=settings.correlation.checkpoint_s,
         maintenance=api.operations.maintenance if api is not None else None,
     )
     found: list[tuple[str, BackgroundService]] = [("correlator", correlator.run)]
@@ -437,8 +438,10 @@ ENGINE_STATE_FILE: Final = "engine-state.json"
 
 
 def _restore_engine(engine: Engine, path: Path, log: FilteringBoundLogger) -> None:
-    """Carry on from the state the last clean stop saved, then set the file aside (a crash
-    later must not bring back a stale state)."""
+    """Carry on from the last checkpoint (written every ``correlation.checkpoint_s`` and at
+    a clean stop, each time just before the offsets it matches were committed), so a crash
+    loses no correlation state: the alerts after the checkpoint are delivered again. The
+    file stays: the next checkpoint replaces it."""
     from correlator.correlate.snapshot import SnapshotError, import_state  # noqa: PLC0415
 
     if not path.exists():
@@ -449,7 +452,6 @@ def _restore_engine(engine: Engine, path: Path, log: FilteringBoundLogger) -> No
         log.error("engine_state_not_restored", file=str(path), error=str(exc))  # noqa: TRY400
         path.replace(path.with_name(path.name + ".bad"))
         return
-    path.replace(path.with_name(path.name + ".restored"))
     log.info("engine_state_restored", file=str(path), incidents=restored)
 
 

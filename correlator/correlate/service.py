@@ -63,6 +63,7 @@ class CorrelatorService:
         poll_s: float = 0.5,
         batch: int = 500,
         snapshot_path: Path | None = None,
+        checkpoint_s: float = 30.0,
         maintenance: Callable[[float], frozenset[str]] | None = None,
     ) -> None:
         self.bus = bus
@@ -77,6 +78,13 @@ class CorrelatorService:
         self._reload: Callable[[], Topology] | None = None
         self._last_purge = float("-inf")
         self.snapshot_path = snapshot_path
+        self.checkpoint_s = checkpoint_s
+        # With a snapshot file, offsets are committed at checkpoints only, each right after
+        # the snapshot of the state they stand for: the last message handled per partition
+        # waits here, and a crash restarts from the snapshot with exactly the alerts after it.
+        self._uncommitted: dict[tuple[str, int], Message] = {}
+        self._dirty = False
+        self._last_checkpoint = float("-inf")
         self._maintenance = maintenance
         self._maintenance_nodes: frozenset[str] | None = None  # None: never applied yet
         self._commands: deque[tuple[Callable[[Engine, float], Any], asyncio.Future[Any]]] = deque()
@@ -125,6 +133,7 @@ class CorrelatorService:
         """
         consumer = await self.bus.consumer([self.topics.alerts], self.group)
         self._consumer = consumer
+        self._last_checkpoint = self.clock.now()
         clean = False
         fetch: asyncio.Task[list[Message]] | None = None
         stopping = asyncio.ensure_future(stop.wait())
@@ -145,8 +154,8 @@ class CorrelatorService:
                 if fetch.done():
                     messages, fetch = fetch.result(), None
                 await self.step(messages)
-                if messages:
-                    await consumer.commit(messages)
+                await self._commit(consumer, messages)
+            await self._checkpoint(consumer)  # a clean stop: state and offsets agree
             clean = True
         finally:
             stopping.cancel()
@@ -156,10 +165,37 @@ class CorrelatorService:
                     await fetch
             self._fail_commands(RuntimeError("the correlator stopped before running it"))
             await consumer.stop()
-        if clean and self.snapshot_path is not None:
-            # After the last commit: the snapshot is exactly the state of what was
-            # committed, so the next start carries on from there.
-            self.write_snapshot(self.snapshot_path)
+        if clean:
+            log.info("correlator_stopped", consumed=self.stats.consumed)
+
+    async def _commit(self, consumer: Consumer, messages: Sequence[Message]) -> None:
+        """Commit a handled batch: at once without a snapshot file, else at the next
+        checkpoint (every ``checkpoint_s`` while anything changed)."""
+        if self.snapshot_path is None:
+            if messages:
+                await consumer.commit(messages)
+            return
+        for message in messages:
+            self._uncommitted[(message.topic, message.partition)] = message
+        if messages:
+            self._dirty = True
+        if self.clock.now() - self._last_checkpoint >= self.checkpoint_s:
+            await self._checkpoint(consumer)
+
+    async def _checkpoint(self, consumer: Consumer) -> None:
+        """Write the engine's state, then commit the offsets of what it holds.
+
+        In that order: a crash between the two redelivers alerts the state already has
+        (seen again as repeats), never loses one the state lacks.
+        """
+        self._last_checkpoint = self.clock.now()
+        if self.snapshot_path is None or not (self._dirty or self._uncommitted):
+            return
+        self.write_snapshot(self.snapshot_path)
+        self._dirty = False
+        pending, self._uncommitted = list(self._uncommitted.values()), {}
+        if pending:
+            await consumer.commit(pending)
 
     def write_snapshot(self, path: Path) -> None:
         """Write the engine's state atomically (a temporary file, then a rename)."""
@@ -285,6 +321,7 @@ class CorrelatorService:
             if gone:
                 log.info("incidents_forgotten", count=len(gone))
         if changed or purged:
+            self._dirty = True  # timers and operator commands change the state too
             records = [incident_record(inc, self.topics.incidents) for inc in changed]
             records += purged
             await self.bus.publish(records)

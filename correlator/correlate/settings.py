@@ -43,6 +43,10 @@ class EngineSettings:
     """Resolved incidents (and their alerts) are forgotten this long after they resolved:
     the daemon's memory stays bounded, and a tombstone is written for each on
     ``correlator.incidents`` so the compacted topic drops them too (7 days)."""
+    checkpoint_s: float = 30.0
+    """The daemon saves the engine's state this often (when anything changed) and commits
+    its offsets on the alerts topic only then, right after: a crash or a kill restarts
+    from the last checkpoint and handles again only the alerts that came after it."""
     observer_min_checks: int = 4
     """How many checks of one observer must fail together before the observer is suspected."""
     detection_delay_s: Mapping[str, float] = field(default_factory=_default_delays)

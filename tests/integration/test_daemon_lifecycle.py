@@ -7,12 +7,15 @@ import asyncio
 import contextlib
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from correlator.app import serve
 from correlator.clock import WallClock
@@ -208,7 +211,6 @@ async def test_a_restart_keeps_open_incidents_and_their_alerts(tmp_path: Path):
     assert state.is_file(), "a clean stop saves the engine's state"
 
     async with _daemon(settings()) as client:
-        assert not state.exists(), "the saved state is set aside once restored"
         recovery = {
             "NOTIFICATIONTYPE": "RECOVERY",
             "HOSTNAME": "esx-01",
@@ -221,3 +223,85 @@ async def test_a_restart_keeps_open_incidents_and_their_alerts(tmp_path: Path):
             return list((await _statuses(data)).values()) == ["resolved"]
 
         await _eventually(resolved, "the incident resolved by the recovery after the restart")
+
+
+def _spawn(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "correlator", "run", "--config", str(config)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def _up(process: subprocess.Popen[bytes], base: str, log: Path) -> None:
+    async def ready() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"the daemon exited with {process.returncode}:\n{log.read_text()}")
+        with contextlib.suppress(httpx.HTTPError):
+            async with httpx.AsyncClient(base_url=base, timeout=2) as client:
+                return (await client.get("/readyz")).status_code == 200
+        return False
+
+    await _eventually(ready, "the daemon to be ready")
+
+
+async def test_a_killed_daemon_carries_on_from_its_last_checkpoint(tmp_path: Path):
+    """After a SIGKILL (no clean stop, no final save) the restarted daemon still knows the
+    incident opened before the kill: the recovery of its alert resolves it."""
+    topology = tmp_path / "topology.yaml"
+    topology.write_text((_small_site() / "topology.yaml").read_text(), encoding="utf-8")
+    data = tmp_path / "data"
+    port = _free_port()
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "server": {"port": port, "auth_token": TOKEN},
+                "data_dir": str(data),
+                "topology": {"path": str(topology)},
+                "correlation": {"hold_s": 0, "resolve_linger_s": 0, "checkpoint_s": 0.2},
+            }
+        ),
+        encoding="utf-8",
+    )
+    base = f"http://127.0.0.1:{port}"
+    headers = {"authorization": f"Bearer {TOKEN}"}
+    log = tmp_path / "daemon.log"
+    state = data / "engine-state.json"
+
+    first = _spawn(config, log)
+    try:
+        await _up(first, base, log)
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as client:
+            answer = await client.post("/ingest/nagios", json=_host_down("esx-01"))
+            assert answer.status_code == 202
+
+        async def opened_and_saved() -> bool:
+            return list((await _statuses(data)).values()) == ["open"] and state.is_file()
+
+        await _eventually(opened_and_saved, "the incident and a checkpoint")
+    finally:
+        first.kill()  # SIGKILL: nothing is saved on the way out
+        first.wait(TIMEOUT_S)
+
+    second = _spawn(config, log)
+    try:
+        await _up(second, base, log)
+        recovery = {
+            "NOTIFICATIONTYPE": "RECOVERY",
+            "HOSTNAME": "esx-01",
+            "HOSTSTATE": "UP",
+            "HOSTSTATETYPE": "HARD",
+        }
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10) as client:
+            assert (await client.post("/ingest/nagios", json=recovery)).status_code == 202
+
+        async def resolved() -> bool:
+            return list((await _statuses(data)).values()) == ["resolved"]
+
+        await _eventually(resolved, "the incident resolved by the recovery after the kill")
+        assert "engine_state_restored" in log.read_text()
+    finally:
+        second.terminate()
+        assert second.wait(TIMEOUT_S) == 0
