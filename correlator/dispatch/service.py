@@ -128,7 +128,7 @@ from correlator.dispatch.sla import acknowledge as sla_acknowledge
 from correlator.dispatch.sla import check as sla_check
 from correlator.dispatch.sla import resolve as sla_resolve
 from correlator.dispatch.tickets.base import TicketSystem
-from correlator.dispatch.tickets.builtin import Comment, QueuedTicket
+from correlator.dispatch.tickets.builtin import BuiltinTickets, Comment, QueuedTicket
 from correlator.store.protocol import (
     ActionKind,
     HistoryEntry,
@@ -1714,6 +1714,7 @@ class DispatchService:
                 now=now,
             )
             await self._write_operator(plan, memory, record)
+            await self._in_builtin_queue(incident_id, lambda q, t: q.acknowledge(t, actor), now)
         log.info("incident_acknowledged", incident=incident_id, actor=actor, notes=list(plan.notes))
         return plan.memory
 
@@ -1730,6 +1731,7 @@ class DispatchService:
                 memory, assignee=assignee, actor=actor, ticket_targets=self.ticket_targets, now=now
             )
             await self._write_operator(plan, memory, record)
+            await self._in_builtin_queue(incident_id, lambda q, t: q.assign(t, assignee), now)
         log.info("incident_assigned", incident=incident_id, actor=actor, assignee=assignee)
         return plan.memory
 
@@ -1766,6 +1768,27 @@ class DispatchService:
                 title=str(stored.body.get("title") or incident_id),
             )
         return found, record_of(stored.body)
+
+    async def _in_builtin_queue(
+        self,
+        incident_id: str,
+        act: Callable[[BuiltinTickets, str], QueuedTicket],
+        now: float,
+    ) -> None:
+        """Do what a person did on the NOC page in the built-in queue too (the dispatcher's
+        queue then shows the ticket acknowledged or assigned at once, not at the next sync).
+        Outside systems get the ticket comment the plan enqueued."""
+        for target in self.ticket_targets:
+            system = self.ticket_systems.get(target)
+            queue = system.inner if isinstance(system, CountedTickets) else system
+            record = await self.store.ticket(incident_id, target)
+            if not isinstance(queue, BuiltinTickets) or record is None:
+                continue
+            ticket = act(queue, record.ticket_id)
+            if (ticket.status, ticket.assignee) != (record.status, record.assignee):
+                await self.store.save_ticket(
+                    replace(record, status=ticket.status, assignee=ticket.assignee, updated_at=now)
+                )
 
     async def _write_operator(
         self, plan: Plan, before: IncidentMemory, record: Mapping[str, Any]

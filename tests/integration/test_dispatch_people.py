@@ -181,6 +181,26 @@ async def test_assign_and_notes_go_to_the_ticket_and_the_history(people: People)
     assert ("bob", HistoryStep.NOTE, "core switch rebooting") in history
 
 
+async def test_the_builtin_queue_shows_who_took_and_acknowledged_at_once(
+    people: People,
+) -> None:
+    """An assignment and an acknowledgement made on the NOC page move the built-in queue's
+    ticket (assigned, then acknowledged) and its stored record at once, not at the next sync."""
+    ticket_id = people.ticket_id()
+    await people.service.assign(INC, assignee="bob", actor="alice", now=T0 + 60)
+    queued = people.queue.get(ticket_id)
+    assert queued is not None
+    assert (queued.status, queued.assignee) == (TicketStatus.ASSIGNED, "bob")
+    record = await people.store.ticket(INC, "builtin")
+    assert record is not None
+    assert (record.status, record.assignee) == (TicketStatus.ASSIGNED, "bob")
+
+    await people.service.acknowledge(INC, actor="carol", now=T0 + 70)
+    record = await people.store.ticket(INC, "builtin")
+    assert record is not None
+    assert (record.status, record.assignee) == (TicketStatus.ACKNOWLEDGED, "bob")
+
+
 async def test_unknown_incidents_and_empty_text_are_refused(people: People) -> None:
     """An incident the store does not know raises UnknownIncidentError; an empty note or
     assignee raises ValueError; neither writes anything."""
