@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -151,11 +151,13 @@ class AlertState:
     active: bool = True
     resolved_at: float | None = None
     incident: int | None = None
-    changes: list[float] = field(default_factory=list)
+    # Tuples, not lists: most alerts change state once and carry one event, and an empty
+    # or one-item tuple costs far less than a list (memory per active alert).
+    changes: tuple[float, ...] = ()
     flapping: bool = False
     maintenance: bool = False
     acked: bool = False
-    events: list[tuple[int, str]] = field(default_factory=list)  # (input seq, event id)
+    events: tuple[tuple[int, str], ...] = ()  # (input seq, event id)
 
 
 @dataclass(slots=True)
@@ -280,14 +282,16 @@ class Engine:
         self._unplaced: dict[str, int] = {}
         self._registered: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         # live per-node facts
-        # node -> its alerts in a problem state (a short list: most nodes have one or two)
-        self._node_active: dict[str, list[AlertState]] = {}
+        # node -> its alerts in a problem state (a short tuple: most nodes have one or two)
+        self._node_active: dict[str, tuple[AlertState, ...]] = {}
         self._observer_nodes: dict[str, set[str]] = {}  # probe node -> alerting nodes it sees
+        self._probe_rank: dict[str, int] = {}  # probe node -> its place in _observer_nodes
         self._maint_hosts: set[str] = set()
         self._maint_keys: set[tuple[str, str]] = set()
         self._maint_nodes: dict[str, int] = {}  # node -> open downtimes on it
         self._operator_maint: frozenset[str] = frozenset()  # nodes in operator windows
         self._observer_cache: dict[str, str | None] = {}
+        self._names: dict[str, str] = {}  # host and check names, one copy each
         self._changed: dict[int, Incident] = {}
         self._cost_cache: dict[int, float] = {}
         self._suspect_at = float("nan")
@@ -375,6 +379,7 @@ class Engine:
                 state.observer_node = None
         self._node_active.clear()
         self._observer_nodes.clear()
+        self._probe_rank.clear()
         for state in self._alerts.values():
             if state.active:
                 self._node_active_add(state)
@@ -385,7 +390,7 @@ class Engine:
                 continue  # still unplaced: grouped by host as before
             root = inc.root if inc.root in nodes else placed[0]
             assert root is not None
-            seeds = frozenset(s for s in inc.seeds if s in nodes) or frozenset((root,))
+            seeds = frozenset(s for s in inc.seeds if s in nodes) or self._graph.single(root)
             if inc.unplaced_host is not None:
                 if self._unplaced.get(inc.unplaced_host) == inc.number:
                     del self._unplaced[inc.unplaced_host]
@@ -540,7 +545,7 @@ class Engine:
         host = moved[0].host.lower()
         new = self._open(
             root,
-            frozenset(() if root is None else (root,)),
+            frozenset() if root is None else self._graph.single(root),
             at,
             inferred=False,
             unplaced_host=host if root is None else None,
@@ -574,7 +579,7 @@ class Engine:
         self._drop_unplaced(inc)
         self._unregister(inc)
         inc.root = node
-        inc.seeds = frozenset((node,))
+        inc.seeds = self._graph.single(node)
         predicted = self._predicted(inc)
         inc.observed_only = {n for n in inc.node_evidence if n not in predicted}
         inc.path_cache = None
@@ -672,7 +677,7 @@ class Engine:
             predicted = graph.closure(h)
             if h in exclude or any(n not in predicted for n in order):
                 continue
-            cand = _Candidate(h, frozenset((h,)), predicted, graph.monitored_predicted(h), 0)
+            cand = _Candidate(h, graph.single(h), predicted, graph.monitored_predicted(h), 0)
             members = [n for n in order if n != h]
             degraded = [onset[n] for n in members if evidence[n] is Evidence.DEGRADED]
             onsets = [onset[n] for n in members]
@@ -791,11 +796,14 @@ class Engine:
         if state is None:
             observer_node = self._place_observer(alert.observer)
             place = self.topology.place(alert.host, alert.check, alert.address)
+            key = alert.key
+            check = alert.check
             state = AlertState(
-                key=alert.key,
+                key=key,
                 source=alert.source,
-                host=alert.host,
-                check=alert.check,
+                # Host and check names repeat across alerts: one copy of each.
+                host=self._name(alert.host),
+                check=None if check is None else self._name(check),
                 node=place.node,
                 observer_node=observer_node,
                 evidence=classify(alert),
@@ -803,7 +811,7 @@ class Engine:
                 first_seen=now,
                 onset=now,
             )
-            self._alerts[alert.key] = state
+            self._alerts[key] = state
             self._note_change(state, now)
         else:
             state.active = True
@@ -867,7 +875,7 @@ class Engine:
             via_observer = (observer, *graph.causes(observer))
         order = 0
         for h in itertools.chain(base, via_observer):
-            seeds = frozenset((h,))
+            seeds = self._graph.single(h)
             if seeds in seen:
                 continue
             seen.add(seeds)
@@ -962,7 +970,7 @@ class Engine:
             assert node is not None
             cand = _Candidate(
                 node,
-                frozenset((node,)),
+                self._graph.single(node),
                 self._graph.closure(node),
                 self._graph.monitored_predicted(node),
                 0,
@@ -976,43 +984,61 @@ class Engine:
         node = state.node
         assert node is not None
         predicted = cand.predicted
-        best: dict[str, Evidence] = {}
-        onset: dict[str, float] = {}
+        best: dict[str, Evidence]
+        onset: dict[str, float]
         observed_only: set[str] = set()
-        for inc in absorbed:
-            for n, ev in inc.node_evidence.items():
-                known = best.get(n)
-                if known is None or _EVIDENCE_RANK[ev] > _EVIDENCE_RANK[known]:
-                    best[n] = ev
-                at = inc.node_onset[n]
-                onset[n] = min(at, onset.get(n, at))
-            observed_only |= {n for n in inc.observed_only if n not in predicted}
+        recorded: Mapping[str, Evidence]
+        recorded_onset: Mapping[str, float]
+        if len(absorbed) <= 1:
+            # The common cases (a new incident, or joining one): that incident's own
+            # per-node facts, copied at C speed rather than merged node by node.
+            if absorbed:
+                only = absorbed[0]
+                best = only.node_evidence.copy()
+                onset = only.node_onset.copy()
+                if only.observed_only:
+                    observed_only = {n for n in only.observed_only if n not in predicted}
+                recorded, recorded_onset = only.node_evidence, only.node_onset
+            else:
+                best, onset, recorded, recorded_onset = {}, {}, {}, {}
+        else:
+            best, onset = {}, {}
+            merged: dict[str, Evidence] = {}
+            merged_onset: dict[str, float] = {}
+            for inc in absorbed:
+                for n, ev in inc.node_evidence.items():
+                    known = best.get(n)
+                    if known is None or _EVIDENCE_RANK[ev] > _EVIDENCE_RANK[known]:
+                        best[n] = ev
+                    at = inc.node_onset[n]
+                    onset[n] = min(at, onset.get(n, at))
+                observed_only |= {n for n in inc.observed_only if n not in predicted}
+                merged.update(inc.node_evidence)
+                merged_onset.update(inc.node_onset)
+            recorded, recorded_onset = merged, merged_onset
         known = best.get(node)
         if known is None or _EVIDENCE_RANK[state.evidence] > _EVIDENCE_RANK[known]:
             best[node] = state.evidence
         onset[node] = min(state.onset, onset.get(node, state.onset))
         if node not in predicted:
             observed_only.add(node)
-        nodes = set(best)
+        nodes = best  # the alerting nodes (only membership and size are used)
         onsets = list(onset.values())
-        seeds_in = [s for s in cand.seeds if s in nodes]
+        seeds = cand.seeds
+        seeds_in = [s for s in seeds if s in nodes]
         # Degraded costs count only where the topology predicts a failure (for an
         # observer's path, Unknown results are exactly what is predicted), never for the
         # root itself, and by each node's best evidence (a warning, then a hard alert on
         # the same node, is a node that is down).
+        degraded_ev = Evidence.DEGRADED
         degraded = [
             onset[n]
             for n, ev in best.items()
-            if ev is Evidence.DEGRADED and n in predicted and n not in cand.seeds
+            if ev is degraded_ev and n in predicted and n not in seeds
         ]
         covered = len(nodes) - len(seeds_in)
         sources = [node, *(inc.root for inc in absorbed if inc.root is not None)]
         path_silent = self._path_silent(cand, sources, nodes)
-        recorded: dict[str, Evidence] = {}
-        recorded_onset: dict[str, float] = {}
-        for inc in absorbed:
-            recorded.update(inc.node_evidence)
-            recorded_onset.update(inc.node_onset)
         new = self._cost(
             cand,
             covered,
@@ -1066,7 +1092,8 @@ class Engine:
             # that says nothing about the node (specs/topology-format.md, observers).
             evidence = Evidence.SYMPTOM
         inferred_root = root_onset == float("inf")
-        first = min(onsets, default=now if inferred_root else root_onset)
+        onsets.sort()
+        first = onsets[0] if onsets else (now if inferred_root else root_onset)
         start = first if inferred_root else min(root_onset, first)
         # A hypothesis has a horizon: an outage inferred from its symptoms makes them alert
         # within one detection delay of each other; a gray failure spreads for a while.
@@ -1074,14 +1101,11 @@ class Engine:
         limit = float("-inf") if inferred_root else root_onset - self._tolerance(root)
         down_horizon = anchor + self._settle
         gray_horizon = anchor + self.weights.gray_horizon_s
-        early = late_down = late_gray = 0
-        for at in onsets:  # one pass: this runs for every candidate of every alert
-            if at < limit:
-                early += 1
-            if at > down_horizon:
-                late_down += 1
-            if at > gray_horizon:
-                late_gray += 1
+        # Counted by bisection on the sorted onsets (the callers hand over lists of their
+        # own): this runs for every candidate of every alert.
+        early = bisect_left(onsets, limit)
+        late_down = len(onsets) - bisect_right(onsets, down_horizon)
+        late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
         # Warnings that start with the outage are its symptoms; later ones are the day's noise.
         degraded_late = sum(1 for at in degraded if at > down_horizon)
         elapsed = max(0.0, now - start)
@@ -1106,8 +1130,7 @@ class Engine:
             predicted=predicted,
             early=early,
             observed_only=observed_only,
-            observer_suspect=observed_only > 0
-            and any(p in cand.predicted and self._suspect(p) for p in self._observer_nodes),
+            observer_suspect=observed_only > 0 and self._suspect_probe_in(cand.predicted),
             path_silent=path_silent,
             ripeness=ripeness,
             direct_covered=len(through),
@@ -1125,24 +1148,26 @@ class Engine:
             )
         return result
 
-    def _path_silent(self, cand: _Candidate, sources: Iterable[str], skip: set[str]) -> int:
+    def _path_silent(self, cand: _Candidate, sources: Iterable[str], skip: Collection[str]) -> int:
         """Monitored, silent nodes between the hypothesis and the given alerting nodes.
 
         ``sources`` are alerting nodes (their causes are walked) or roots of incidents the
         hypothesis would absorb (walked including themselves: an inferred root that stays
         silent is on the path too). A node that is alerting anywhere is not silent.
         """
-        graph = self._graph
+        causes = self._graph.causes
         nodes = self.topology.nodes
         predicted = cand.predicted
+        seeds = cand.seeds
+        active = self._node_active
         seen: set[str] = set()
         count = 0
         for source in sources:
-            for m in (source, *graph.causes(source)):
-                if m in seen or m in cand.seeds or m in skip or m not in predicted:
+            for m in (source, *causes(source)):
+                if m in seen or m in seeds or m in skip or m not in predicted:
                     continue
                 seen.add(m)
-                if nodes[m].monitored and m not in self._node_active:
+                if m not in active and nodes[m].monitored:
                     count += 1
         return count
 
@@ -1167,7 +1192,9 @@ class Engine:
             if len(inc.seeds) <= 1
             else self._graph.monitored_in(predicted, inc.seeds)
         )
-        cand = _Candidate(inc.root, inc.seeds or frozenset((inc.root,)), predicted, monitored, 0)
+        cand = _Candidate(
+            inc.root, inc.seeds or self._graph.single(inc.root), predicted, monitored, 0
+        )
         nodes = inc.node_evidence
         seeds_in = [s for s in cand.seeds if s in nodes]
         degraded = [
@@ -1299,15 +1326,19 @@ class Engine:
         explains: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
         predicted_of: dict[frozenset[str], frozenset[str]] = {}
 
+        no_probes: frozenset[str] = frozenset()
+
         def explained(closure: frozenset[str]) -> frozenset[str]:
             return frozenset(
-                m for m in order if m in closure or not observers.get(m, set()).isdisjoint(closure)
+                m
+                for m in order
+                if m in closure or not observers.get(m, no_probes).isdisjoint(closure)
             )
 
         for n in order:
             via = [c for p in sorted(observers.get(n, ())) for c in (p, *graph.causes(p))]
             for h in (n, *graph.causes(n), *via):
-                key = (h, frozenset((h,)))
+                key = (h, self._graph.single(h))
                 if key in explains:
                     continue
                 closure = graph.closure(h)
@@ -1423,6 +1454,8 @@ class Engine:
         (``root`` None: an unplaced incident, grouped by host)."""
         self._unregister(inc)
         old_root = inc.root
+        if len(seeds) == 1:
+            seeds = self._graph.single(next(iter(seeds)))  # the shared singleton
         inc.alerts = {st.key: st for st in alerts}
         inc.node_onset = {}
         inc.node_evidence = {}
@@ -1508,7 +1541,7 @@ class Engine:
             if len(rest) > spare or (h == inc.root and not rest):
                 continue
             kept = [n for n in nodes if n not in rest]
-            seeds = frozenset((h,))
+            seeds = self._graph.single(h)
             cand = _Candidate(h, seeds, predicted, graph.monitored_predicted(h), 0)
             members = [n for n in kept if n != h]
             degraded = [inc.node_onset[n] for n in members if nodes[n] is Evidence.DEGRADED]
@@ -1525,14 +1558,17 @@ class Engine:
         old = inc.root
         if best_rest:
             groups = [
-                Group(best_root, frozenset((best_root,)), frozenset(nodes) - best_rest, 0.0),
-                *(Group(n, frozenset((n,)), frozenset((n,)), 0.0) for n in sorted(best_rest)),
+                Group(best_root, self._graph.single(best_root), frozenset(nodes) - best_rest, 0.0),
+                *(
+                    Group(n, self._graph.single(n), self._graph.single(n), 0.0)
+                    for n in sorted(best_rest)
+                ),
             ]
             self._apply_partition([inc], groups, now)
         else:
             self._unregister(inc)
             inc.root = best_root
-            inc.seeds = frozenset((best_root,))
+            inc.seeds = self._graph.single(best_root)
             inc.inferred = self._is_inferred(inc)
             self._register(inc)
             self._refresh(inc)
@@ -1732,7 +1768,7 @@ class Engine:
         if state.incident != inc.number:
             # A new episode in another incident: the events of earlier episodes belong to
             # the incidents that absorbed them, not to this one.
-            state.events = []
+            state.events = ()
         state.incident = inc.number
         inc.alerts[state.key] = state
         if state.severity.rank > inc.worst.rank:
@@ -1783,7 +1819,7 @@ class Engine:
             return
         item = (seq, event_id)
         if state is not None and (not state.events or state.events[-1] != item):
-            state.events.append(item)
+            state.events = (*state.events, item)
         if inc.events and inc.events[-1][0] >= seq:
             if item not in inc.events:
                 insort(inc.events, item)
@@ -1843,7 +1879,7 @@ class Engine:
         redundant = False
         inc.team = self.default_team
         if inc.root is not None and inc.root in nodes:
-            crit = min(crit, graph.min_criticality(inc.seeds or frozenset((inc.root,))))
+            crit = min(crit, graph.min_criticality(inc.seeds or self._graph.single(inc.root)))
             redundant = len(inc.seeds) <= 1 and graph.is_lone_redundant(inc.root)
             inc.team = nodes[inc.root].team or self.default_team
         inc.root_in_maintenance = self._root_in_maintenance(inc)
@@ -1869,13 +1905,14 @@ class Engine:
 
     def _note_change(self, state: AlertState, now: float) -> None:
         settings = self.settings
-        state.changes.append(now)
-        if len(state.changes) > 2 * settings.flap_changes:
-            state.changes = [t for t in state.changes if now - t <= settings.flap_window_s][
+        changes = (*state.changes, now)
+        if len(changes) > 2 * settings.flap_changes:
+            changes = tuple(t for t in changes if now - t <= settings.flap_window_s)[
                 -2 * settings.flap_changes :
             ]
+        state.changes = changes
         state.flapping = decide_flapping(
-            state.changes,
+            changes,
             now,
             currently=state.flapping,
             threshold=settings.flap_changes,
@@ -1892,7 +1929,7 @@ class Engine:
         causes: set[str] = set()
         for seed in inc.seeds:
             causes.update(self._graph.causes(seed))
-        roots = inc.seeds or frozenset((inc.root,))
+        roots = inc.seeds or self._graph.single(inc.root)
         for r in roots:
             self._by_root.setdefault(r, set()).add(inc.number)
         for c in causes:
@@ -1919,19 +1956,26 @@ class Engine:
     def _node_active_add(self, state: AlertState) -> None:
         if state.node is None:
             return
-        active = self._node_active.setdefault(state.node, [])
+        active = self._node_active.get(state.node, ())
         if not any(a is state for a in active):
-            active.append(state)
-        if state.observer_node is not None:
-            self._observer_nodes.setdefault(state.observer_node, set()).add(state.node)
+            self._node_active[state.node] = (*active, state)
+        probe = state.observer_node
+        if probe is not None:
+            seen = self._observer_nodes.get(probe)
+            if seen is None:
+                seen = self._observer_nodes[probe] = set()
+                self._probe_rank[probe] = len(self._probe_rank)
+            seen.add(state.node)
 
     def _node_inactive(self, state: AlertState) -> None:
         if state.node is None:
             return
         active = self._node_active.get(state.node)
         if active is not None:
-            active[:] = [a for a in active if a is not state]
-            if not active:
+            left = tuple(a for a in active if a is not state)
+            if left:
+                self._node_active[state.node] = left
+            else:
                 del self._node_active[state.node]
         if state.observer_node is not None:
             still = self._node_active.get(state.node, ())
@@ -1982,6 +2026,22 @@ class Engine:
             self._suspect_cache[probe] = found
         return found
 
+    def _suspect_probe_in(self, predicted: frozenset[str]) -> bool:
+        """Whether a probe in ``predicted`` seems to have lost its path.
+
+        The probes are asked in the order they first reported (``_suspect`` keeps its
+        first answer of an instant, so the same probes must be asked in the same order),
+        walking whichever of the probes and the prediction is the smaller.
+        """
+        probes = self._observer_nodes
+        if len(predicted) < len(probes):
+            inside = [p for p in predicted if p in probes]
+            if len(inside) > 1:
+                inside.sort(key=self._probe_rank.__getitem__)
+        else:
+            inside = [p for p in probes if p in predicted]
+        return any(self._suspect(p) for p in inside)
+
     def _seen_only_by_suspect(self, node: str) -> bool:
         """Every active alert on ``node`` comes from probes suspected of losing their path
         (a probe's alerts about itself excepted)."""
@@ -2012,18 +2072,20 @@ class Engine:
         if len(seen) < self.settings.observer_min_checks:
             return False
         candidates: list[tuple[float, str]] = []
-        for node in seen:
-            alerts = self._node_active.get(node, ())
-            if any(a.observer_node != probe for a in alerts):
-                continue  # another observer confirms this host: it really is failing
-            mine = [
-                a.onset
-                for a in alerts
-                if a.observer_node == probe
-                and (a.evidence is not Evidence.DEGRADED or a.severity is Severity.MINOR)
-            ]
-            if mine:
-                candidates.append((min(mine), node))
+        node_active = self._node_active
+        degraded, minor = Evidence.DEGRADED, Severity.MINOR
+        for node in seen:  # one pass per node: a probe may see hundreds of failing hosts
+            first: float | None = None
+            for a in node_active.get(node, ()):
+                if a.observer_node != probe:
+                    break  # another observer confirms this host: it really is failing
+                if (a.evidence is not degraded or a.severity is minor) and (
+                    first is None or a.onset < first
+                ):
+                    first = a.onset
+            else:
+                if first is not None:
+                    candidates.append((first, node))
         candidates.sort()
         together = self._settle / 2
         best: list[str] = []
@@ -2103,6 +2165,10 @@ class Engine:
             return None
         inc = self._live(state.incident)
         return inc.id if inc is not None else None
+
+    def _name(self, text: str) -> str:
+        """One shared copy of a host or check name (they repeat across many alerts)."""
+        return self._names.setdefault(text, text)
 
     @staticmethod
     def _label(state: AlertState) -> str:

@@ -19,6 +19,8 @@ from collections.abc import Collection, Iterable
 
 from topology.model import Topology
 
+_HUB = 16  # dependents beyond which a node's direct dependents are kept as a set
+
 
 class GraphIndex:
     """Lazy, cached reachability queries over one topology snapshot."""
@@ -29,8 +31,10 @@ class GraphIndex:
         "_direct_monitored",
         "_group_closure",
         "_groups",
+        "_hub_dependents",
         "_min_crit",
         "_monitored_in",
+        "_single",
         "topology",
     )
 
@@ -42,6 +46,8 @@ class GraphIndex:
         self._group_closure: dict[frozenset[str], frozenset[str]] = {}
         self._min_crit: dict[frozenset[str], int] = {}
         self._direct_monitored: dict[frozenset[str], int] = {}
+        self._single: dict[str, frozenset[str]] = {}
+        self._hub_dependents: dict[str, frozenset[str]] = {}  # nodes with many dependents
         # For each node: the redundancy groups (as frozensets) it is a member of.
         groups: dict[str, list[frozenset[str]]] = {}
         for spec in topology.nodes.values():
@@ -74,11 +80,23 @@ class GraphIndex:
             self._causes[node] = found
         return found
 
+    def single(self, node: str) -> frozenset[str]:
+        """``frozenset((node,))``, one shared object per node (hypotheses' seeds, the
+        closures of leaves and the caches keyed by seeds all hold the same one)."""
+        found = self._single.get(node)
+        if found is None:
+            found = frozenset((node,))
+            self._single[node] = found
+        return found
+
     def closure(self, node: str) -> frozenset[str]:
         """Nodes that fail when ``node`` alone fails (including ``node``)."""
         found = self._closure.get(node)
         if found is None:
-            found = self._spread(frozenset((node,)))
+            seeds = self.single(node)
+            found = self._spread(seeds)
+            if len(found) == 1:
+                found = seeds  # a leaf: its closure is its own singleton
             self._closure[node] = found
         return found
 
@@ -152,6 +170,17 @@ class GraphIndex:
 
     def direct_alerting(self, seeds: frozenset[str], alerting: Collection[str]) -> list[str]:
         """The nodes depending directly on ``seeds`` that are among ``alerting``."""
+        if len(seeds) == 1:
+            # One seed (nearly always): walk the smaller of its dependents and the alerting
+            # nodes, so a hub with thousands of dependents costs no more than a leaf.
+            (seed,) = seeds
+            deps = self.topology.dependents.get(seed, ())
+            if len(deps) > _HUB and len(alerting) < len(deps):
+                hub = self._hub_dependents.get(seed)
+                if hub is None:
+                    hub = self._hub_dependents[seed] = frozenset(deps)
+                return sorted(d for d in alerting if d in hub and d != seed)
+            return sorted(d for d in deps if d in alerting and d != seed)
         direct = {
             d for seed in seeds for d in self.topology.dependents.get(seed, ()) if d not in seeds
         }

@@ -45,7 +45,7 @@ def _alert(state: AlertState) -> dict[str, Any]:
         "active": state.active,
         "resolved_at": state.resolved_at,
         "incident": state.incident,
-        "changes": state.changes,
+        "changes": list(state.changes),
         "flapping": state.flapping,
         "maintenance": state.maintenance,
         "acked": state.acked,
@@ -125,11 +125,11 @@ def import_state(engine: Engine, data: Mapping[str, Any]) -> int:
                 active=bool(raw["active"]),
                 resolved_at=raw["resolved_at"],
                 incident=raw["incident"],
-                changes=[float(t) for t in raw["changes"]],
+                changes=tuple(float(t) for t in raw["changes"]),
                 flapping=bool(raw["flapping"]),
                 maintenance=bool(raw["maintenance"]),
                 acked=bool(raw["acked"]),
-                events=[(int(s), str(i)) for s, i in raw["events"]],
+                events=tuple((int(s), str(i)) for s, i in raw["events"]),
             )
         incidents: list[Incident] = []
         for raw in data["incidents"]:
