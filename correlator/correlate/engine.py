@@ -1089,8 +1089,15 @@ class Engine:
             root_onset = min(root_onset, recorded_onset.get(root, root_onset))
         if evidence is not None and all(self._seen_only_by_suspect(s) for s in cand.seeds):
             # Only a probe that itself seems to have lost its path says this node failed:
-            # that says nothing about the node (specs/topology-format.md, observers).
-            evidence = Evidence.SYMPTOM
+            # that says nothing about the node (specs/topology-format.md, observers). The
+            # node is then as unobserved as one nobody monitors (it may still be the root,
+            # e.g. the switch that blinded the probe); a probe's word about itself is
+            # worth nothing at all.
+            if any(s in self._observer_nodes for s in cand.seeds):
+                evidence = Evidence.SYMPTOM
+            else:
+                evidence = None
+                monitored = False
         inferred_root = root_onset == float("inf")
         onsets.sort()
         first = onsets[0] if onsets else (now if inferred_root else root_onset)

@@ -501,3 +501,46 @@ nodes:
     }
     assert after["events"] == ["a", "b"]
     assert after["root_cause"] is None or after["root_cause"] in smaller.nodes
+
+
+BRANCH = """
+version: 1
+nodes:
+  - {id: hq-core, kind: switch, monitored_as: [hq-core]}
+  - {id: nagios-hq, kind: probe, monitored_as: [nagios-hq], depends_on: [hq-core]}
+  - {id: wan, kind: link, depends_on: [hq-core]}
+  - {id: rtr, kind: router, monitored_as: [rtr], depends_on: [wan]}
+  - {id: dist-1, kind: switch, monitored_as: [dist-1], depends_on: [rtr]}
+  - {id: dist-2, kind: switch, monitored_as: [dist-2], depends_on: [rtr]}
+  - {id: acc-1, kind: switch, monitored_as: [acc-1], depends_on: [dist-1]}
+  - {id: acc-2, kind: switch, monitored_as: [acc-2], depends_on: [dist-2]}
+  - {id: sat-a, kind: probe, monitored_as: [sat-a], depends_on: [acc-2]}
+  - {id: sat-b, kind: probe, monitored_as: [sat-b], depends_on: [acc-1]}
+  - {id: h1, monitored_as: [h1], depends_on: [acc-1]}
+  - {id: h2, monitored_as: [h2], depends_on: [acc-1]}
+  - {id: h3, monitored_as: [h3], depends_on: [acc-1]}
+  - {id: h4, monitored_as: [h4], depends_on: [acc-2]}
+  - {id: h5, monitored_as: [h5], depends_on: [acc-2]}
+  - {id: h6, monitored_as: [h6], depends_on: [acc-2]}
+"""
+
+
+def test_a_switch_seen_only_by_the_probe_it_blinded_can_still_be_the_root(make_sim):
+    """A branch switch whose only monitoring is the probe behind it: its failure blinds that
+    probe (every check Unknown, the probe itself seen down from HQ) while the other branch
+    probe sees only the hosts below the switch fail; a switch there is the root, not the
+    blinded probe (a probe's word about itself is worth nothing) nor the WAN link above
+    everything (the other probe, still reporting, contradicts the WAN)."""
+    sim = make_sim(BRANCH)
+    for i, host in enumerate(["h4", "h5", "h6"]):
+        sim.problem(20 + i, host, "Ping", source=Source.PRTG, observer="sat-b")
+    sim.problem(40, "sat-a", source=Source.NAGIOS, observer="nagios-hq")
+    blinded = ["rtr", "dist-1", "dist-2", "acc-1", "acc-2", "h1", "h2", "h3", "h4", "h5", "h6"]
+    for i, host in enumerate(blinded):
+        sim.problem(
+            60 + i, host, "Ping", source=Source.ICINGA, severity=Severity.MINOR, observer="sat-a"
+        )
+    sim.advance(900)
+    roots = {i["root_cause"] for i in sim.out()}
+    assert not roots & {"wan", "sat-a"}, roots
+    assert sim.holding("h4", "Ping")["root_cause"] in {"dist-2", "acc-2"}
