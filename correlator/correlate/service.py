@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -191,18 +192,19 @@ class CorrelatorService:
         self._last_checkpoint = self.clock.now()
         if self.snapshot_path is None or not (self._dirty or self._uncommitted):
             return
-        self.write_snapshot(self.snapshot_path)
+        await self.write_snapshot(self.snapshot_path)
         self._dirty = False
         pending, self._uncommitted = list(self._uncommitted.values()), {}
         if pending:
             await consumer.commit(pending)
 
-    def write_snapshot(self, path: Path) -> None:
-        """Write the engine's state atomically (a temporary file, then a rename)."""
+    async def write_snapshot(self, path: Path) -> None:
+        """Write the engine's state atomically and durably (a temporary file, fsync, then a
+        rename). The state is serialized in the loop (consistent); the disk write runs in a
+        thread, so a large state does not hold up the loop while it is written."""
         data = export_state(self.engine)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=True), encoding="utf-8")
-        tmp.replace(path)
+        text = json.dumps(data, ensure_ascii=True)
+        await asyncio.to_thread(_write_atomically, path, text)
         log.info("engine_state_saved", file=str(path), incidents=len(data["incidents"]))
 
     async def step(self, messages: Sequence[Message]) -> None:
@@ -335,3 +337,12 @@ class CorrelatorService:
                     priority=inc.priority.value,
                     alerts=len(inc.alerts),
                 )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    tmp.replace(path)
