@@ -63,8 +63,9 @@ if TYPE_CHECKING:
 
     from connectors.base import Connector
     from connectors.intake import SourceOptions
+    from correlator.bus.kafka import KafkaSecurity
     from correlator.bus.protocol import Bus
-    from correlator.config import Settings
+    from correlator.config import KafkaBusSettings, Settings
     from correlator.correlate.engine import Engine
     from correlator.correlate.service import CorrelatorService
     from correlator.dispatch.outbox import OutboxWorker
@@ -331,6 +332,23 @@ def _incident_number(incident_id: str) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
+def kafka_security(kafka: KafkaBusSettings) -> KafkaSecurity:
+    """The bus's TLS/SASL settings (the loader already read the password file)."""
+    from correlator.bus.kafka import KafkaSecurity  # noqa: PLC0415
+
+    password = kafka.sasl_password
+    return KafkaSecurity(
+        protocol=kafka.security_protocol,
+        sasl_mechanism=kafka.sasl_mechanism,
+        sasl_username=kafka.sasl_username,
+        sasl_password=password.get_secret_value() if password is not None else None,
+        ssl_cafile=kafka.ssl_cafile,
+        ssl_certfile=kafka.ssl_certfile,
+        ssl_keyfile=kafka.ssl_keyfile,
+        ssl_check_hostname=kafka.ssl_check_hostname,
+    )
+
+
 def build_bus(settings: Settings, topics: Topics, clock: Clock) -> Bus:
     """The bus of ``settings.bus.kind``, not yet started."""
     kafka = settings.bus.kafka
@@ -351,6 +369,7 @@ def build_bus(settings: Settings, topics: Topics, clock: Clock) -> Bus:
             partitions=kafka.partitions,
             replication_factor=kafka.replication_factor,
             topic_configs=overrides,
+            security=kafka_security(kafka),
         )
     from correlator.bus.memory import InMemoryBus  # noqa: PLC0415
 

@@ -207,10 +207,34 @@ class KafkaBusSettings(_Section):
     replication_factor: Annotated[int, Field(ge=1), Expect("an integer >= 1")] = 1
     alerts_retention_ms: Annotated[int, Field(ge=-1), Expect(_RETENTION)] = _WEEK_MS
     dlq_retention_ms: Annotated[int, Field(ge=-1), Expect(_RETENTION)] = _MONTH_MS
+    security_protocol: Annotated[
+        Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"],
+        Expect("'PLAINTEXT', 'SSL', 'SASL_PLAINTEXT' or 'SASL_SSL'"),
+    ] = "PLAINTEXT"
+    sasl_mechanism: Annotated[
+        Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"],
+        Expect("'PLAIN', 'SCRAM-SHA-256' or 'SCRAM-SHA-512'"),
+    ] = "PLAIN"
+    sasl_username: Annotated[
+        str | None, Field(min_length=1), Expect("a non-empty string or null")
+    ] = None
+    sasl_password: Annotated[SecretStr | None, Expect("a non-empty string or null")] = None
+    sasl_password_file: Annotated[_FlexPath | None, Expect("a path or null")] = None
+    ssl_cafile: Annotated[_FlexPath | None, Expect("a path to a PEM file or null")] = None
+    ssl_certfile: Annotated[_FlexPath | None, Expect("a path to a PEM file or null")] = None
+    ssl_keyfile: Annotated[_FlexPath | None, Expect("a path to a PEM file or null")] = None
+    ssl_check_hostname: Annotated[bool, Expect("true or false")] = True
 
     _check_retention = field_validator("alerts_retention_ms", "dlq_retention_ms")(
         _retention_not_zero
     )
+
+    @field_validator("sasl_password")
+    @classmethod
+    def _password_not_empty(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value():
+            raise ValueError("empty password")
+        return value
 
 
 class BusSettings(_Section):
@@ -925,6 +949,7 @@ def _cross_checks(settings: Settings) -> Settings:
             "required when store.kind is 'postgres': a libpq connection string or URL",
             anchors=(("store", "postgres"), ("store", "kind")),
         )
+    settings = _kafka_security(settings)
     settings = _api_tokens(settings)
     server = settings.server
     if server.auth_token_file is None:
@@ -935,6 +960,67 @@ def _cross_checks(settings: Settings) -> Settings:
     token = _read_token(server.auth_token_file, path)
     new_server = server.model_copy(update={"auth_token": SecretStr(token)})
     return settings.model_copy(update={"server": new_server})
+
+
+def _kafka_security(settings: Settings) -> Settings:
+    """TLS files must be readable; SASL needs a user and a password (read from its file);
+    TLS or SASL keys under a protocol that does not use them are mistakes, not no-ops."""
+    kafka = settings.bus.kafka
+    here: KeyPath = ("bus", "kafka")
+    protocol = kafka.security_protocol
+    tls = protocol in {"SSL", "SASL_SSL"}
+    sasl = protocol in {"SASL_PLAINTEXT", "SASL_SSL"}
+    for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        path: Path | None = getattr(kafka, key)
+        if path is None:
+            continue
+        if not tls:
+            raise _ProblemError(
+                (*here, key), f"only used when security_protocol is SSL or SASL_SSL, not {protocol}"
+            )
+        try:
+            path.read_bytes()
+        except OSError as exc:
+            raise _ProblemError((*here, key), f"cannot read '{path}': {_os_reason(exc)}") from exc
+    if kafka.ssl_keyfile is not None and kafka.ssl_certfile is None:
+        raise _ProblemError(
+            (*here, "ssl_certfile"), "required with ssl_keyfile (the client certificate)"
+        )
+    given = [
+        key
+        for key in ("sasl_username", "sasl_password", "sasl_password_file")
+        if getattr(kafka, key) is not None
+    ]
+    if not sasl:
+        if given:
+            raise _ProblemError(
+                (*here, given[0]),
+                f"only used when security_protocol is SASL_PLAINTEXT or SASL_SSL, not {protocol}",
+            )
+        return settings
+    if kafka.sasl_username is None:
+        raise _ProblemError(
+            (*here, "sasl_username"),
+            f"required when security_protocol is {protocol}",
+            anchors=((*here, "security_protocol"), here),
+        )
+    password = kafka.sasl_password.get_secret_value() if kafka.sasl_password is not None else None
+    if kafka.sasl_password_file is not None:
+        if password is not None:
+            raise _ProblemError(
+                (*here, "sasl_password_file"), "set sasl_password or sasl_password_file, not both"
+            )
+        password = _read_token(kafka.sasl_password_file, (*here, "sasl_password_file"))
+    if password is None:
+        raise _ProblemError(
+            (*here, "sasl_password"),
+            f"required when security_protocol is {protocol}:"
+            " set sasl_password or sasl_password_file",
+            anchors=((*here, "security_protocol"), here),
+        )
+    new_kafka = kafka.model_copy(update={"sasl_password": SecretStr(password)})
+    bus = settings.bus.model_copy(update={"kafka": new_kafka})
+    return settings.model_copy(update={"bus": bus})
 
 
 def _api_tokens(settings: Settings) -> Settings:

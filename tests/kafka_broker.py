@@ -9,6 +9,11 @@ Besides the plain listener the broker has a second one, ``PROXIED``, that advert
 nobody listens on yet (:attr:`KafkaBroker.proxied_port`): a test that runs a TCP proxy there
 (to :attr:`KafkaBroker.proxied_target`) gets clients whose every connection goes through
 the proxy, so closing the proxy is a broker outage for those clients only.
+
+A third listener, ``SECURE``, speaks SASL over TLS (:attr:`KafkaBroker.secure_bootstrap`):
+its certificate is signed by a throw-away CA made with ``openssl`` (:attr:`KafkaBroker.ca_file`,
+for ``IP:127.0.0.1``), and it takes the users of :data:`SASL_USERS` with PLAIN,
+SCRAM-SHA-256 and SCRAM-SHA-512 (the SCRAM credentials are written at format time).
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ logger.config.level = warn
 """
 
 
+SASL_USERS: dict[str, str] = {"correlator": "correlator-secret", "other": "other-secret"}
+"""The users (name -> password) the ``SECURE`` listener accepts."""
+
+
 class BrokerUnavailableError(RuntimeError):
     """The broker cannot be run here (no java, no jars) or did not come up."""
 
@@ -74,7 +83,78 @@ def missing_prerequisite(lib_dir: Path = DEFAULT_LIB) -> str | None:
         return "java is not installed (Kafka needs Java 17+)"
     if not any(lib_dir.glob("kafka_2.13-*.jar")):
         return f"the Kafka jars are not in {lib_dir}: run scripts/fetch-kafka"
+    if shutil.which("openssl") is None:
+        return "openssl is not installed (the broker's TLS listener needs a certificate)"
     return None
+
+
+def _openssl(*args: str) -> None:
+    done = subprocess.run(
+        ["openssl", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    if done.returncode != 0:
+        raise BrokerUnavailableError(f"openssl {args[0]} failed: {done.stderr[-2000:]}")
+
+
+def make_certificates(folder: Path) -> tuple[Path, Path]:
+    """A CA and a server certificate for ``IP:127.0.0.1``: (ca.pem, server.pem).
+
+    server.pem holds the unencrypted PKCS#8 key and the certificate, the PEM key store
+    Kafka reads from ``ssl.keystore.location``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    ca_key, ca = folder / "ca.key", folder / "ca.pem"
+    key, csr, cert = folder / "server.key", folder / "server.csr", folder / "server.crt"
+    ext = folder / "server.ext"
+    ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    _openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        str(ca_key),
+        "-out",
+        str(ca),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=correlator test CA",
+    )
+    _openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        str(key),
+        "-out",
+        str(csr),
+        "-subj",
+        "/CN=127.0.0.1",
+    )
+    _openssl(
+        "x509",
+        "-req",
+        "-in",
+        str(csr),
+        "-CA",
+        str(ca),
+        "-CAkey",
+        str(ca_key),
+        "-CAcreateserial",
+        "-out",
+        str(cert),
+        "-days",
+        "2",
+        "-extfile",
+        str(ext),
+    )
+    _openssl("pkcs8", "-topk8", "-nocrypt", "-in", str(key), "-out", str(folder / "key8.pem"))
+    store = folder / "server.pem"
+    store.write_text((folder / "key8.pem").read_text() + cert.read_text())
+    return ca, store
 
 
 def _cluster_id() -> str:
@@ -132,6 +212,8 @@ class KafkaBroker:
         self.controller_port = free_port()
         self.proxied_listener_port = free_port()
         self.proxied_port = free_port()
+        self.secure_port = free_port()
+        self.ca_file = work_dir / "tls" / "ca.pem"
         self.log_path = work_dir / "broker.log"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -150,6 +232,30 @@ class KafkaBroker:
         """The bootstrap address of clients that go through the proxy."""
         return f"127.0.0.1:{self.proxied_port}"
 
+    @property
+    def secure_bootstrap(self) -> str:
+        """The SASL_SSL listener (trust :attr:`ca_file`, log in as one of SASL_USERS)."""
+        return f"127.0.0.1:{self.secure_port}"
+
+    def _secure_settings(self) -> list[str]:
+        _ca, store = make_certificates(self.ca_file.parent)
+        plain_users = " ".join(f'user_{name}="{pw}"' for name, pw in SASL_USERS.items())
+        prefix = "listener.name.secure"
+        return [
+            f"{prefix}.ssl.keystore.type=PEM",
+            f"{prefix}.ssl.keystore.location={store}",
+            f"{prefix}.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+            (
+                f"{prefix}.plain.sasl.jaas.config="
+                f"org.apache.kafka.common.security.plain.PlainLoginModule required {plain_users};"
+            ),
+            *(
+                f"{prefix}.{mech}.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+                for mech in ("scram-sha-256", "scram-sha-512")
+            ),
+        ]
+
     def _write_config(self) -> tuple[Path, Path]:
         self.work_dir.mkdir(parents=True, exist_ok=True)
         data = self.work_dir / "data"
@@ -164,19 +270,23 @@ class KafkaBroker:
                         "listeners="
                         f"PLAINTEXT://127.0.0.1:{self.port},"
                         f"CONTROLLER://127.0.0.1:{self.controller_port},"
-                        f"PROXIED://127.0.0.1:{self.proxied_listener_port}"
+                        f"PROXIED://127.0.0.1:{self.proxied_listener_port},"
+                        f"SECURE://127.0.0.1:{self.secure_port}"
                     ),
                     (
                         "advertised.listeners="
                         f"PLAINTEXT://127.0.0.1:{self.port},"
-                        f"PROXIED://127.0.0.1:{self.proxied_port}"
+                        f"PROXIED://127.0.0.1:{self.proxied_port},"
+                        f"SECURE://127.0.0.1:{self.secure_port}"
                     ),
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=PLAINTEXT",
                     (
                         "listener.security.protocol.map="
-                        "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT"
+                        "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,PROXIED:PLAINTEXT,"
+                        "SECURE:SASL_SSL"
                     ),
+                    *self._secure_settings(),
                     f"log.dirs={data}",
                     "num.partitions=1",
                     "offsets.topic.replication.factor=1",
@@ -226,6 +336,11 @@ class KafkaBroker:
                 f"--cluster-id={cluster_id}",
                 f"--config={props}",
                 "--standalone",
+                *(
+                    f"--add-scram={mech}=[name={name},password={pw}]"
+                    for mech in ("SCRAM-SHA-256", "SCRAM-SHA-512")
+                    for name, pw in SASL_USERS.items()
+                ),
             ),
             capture_output=True,
             text=True,

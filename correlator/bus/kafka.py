@@ -11,17 +11,20 @@ source retries). Consumers never auto-commit: offsets move only on
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError, for_code
+from aiokafka.helpers import create_ssl_context
 
 from correlator.bus.protocol import BusUnavailableError, Message, Record
 from correlator.bus.topics import Topics
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
+    from pathlib import Path
 
 DAY_MS: Final = 24 * 60 * 60 * 1000
 ALERTS_RETENTION_MS: Final = 7 * DAY_MS
@@ -29,6 +32,60 @@ DLQ_RETENTION_MS: Final = 30 * DAY_MS
 
 # What aiokafka raises when the cluster cannot be reached or does not answer in time.
 _FAILURES: Final = (KafkaError, TimeoutError, OSError)
+
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaSecurity:
+    """How every client of the bus connects: TLS and SASL (default: plaintext, no login).
+
+    ``SSL`` and ``SASL_SSL`` verify the brokers against ``ssl_cafile`` (the system's CAs
+    when None); ``ssl_certfile``/``ssl_keyfile`` add a client certificate (mutual TLS).
+    ``SASL_PLAINTEXT`` and ``SASL_SSL`` log in as ``sasl_username`` with ``sasl_mechanism``.
+    """
+
+    protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism = "PLAIN"
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    ssl_check_hostname: bool = True
+
+    @property
+    def uses_tls(self) -> bool:
+        """True for SSL and SASL_SSL."""
+        return self.protocol in {"SSL", "SASL_SSL"}
+
+    @property
+    def uses_sasl(self) -> bool:
+        """True for SASL_PLAINTEXT and SASL_SSL."""
+        return self.protocol in {"SASL_PLAINTEXT", "SASL_SSL"}
+
+    def describe(self) -> str:
+        """``SASL_SSL as 'correlator' (SCRAM-SHA-512)``, for error messages (no secret)."""
+        if not self.uses_sasl:
+            return self.protocol
+        return f"{self.protocol} as {self.sasl_username!r} ({self.sasl_mechanism})"
+
+    def client_options(self) -> dict[str, Any]:
+        """The aiokafka keyword arguments (reads the certificate files: call at start)."""
+        options: dict[str, Any] = {"security_protocol": self.protocol}
+        if self.uses_tls:
+            context = create_ssl_context(
+                cafile=self.ssl_cafile, certfile=self.ssl_certfile, keyfile=self.ssl_keyfile
+            )
+            context.check_hostname = self.ssl_check_hostname
+            options["ssl_context"] = context
+        if self.uses_sasl:
+            options["sasl_mechanism"] = self.sasl_mechanism
+            options["sasl_plain_username"] = self.sasl_username
+            options["sasl_plain_password"] = self.sasl_password
+        return options
 
 
 class MissingTopicError(RuntimeError):
@@ -82,8 +139,11 @@ class KafkaBus:
         linger_ms: int = 0,
         max_batch_size: int = 65_536,
         compression_type: str | None = None,
+        security: KafkaSecurity | None = None,
     ) -> None:
         self.topics = topics or Topics()
+        self._security = security or KafkaSecurity()
+        self._security_options: dict[str, Any] | None = None
         self._bootstrap = bootstrap
         self._client_id = client_id
         self._create_topics = create_topics
@@ -113,6 +173,23 @@ class KafkaBus:
         """The configs each topic is created with."""
         return self._topic_configs
 
+    def _client_options(self) -> dict[str, Any]:
+        """TLS/SASL options of every client (the TLS context is built once, at first use)."""
+        if self._security_options is None:
+            try:
+                self._security_options = self._security.client_options()
+            except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+                raise BusUnavailableError(
+                    f"cannot set up TLS for Kafka at {self._bootstrap}: {exc}"
+                ) from exc
+        return self._security_options
+
+    def _unreachable(self, what: str, exc: BaseException) -> BusUnavailableError:
+        """A failure to reach the cluster, saying how we connected (a refused login looks
+        like an unreachable broker in aiokafka: the reason is only in its log)."""
+        how = "" if self._security.protocol == "PLAINTEXT" else f" over {self._security.describe()}"
+        return BusUnavailableError(f"{what}{how}: {exc!r}")
+
     async def start(self) -> None:
         """Ensure the topics (create or check), then start the producer."""
         if self._started:
@@ -135,14 +212,13 @@ class KafkaBus:
                 linger_ms=self._linger_ms,
                 max_batch_size=self._max_batch_size,
                 compression_type=self._compression_type,
+                **self._client_options(),
             )
             try:
                 await producer.start()
             except _FAILURES as exc:
                 await _close_producer(producer, flush_s=0.0, close_s=self._close_timeout_s)
-                raise BusUnavailableError(
-                    f"Kafka at {self._bootstrap} is unreachable: {exc!r}"
-                ) from exc
+                raise self._unreachable(f"Kafka at {self._bootstrap} is unreachable", exc) from exc
             except BaseException:  # cancelled (a publish timeout): leave nothing half-open
                 await _close_producer(producer, flush_s=0.0, close_s=self._close_timeout_s)
                 raise
@@ -169,6 +245,7 @@ class KafkaBus:
             bootstrap_servers=self._bootstrap,
             client_id=f"{self._client_id}-admin",
             request_timeout_ms=self._request_timeout_ms,
+            **self._client_options(),
         )
         try:
             await admin.start()
@@ -194,8 +271,8 @@ class KafkaBus:
                 )
                 _raise_topic_errors(response.to_object())
         except _FAILURES as exc:
-            raise BusUnavailableError(
-                f"cannot ensure Kafka topics at {self._bootstrap}: {exc!r}"
+            raise self._unreachable(
+                f"cannot ensure Kafka topics at {self._bootstrap}", exc
             ) from exc
         finally:
             await admin.close()
@@ -258,12 +335,13 @@ class KafkaBus:
             enable_auto_commit=False,
             auto_offset_reset="earliest" if from_beginning else "latest",
             request_timeout_ms=self._request_timeout_ms,
+            **self._client_options(),
         )
         try:
             await consumer.start()
         except _FAILURES as exc:
             await consumer.stop()
-            raise BusUnavailableError(f"cannot join group {group!r} on Kafka: {exc!r}") from exc
+            raise self._unreachable(f"cannot join group {group!r} on Kafka", exc) from exc
         wrapper = KafkaConsumer(consumer, self._consumers.discard)
         self._consumers.add(wrapper)
         return wrapper

@@ -18,7 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from kafka_broker import KafkaBroker, TcpProxy, free_port
+from kafka_broker import SASL_USERS, KafkaBroker, TcpProxy, free_port
 
 from correlator.bus.codec import (
     DeadLetter,
@@ -28,7 +28,7 @@ from correlator.bus.codec import (
     event_record,
     json_record,
 )
-from correlator.bus.kafka import KafkaBus, MissingTopicError
+from correlator.bus.kafka import KafkaBus, KafkaSecurity, MissingTopicError
 from correlator.bus.memory import InMemoryBus
 from correlator.bus.protocol import Bus, BusUnavailableError, Consumer, Message, Record
 from correlator.bus.topics import Topics
@@ -170,16 +170,57 @@ def _kafka_backend(broker: KafkaBroker) -> Backend:
     return backend
 
 
+def secure(broker: KafkaBroker, mechanism: str = "SCRAM-SHA-512", **changes: Any) -> KafkaSecurity:
+    """A login as ``correlator`` over TLS, trusting the broker's test CA."""
+    options: dict[str, Any] = {
+        "protocol": "SASL_SSL",
+        "sasl_mechanism": mechanism,
+        "sasl_username": "correlator",
+        "sasl_password": SASL_USERS["correlator"],
+        "ssl_cafile": broker.ca_file,
+        **changes,
+    }
+    return KafkaSecurity(**options)
+
+
+def _secure_kafka_backend(broker: KafkaBroker) -> Backend:
+    """Kafka through the SASL_SSL listener (SCRAM-SHA-512 over TLS); outages as plain Kafka."""
+    plain = _kafka_backend(broker)
+    topics = plain.topics
+    return Backend(
+        name="kafka-sasl-ssl",
+        topics=topics,
+        _open=lambda: KafkaBus(
+            broker.secure_bootstrap, topics=topics, create_topics=True, security=secure(broker)
+        ),
+        _outage=plain._outage,  # the same bus code under an outage
+        _unreachable=lambda: KafkaBus(
+            f"127.0.0.1:{free_port()}",
+            topics=topics,
+            create_topics=True,
+            request_timeout_ms=2000,
+            security=secure(broker),
+        ),
+    )
+
+
 def _make_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "memory":
         return _memory_backend()
     if request.param == "journal":
         return _journal_backend(tmp_path)
+    if request.param == "kafka-sasl-ssl":
+        return _secure_kafka_backend(request.getfixturevalue("kafka_broker"))
     return _kafka_backend(request.getfixturevalue("kafka_broker"))
 
 
 @pytest.fixture(
-    params=["memory", "journal", pytest.param("kafka", marks=pytest.mark.kafka)],
+    params=[
+        "memory",
+        "journal",
+        pytest.param("kafka", marks=pytest.mark.kafka),
+        pytest.param("kafka-sasl-ssl", marks=pytest.mark.kafka),
+    ],
 )
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     """Each bus implementation in turn."""
@@ -625,3 +666,72 @@ async def _run_ops(ops: list[tuple[str, int]], journal: Path | None) -> None:
     rest = await final.getmany(0, max_records=10_000)
     assert [m.value for m in rest] == published[committed_upto:]
     await bus.stop()
+
+
+# -- Kafka behind TLS and SASL --------------------------------------------------------------
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("mechanism", ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"])
+async def test_kafka_sasl_ssl_round_trip_with_each_mechanism(
+    kafka_broker: KafkaBroker, mechanism: str
+) -> None:
+    """Over TLS, each SASL mechanism logs in, creates the topics, publishes and consumes."""
+    topics = Topics(_prefix())
+    bus = KafkaBus(
+        kafka_broker.secure_bootstrap,
+        topics=topics,
+        create_topics=True,
+        security=secure(kafka_broker, mechanism),
+    )
+    await bus.start()
+    try:
+        sent = records(topics.alerts, 3, tag=mechanism)
+        await bus.publish(sent)
+        consumer = await bus.consumer([topics.alerts], f"g-{uuid.uuid4().hex}")
+        assert content(await drain(consumer, 3)) == as_sent(sent)
+    finally:
+        await bus.stop()
+
+
+@pytest.mark.kafka
+async def test_kafka_wrong_password_is_a_clear_start_failure(kafka_broker: KafkaBroker) -> None:
+    """A refused login stops start() with BusUnavailableError saying how we connected."""
+    bus = KafkaBus(
+        kafka_broker.secure_bootstrap,
+        topics=Topics(_prefix()),
+        create_topics=True,
+        request_timeout_ms=5000,
+        security=secure(kafka_broker, "PLAIN", sasl_password="not-the-password"),
+    )
+    with pytest.raises(BusUnavailableError, match=r"over SASL_SSL as 'correlator' \(PLAIN\)"):
+        await bus.start()
+    await bus.stop()
+
+
+@pytest.mark.kafka
+async def test_kafka_untrusted_broker_certificate_is_refused(kafka_broker: KafkaBroker) -> None:
+    """Without the broker's CA (the system's CAs only) the TLS handshake fails: no data sent."""
+    bus = KafkaBus(
+        kafka_broker.secure_bootstrap,
+        topics=Topics(_prefix()),
+        create_topics=True,
+        request_timeout_ms=5000,
+        security=secure(kafka_broker, ssl_cafile=None),
+    )
+    with pytest.raises(BusUnavailableError, match="SASL_SSL"):
+        await bus.start()
+    await bus.stop()
+
+
+async def test_kafka_unreadable_ca_file_is_a_clear_start_failure(tmp_path: Path) -> None:
+    """A CA file that is not PEM stops start() naming TLS, before any connection."""
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate", encoding="utf-8")
+    bus = KafkaBus(
+        "127.0.0.1:9",
+        topics=Topics(_prefix()),
+        security=KafkaSecurity(protocol="SSL", ssl_cafile=bad),
+    )
+    with pytest.raises(BusUnavailableError, match="cannot set up TLS for Kafka"):
+        await bus.start()

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from kafka_broker import SASL_USERS, KafkaBroker
 from prometheus_client import CollectorRegistry
 
 from correlator import app
@@ -281,19 +282,33 @@ async def test_failing_background_service_stops_the_daemon(
 
 
 @pytest.mark.kafka
-async def test_connector_role_on_kafka(tmp_path: Path, kafka_bootstrap: str) -> None:
-    """`connector` on Kafka creates the topics with the configured retention and publishes."""
+@pytest.mark.parametrize("secure", [False, True], ids=["plaintext", "sasl-ssl"])
+async def test_connector_role_on_kafka(
+    tmp_path: Path, kafka_broker: KafkaBroker, secure: bool
+) -> None:
+    """`connector` on Kafka (plain, or SCRAM over TLS configured from the environment with
+    the password in a file) creates the topics with the configured retention and publishes."""
     prefix = f"t{uuid.uuid4().hex[:8]}."
     port = _free_port()
-    settings = parse_config(
-        {"server": {"port": port}, "data_dir": str(tmp_path)},
-        environ={
-            "CORRELATOR_BUS__KIND": "kafka",
-            "CORRELATOR_BUS__KAFKA__BOOTSTRAP": kafka_bootstrap,
-            "CORRELATOR_BUS__TOPIC_PREFIX": prefix,
-            "CORRELATOR_BUS__KAFKA__ALERTS_RETENTION_MS": "3600000",
-        },
-    )
+    kafka_bootstrap = kafka_broker.bootstrap
+    environ = {
+        "CORRELATOR_BUS__KIND": "kafka",
+        "CORRELATOR_BUS__KAFKA__BOOTSTRAP": kafka_bootstrap,
+        "CORRELATOR_BUS__TOPIC_PREFIX": prefix,
+        "CORRELATOR_BUS__KAFKA__ALERTS_RETENTION_MS": "3600000",
+    }
+    if secure:
+        password_file = tmp_path / "kafka-password"
+        password_file.write_text(SASL_USERS["correlator"] + "\n", encoding="utf-8")
+        environ |= {
+            "CORRELATOR_BUS__KAFKA__BOOTSTRAP": kafka_broker.secure_bootstrap,
+            "CORRELATOR_BUS__KAFKA__SECURITY_PROTOCOL": "SASL_SSL",
+            "CORRELATOR_BUS__KAFKA__SASL_MECHANISM": "SCRAM-SHA-256",
+            "CORRELATOR_BUS__KAFKA__SASL_USERNAME": "correlator",
+            "CORRELATOR_BUS__KAFKA__SASL_PASSWORD_FILE": str(password_file),
+            "CORRELATOR_BUS__KAFKA__SSL_CAFILE": str(kafka_broker.ca_file),
+        }
+    settings = parse_config({"server": {"port": port}, "data_dir": str(tmp_path)}, environ=environ)
     ready, stop = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(
         serve(settings, ready=ready, stop=stop, role="connector", handle_signals=False)

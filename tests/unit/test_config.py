@@ -11,6 +11,7 @@ import pydantic
 import pytest
 import yaml
 
+from correlator.app import kafka_security
 from correlator.config import (
     ConfigError,
     Settings,
@@ -776,3 +777,125 @@ def test_api_token_from_the_environment() -> None:
         {}, environ={"CORRELATOR_SERVER__API_TOKENS": "[{name: a, token: b, role: operator}]"}
     )
     assert whole.api_tokens[0].role == "operator"
+
+
+# ---- Kafka TLS and SASL -----------------------------------------------------------------
+
+
+def _kafka(**keys: object) -> dict[str, object]:
+    return {"bus": {"kind": "kafka", "kafka": {"bootstrap": "k:9093", **keys}}}
+
+
+def test_kafka_sasl_ssl_example_settings() -> None:
+    """The SASL_SSL example logs in with SCRAM-SHA-512; the password stays out of the repr."""
+    settings = load_config(EXAMPLES / "kafka-sasl-ssl.yaml", {})
+    kafka = settings.bus.kafka
+    assert (kafka.security_protocol, kafka.sasl_mechanism) == ("SASL_SSL", "SCRAM-SHA-512")
+    assert kafka.sasl_username == "correlator"
+    assert kafka.sasl_password is not None
+    assert kafka.sasl_password.get_secret_value().startswith("change-me")
+    assert "change-me" not in repr(settings)
+
+
+def test_kafka_sasl_password_is_read_from_its_file(tmp_path: Path) -> None:
+    """sasl_password_file is read at load (surrounding whitespace dropped)."""
+    secret = tmp_path / "kafka-password"
+    secret.write_text("  s3cret\n", encoding="utf-8")
+    settings = parse_config(
+        _kafka(
+            security_protocol="SASL_PLAINTEXT",
+            sasl_username="correlator",
+            sasl_password_file=str(secret),
+        )
+    )
+    password = settings.bus.kafka.sasl_password
+    assert password is not None
+    assert password.get_secret_value() == "s3cret"
+
+
+def test_kafka_sasl_password_from_the_environment() -> None:
+    """CORRELATOR_BUS__KAFKA__SASL_PASSWORD gives the password, verbatim."""
+    settings = parse_config(
+        _kafka(security_protocol="SASL_SSL", sasl_username="correlator"),
+        environ={"CORRELATOR_BUS__KAFKA__SASL_PASSWORD": "123456"},
+    )
+    password = settings.bus.kafka.sasl_password
+    assert password is not None
+    assert password.get_secret_value() == "123456"
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (
+            {"security_protocol": "SASL_SSL", "sasl_password": "x"},
+            "bus.kafka.sasl_username: required when security_protocol is SASL_SSL",
+        ),
+        (
+            {
+                "security_protocol": "SASL_SSL",
+                "sasl_username": "u",
+                "sasl_password": "x",
+                "sasl_password_file": "/nonexistent/kafka-password",
+            },
+            "bus.kafka.sasl_password_file: set sasl_password or sasl_password_file, not both",
+        ),
+        (
+            {"sasl_username": "u", "sasl_password": "x"},
+            (
+                "bus.kafka.sasl_username: only used when security_protocol is SASL_PLAINTEXT or "
+                "SASL_SSL, not PLAINTEXT"
+            ),
+        ),
+        (
+            {"security_protocol": "SASL_PLAINTEXT", "ssl_cafile": "ca.pem"},
+            (
+                "bus.kafka.ssl_cafile: only used when security_protocol is SSL or SASL_SSL, "
+                "not SASL_PLAINTEXT"
+            ),
+        ),
+        (
+            {"security_protocol": "SSL", "ssl_cafile": "/nonexistent/ca.pem"},
+            "bus.kafka.ssl_cafile: cannot read '/nonexistent/ca.pem': No such file or directory",
+        ),
+        (
+            {"security_protocol": "SSL", "sasl_mechanism": "GSSAPI"},
+            (
+                "bus.kafka.sasl_mechanism: expected 'PLAIN', 'SCRAM-SHA-256' or 'SCRAM-SHA-512', "
+                "got 'GSSAPI'"
+            ),
+        ),
+        (
+            {"security_protocol": "TLS"},
+            (
+                "bus.kafka.security_protocol: expected 'PLAINTEXT', 'SSL', 'SASL_PLAINTEXT' or "
+                "'SASL_SSL', got 'TLS'"
+            ),
+        ),
+    ],
+)
+def test_kafka_security_mistakes_are_named(keys: dict[str, object], message: str) -> None:
+    """Each TLS/SASL mistake stops loading with the key and what is wrong."""
+    assert message in _error(_kafka(**keys))
+
+
+def test_kafka_security_reaches_the_bus(tmp_path: Path) -> None:
+    """build_bus hands the loaded TLS/SASL settings to the Kafka bus's clients."""
+    ca = tmp_path / "ca.pem"
+    ca.write_text("not read until the bus starts", encoding="utf-8")
+    settings = parse_config(
+        _kafka(
+            security_protocol="SASL_SSL",
+            sasl_mechanism="SCRAM-SHA-256",
+            sasl_username="correlator",
+            sasl_password="pw",
+            ssl_cafile=str(ca),
+        )
+    )
+    security = kafka_security(settings.bus.kafka)
+    assert security.protocol == "SASL_SSL"
+    assert (security.sasl_mechanism, security.sasl_username) == ("SCRAM-SHA-256", "correlator")
+    assert security.sasl_password == "pw"
+    assert security.ssl_cafile == ca
+    assert "pw" not in repr(security)
+    assert security.describe() == "SASL_SSL as 'correlator' (SCRAM-SHA-256)"
