@@ -42,7 +42,7 @@ CHECKS: Final[dict[str, tuple[bool, tuple[str, ...], tuple[str, ...]]]] = {
     "firewall": (True, ("IPsec tunnels",), ("Packet loss", "Session table")),
     "hypervisor": (True, ("Datastore accessible",), ("Datastore latency", "CPU ready")),
     "host": (True, ("Service status",), ("CPU load", "Disk space")),
-    "vm": (True, ("Disk IO",), ("CPU load", "Disk latency", "Disk space")),
+    "vm": (True, ("Disk IO",), ("Disk latency", "CPU load", "Disk space")),
     "database": (True, ("PostgreSQL connections",), ("Replication lag", "Disk latency")),
     "queue": (True, ("RabbitMQ node",), ("RabbitMQ queue depth",)),
     "storage": (True, ("Controller status",), ("Array latency",)),
@@ -1107,7 +1107,9 @@ def emit_plan(w: World, plan: Plan, idx: int, em: Emitter, obs: dict[str, str]) 
         if e.mode == "quiet":
             continue
         for wt in node.watches:
-            if nid != plan.root and rng.random() < MISS:
+            # Roots (every member of a lost group too) are always seen: the spec's "member
+            # that failed first" presumes the members' failures are on record.
+            if e.cause is not None and rng.random() < MISS:
                 continue
             t = e.t + rng.uniform(*DELAY[wt.tool])
             rec = plan.end + rng.uniform(10, 240)
@@ -1166,7 +1168,9 @@ def _emit_node(
             t += rng.uniform(5, 90)
         return
     if e.mode == "warn" and wt.soft:
-        em.alert(wt, rng.choice(wt.soft), "warn", t, rec, idx, nid, notify=notify)
+        # a gray root shows any of its degradation checks; what it degrades shows the first
+        check = rng.choice(wt.soft) if e.cause is None else wt.soft[0]
+        em.alert(wt, check, "warn", t, rec, idx, nid, notify=notify)
 
 
 def _emit_flapping(w: World, plan: Plan, idx: int, em: Emitter) -> None:
