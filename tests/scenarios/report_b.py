@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scenarios import generator_b as gb
@@ -37,6 +38,23 @@ def _seeds(text: str) -> list[int]:
         elif part:
             out.append(int(part))
     return out
+
+
+def _also(f: met.FaultReport, incidents: list[dict[str, Any]]) -> str:
+    """When the root is judged wrong, whether another incident names the true root anyway.
+
+    An Alertmanager body carries every firing alert of its group, so one line can belong to
+    two faults; the majority rule may then pick the other fault's incident.
+    """
+    if f.root_ok:
+        return ""
+    events = set(f.truth.event_ids)
+    for inc in incidents:
+        if f.truth.accepts(inc.get("root_cause")):
+            n = len(events & set(inc.get("events") or ()))
+            if n:
+                return f"  (also: {inc.get('id')} rooted right holds {n}/{len(events)})"
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 for f in m.faults:
                     if not f.root_ok or not f.one_incident:
                         ids = ",".join(f.truth.event_ids[:4])
-                        print(f"    {f.describe()}  first-events={ids}")
+                        print(f"    {f.describe()}  first-events={ids}{_also(f, incidents)}")
                 for s in met.shortfalls(m, incidents, storm=False):
                     if s.startswith(("pages", "maintenance", "flapping", "probe")):
                         print(f"    ! {s}")
