@@ -15,6 +15,24 @@ proxy. Monitoring is a mix: Nagios (two satellites, ``observer`` on the line), I
 PRTG (remote probes) and Alertmanager (grouped webhook bodies, several alerts per body).
 
 Everything is pure and seeded: the same arguments give the same scenario, byte for byte.
+
+Assumptions where the specs are silent (each also noted where it is coded):
+
+- A lost ``any_of`` group: members fail 8-15 min apart, so the member that failed first
+  (the spec's root) is also the first one seen; every member's own failure is on record.
+- A remote probe / proxy cut off: the root is the probe when the central server said so
+  (its own alert), else its unmonitored uplink; each is an equivalent of the other.
+- Maintenance is an Icinga downtime: the stream still shows StateChange lines, Icinga sends
+  no Notification; alerts of its dependents belong to the same (non-paging) incident.
+- Re-notifications (Nagios, Icinga, every 30 min) and Alertmanager bodies re-sent with a
+  still-firing alert are problem lines of that alert's fault. An Alertmanager body belongs to
+  every fault with a firing alert in it.
+- Nagios sends no service notification while the host is down; a Zabbix trigger dependency
+  suppresses a child's ping trigger 40 % of the time; an Icinga Dependency disables
+  notifications but the event stream still shows the StateChange.
+- An observer that is down itself (a Nagios satellite, the Prometheus server) loses what it
+  would report; a cut-off PRTG probe or Zabbix proxy turns its checks Unknown instead.
+- A background warning stays open at the end of the day 20 % of the time.
 """
 
 from __future__ import annotations
