@@ -677,6 +677,7 @@ DELAY: Final[dict[str, tuple[float, float]]] = {
 }
 RENOTIFY: Final = 1800.0  # Nagios notification_interval / Icinga interval (30 min)
 MISS: Final = 0.06  # a symptom check that never fires (trigger dependency, bad luck)
+ACK: Final = 0.2  # an engineer acknowledges a hard problem (a notice, never a new problem)
 
 _OUTPUT: Final = {
     "down": "PING CRITICAL - Packet loss = 100%",
@@ -739,6 +740,11 @@ class Emitter:
     ) -> None:
         rng = self.rng
         tool = wt.tool
+        ack: float | None = None
+        if level in ("down", "crit") and rng.random() < ACK:
+            ack = t + rng.uniform(120, 900)
+            if rec is not None and ack >= rec:
+                ack = None
         if tool == "nagios":
             self.nagios_id += 1
             pid = str(self.nagios_id)
@@ -751,14 +757,16 @@ class Emitter:
                     break
                 self._nagios(wt, check, level, tt, pid, truth, node)
                 k += 1
+            if ack is not None:
+                self._nagios(wt, check, level, ack, pid, None, node, ntype="ACKNOWLEDGEMENT")
             if rec is not None:
                 self._nagios(wt, check, "ok", rec, pid, None, node)
         elif tool == "icinga":
-            self._icinga(wt, check, level, t, truth, node, notify=notify, rec=rec)
+            self._icinga(wt, check, level, t, truth, node, notify=notify, rec=rec, ack=ack)
         elif tool == "zabbix":
-            self._zabbix(wt, check, level, t, rec, truth, node)
+            self._zabbix(wt, check, level, t, rec, truth, node, ack=ack)
         elif tool == "prtg":
-            self._prtg(wt, check, level, t, rec, truth, node)
+            self._prtg(wt, check, level, t, rec, truth, node, ack=ack)
         else:
             prom = wt.observer or "prom-01"
             name = check or "InstanceDown"
@@ -792,8 +800,14 @@ class Emitter:
         pid: str,
         truth: int | None,
         node: str,
+        *,
+        ntype: str | None = None,
     ) -> None:
         p: dict[str, Any] = {"NOTIFICATIONTYPE": "PROBLEM" if level != "ok" else "RECOVERY"}
+        if ntype is not None:
+            p["NOTIFICATIONTYPE"] = ntype
+            p["NOTIFICATIONAUTHOR"] = "oncall"
+            p["NOTIFICATIONCOMMENT"] = "looking into it"
         p["HOSTNAME"] = wt.host
         if wt.address:
             p["HOSTADDRESS"] = wt.address
@@ -833,6 +847,7 @@ class Emitter:
         *,
         notify: bool,
         rec: float | None,
+        ack: float | None = None,
     ) -> None:
         def obj(typ: str, state: int, tt: float, ntype: str | None) -> dict[str, Any]:
             out: dict[str, Any] = {"type": typ, "host": wt.host}
@@ -877,10 +892,22 @@ class Emitter:
                 ev = obj("Notification", state, tt, "Problem")
                 self.events.append(Ev(tt + 0.1, "icinga", ev, wt.observer, (truth,), (node,)))
                 k += 1
+        ack_obj: dict[str, Any] = {"host": wt.host}
+        if check is not None:
+            ack_obj["service"] = check
+        if ack is not None:
+            a = dict(ack_obj, type="AcknowledgementSet", author="oncall", comment="looking")
+            a.update(acknowledgement_type=1, notify=True, expiry=0, state=state, state_type=1)
+            a["timestamp"] = round(ack, 6)
+            self.events.append(Ev(ack + 0.1, "icinga", a, wt.observer, ()))
         if rec is not None:
             self.events.append(
                 Ev(rec + 0.2, "icinga", obj("StateChange", 0, rec, None), wt.observer, (), (node,))
             )
+            if ack is not None:  # Icinga clears the acknowledgement on recovery
+                c = dict(ack_obj, type="AcknowledgementCleared", acknowledgement_type=0)
+                c.update(state=0, state_type=1, timestamp=round(rec + 0.1, 6))
+                self.events.append(Ev(rec + 0.25, "icinga", c, wt.observer, ()))
             if notify:
                 ev = obj("Notification", 0, rec + 0.3, "Recovery")
                 self.events.append(Ev(rec + 0.5, "icinga", ev, wt.observer, (), (node,)))
@@ -894,6 +921,8 @@ class Emitter:
         rec: float | None,
         truth: int,
         node: str,
+        *,
+        ack: float | None = None,
     ) -> None:
         name = check or "Unavailable by ICMP ping"
         if level == "unknown":
@@ -930,6 +959,10 @@ class Emitter:
         self.events.append(
             Ev(t + lat, "zabbix", payload("1", t, "{EVENT.RECOVERY.ID}"), None, (truth,), (node,))
         )
+        if ack is not None:  # an update of the same problem event: acknowledged
+            upd = payload("1", ack, "{EVENT.RECOVERY.ID}")
+            upd.update(event_update_status="1", event_ack="Yes")
+            self.events.append(Ev(ack + lat, "zabbix", upd, None, ()))
         if rec is not None:
             self.zabbix_id += 1
             rid = str(self.zabbix_id)
@@ -944,6 +977,8 @@ class Emitter:
         rec: float | None,
         truth: int,
         node: str,
+        *,
+        ack: float | None = None,
     ) -> None:
         sensor = check or "Ping"
         status = {
@@ -976,6 +1011,8 @@ class Emitter:
 
         lat = self.rng.uniform(1.0, 12.0)
         self.events.append(Ev(t + lat, "prtg", payload(status, t), None, (truth,), (node,)))
+        if ack is not None and status == "Down":
+            self.events.append(Ev(ack + lat, "prtg", payload("Down (Acknowledged)", ack), None, ()))
         if rec is not None:
             self.events.append(
                 Ev(rec + lat, "prtg", payload(f"{status} ended (now: Up)", rec), None, (), (node,))
