@@ -1373,10 +1373,20 @@ def _affected(p: Plan) -> set[str]:
     return set(p.effects) | set(p.watched) | {p.root}
 
 
-def _fits(p: Plan, plans: list[Plan], margin: float = 900.0) -> bool:
+def _fits(w: World, p: Plan, plans: list[Plan], margin: float = 900.0) -> bool:
+    """No overlap in time with a fault that touches the same nodes.
+
+    Assumption: storage faults are rare, so two faults rooted in the storage layer (the SAN,
+    its datastores) are never concurrent; three datastores degrading at once while the SAN
+    says nothing would be the SAN's fault, not three coincidences.
+    """
+    storage = w.nodes[p.root].kind == "storage"
     for q in plans:
-        if p.start < q.end + margin and q.start < p.end + margin and _affected(p) & _affected(q):
-            return False
+        if p.start < q.end + margin and q.start < p.end + margin:
+            if _affected(p) & _affected(q):
+                return False
+            if storage and w.nodes[q.root].kind == "storage":
+                return False
     return True
 
 
@@ -1438,6 +1448,6 @@ def _add(
             return
         kind = rng.choice(kinds)
         cand = plan_fault(w, kind, rng.uniform(t0, t1), rng)
-        if all(_fits(p, plans) for p in cand):
+        if all(_fits(w, p, plans) for p in cand):
             plans.extend(cand)
             added += 1
