@@ -411,19 +411,12 @@ def source_options(settings: Settings) -> dict[str, SourceOptions]:
 
 def background_services(services: Services) -> list[tuple[str, BackgroundService]]:
     """The long-running tasks started next to the HTTP server (role ``all`` only)."""
-    from correlator.correlate.engine import Engine  # noqa: PLC0415
-    from correlator.correlate.lifecycle import PagingPolicy  # noqa: PLC0415
     from correlator.correlate.service import CorrelatorService  # noqa: PLC0415
 
     settings = services.settings
     topology = services.topology if services.topology is not None else load_topology_for(settings)
-    engine = Engine(
-        topology,
-        settings.correlation,
-        default_team=settings.dispatch.default_team,
-        policy=PagingPolicy(page_at_or_above=settings.dispatch.paging.page_at_or_above),
-        first_number=services.dispatch.next_incident if services.dispatch is not None else 1,
-    )
+    first = services.dispatch.next_incident if services.dispatch is not None else 1
+    engine = build_engine(settings, topology, first_number=first)
     snapshot = settings.data_dir / ENGINE_STATE_FILE
     _restore_engine(engine, snapshot, services.log)
     api = services.api
@@ -451,6 +444,22 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
         api.operations.attach(dispatch=dispatch, correlator=correlator)
         found.append(("stream", api.hub.run))
     return found
+
+
+def build_engine(settings: Settings, topology: Topology, *, first_number: int = 1) -> Engine:
+    """The correlation engine as the config says: its tunables, and from the dispatch
+    section the default team, the priority matrix and the paging threshold."""
+    from correlator.correlate.engine import Engine  # noqa: PLC0415
+    from correlator.correlate.lifecycle import PagingPolicy  # noqa: PLC0415
+
+    return Engine(
+        topology,
+        settings.correlation,
+        default_team=settings.dispatch.default_team,
+        policy=PagingPolicy(page_at_or_above=settings.dispatch.paging.page_at_or_above),
+        priority_matrix=settings.dispatch.priority_matrix,
+        first_number=first_number,
+    )
 
 
 ENGINE_STATE_FILE: Final = "engine-state.json"

@@ -8,7 +8,8 @@ Each incident also says which ticket of the built-in queue (``TKT-000001``...) t
 stage would have opened for it (``ticket``; null when none would have been yet, e.g. still
 inside its opening hold, or when the config has no built-in queue): the same ticket
 decision as the daemon's, taken on every incident change in the order the daemon sees
-them, without contacting anything.
+them, without contacting anything. ``priority`` follows the config's
+``dispatch.priority_matrix`` and ``team`` its ``dispatch.routing`` rules, as in the daemon.
 """
 
 from __future__ import annotations
@@ -104,6 +105,13 @@ class TicketNumbering:
     def ticket_of(self, incident_id: str) -> str | None:
         """``TKT-nnnnnn`` of the incident, or None when no ticket would be open yet."""
         return self._tickets.get(incident_id)
+
+
+def dispatch_team(inc: Incident, graph: GraphIndex, settings: DispatchSettings) -> str:
+    """The team the daemon's dispatch stage gives the incident: the root node's team,
+    overridden by the config's routing rules (``dispatch.routing``), else the default."""
+    snap = snapshot_of(inc, graph)
+    return route(snap.node, snap.checks, settings.routing, default_team=settings.default_team).team
 
 
 def read_lines(path: Path, text: Iterable[str]) -> Iterator[ReplayLine]:
@@ -333,6 +341,7 @@ def _run(args: argparse.Namespace) -> int:
         loaded.engine,
         default_team=loaded.dispatch.default_team,
         policy=PagingPolicy(page_at_or_above=loaded.dispatch.paging.page_at_or_above),
+        priority_matrix=loaded.dispatch.priority_matrix,
     )
     report = ReplayReport()
     tickets = TicketNumbering(topology, loaded.dispatch) if loaded.builtin_queue else None
@@ -359,9 +368,14 @@ def _run(args: argparse.Namespace) -> int:
         raise ReplayError(f"{args.alerts}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ReplayError(f"{args.alerts}: not UTF-8 text") from None
+    graph = GraphIndex(topology)
     out = "".join(
         json.dumps(
-            {**incident_json(inc), "ticket": tickets.ticket_of(inc.id) if tickets else None},
+            {
+                **incident_json(inc),
+                "team": dispatch_team(inc, graph, loaded.dispatch),
+                "ticket": tickets.ticket_of(inc.id) if tickets else None,
+            },
             ensure_ascii=False,
         )
         + "\n"

@@ -44,7 +44,7 @@ from correlator.correlate.lifecycle import (
 )
 from correlator.correlate.score import DEFAULT_WEIGHTS, Score, Weights, score
 from correlator.correlate.settings import EngineSettings
-from correlator.dispatch.priority import Priority, decide_priority
+from correlator.dispatch.priority import ITIL_MATRIX, Level, Priority, decide_priority
 from correlator.model import Alert, Event, Notice, NoticeKind, Severity, Source, State
 from topology.model import Topology
 
@@ -263,8 +263,10 @@ class Engine:
         policy: PagingPolicy | None = None,
         default_team: str = DEFAULT_TEAM,
         first_number: int = 1,
+        priority_matrix: Mapping[tuple[Level, Level], Priority] = ITIL_MATRIX,
     ) -> None:
         self.settings = settings or EngineSettings()
+        self.priority_matrix = priority_matrix  # dispatch.priority_matrix: impact x urgency
         self.weights = weights
         self.policy = policy or PagingPolicy()
         self.default_team = default_team
@@ -1891,7 +1893,11 @@ class Engine:
             inc.team = nodes[inc.root].team or self.default_team
         inc.root_in_maintenance = self._root_in_maintenance(inc)
         decision = decide_priority(
-            (crit,), len(inc.node_evidence) or 1, (inc.worst,), redundant_root=redundant
+            (crit,),
+            len(inc.node_evidence) or 1,
+            (inc.worst,),
+            redundant_root=redundant,
+            matrix=self.priority_matrix,
         )
         inc.priority = decision.priority
         inc.priority_reason = decision.reason

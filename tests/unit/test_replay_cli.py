@@ -533,3 +533,53 @@ def test_pages_follow_the_configured_paging_threshold(small_site, tmp_path, caps
     everything = {i["root_cause"]: i for i in incidents(capsys.readouterr().out)}
     assert everything["bru-core-2"]["pages"] == 1
     assert everything["bru-dist-1"]["pages"] == by_default["bru-dist-1"]["pages"]
+
+
+# -- priority and team from the dispatch section --------------------------------------------
+
+MATRIX_MOSTLY_P4 = """\
+dispatch:
+  priority_matrix:
+    high: {high: P1, medium: P4, low: P4}
+    medium: {high: P4, medium: P4, low: P4}
+    low: {high: P4, medium: P4, low: P4}
+"""
+
+
+def test_priority_follows_the_configured_matrix(tmp_path, topology, capsys):
+    """A changed dispatch.priority_matrix changes the replayed priority, and the pages with it."""
+    # the second line, past the opening hold, lets the first incident be announced (paged)
+    alerts = write(
+        tmp_path, [line(0, nagios_host("web-01"), "p1"), line(200, nagios_host("x"), "p2")]
+    )
+    args = ["--topology", str(topology), "--alerts", str(alerts)]
+    assert main(args) == 0
+    by_default, _ = incidents(capsys.readouterr().out)
+    assert by_default["priority"] == "P2", by_default["priority_reason"]
+    assert by_default["pages"] == 1
+
+    config = tmp_path / "config.yaml"
+    config.write_text(MATRIX_MOSTLY_P4, encoding="utf-8")
+    assert main([*args, "--config", str(config)]) == 0
+    configured, _ = incidents(capsys.readouterr().out)
+    assert configured["priority"] == "P4"
+    assert configured["priority_reason"].endswith("= P4")
+    assert configured["pages"] == 0  # below the default paging threshold (P3)
+
+
+def test_team_follows_the_configured_routing_rules(tmp_path, topology, capsys):
+    """A dispatch.routing rule overrides the root node's team in the replay, as in the daemon."""
+    alerts = write(
+        tmp_path, [line(0, nagios_host("web-01"), "p1"), line(5, nagios_host("x"), "p2")]
+    )
+    args = ["--topology", str(topology), "--alerts", str(alerts)]
+    assert main(args) == 0
+    assert [i["team"] for i in incidents(capsys.readouterr().out)] == ["systems", "service-desk"]
+
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "dispatch:\n  default_team: noc\n  routing:\n    - {kind: vm, team: hosting}\n",
+        encoding="utf-8",
+    )
+    assert main([*args, "--config", str(config)]) == 0
+    assert [i["team"] for i in incidents(capsys.readouterr().out)] == ["hosting", "noc"]
