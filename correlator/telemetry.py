@@ -44,6 +44,7 @@ MetricName = Literal[
     "correlator_tickets_written_total",
     "correlator_pages_sent_total",
     "correlator_pages_failed_total",
+    "correlator_sla_events_total",
     "correlator_correlate_seconds",
 ]
 """Every metric the daemon exports; a new metric is added here first."""

@@ -56,7 +56,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import structlog
-from prometheus_client import Counter
 
 from correlator.bus.protocol import Bus, Message
 from correlator.bus.topics import Topics
@@ -1135,13 +1134,10 @@ class DispatchMetrics:
             "Page deliveries a pager refused or did not answer, by pager and event.",
             ("pager", "event"),
         )
-        # TODO(issue 5): add "correlator_sla_events_total" to telemetry.MetricName and
-        # register it through Metrics.counter; until then it is registered here directly.
-        self.sla_events: Final = Counter(
-            "correlator_sla_events",
+        self.sla_events: Final = metrics.counter(
+            "correlator_sla_events_total",
             "SLA warnings and breaches reported, by target (response, resolution) and level.",
             ("target", "level"),
-            registry=metrics.registry,
         )
 
 

@@ -204,3 +204,31 @@ def test_unknown_level_is_an_error() -> None:
     """An unknown level name is refused with a message naming it."""
     with pytest.raises(ValueError, match="loud"):
         configure_logging("loud", "json")
+
+
+def test_dispatch_metrics_are_in_the_closed_vocabulary() -> None:
+    """Every metric family the dispatch stage exports (tickets, pages, SLA events) is a MetricName."""
+    from correlator.dispatch.service import DispatchMetrics  # noqa: PLC0415
+
+    registry = CollectorRegistry()
+    dispatch = DispatchMetrics(Metrics(registry))
+    dispatch.tickets_written.labels("builtin", "create").inc()
+    dispatch.pages_sent.labels("pd", "trigger").inc()
+    dispatch.pages_failed.labels("pd", "trigger").inc()
+    dispatch.sla_events.labels("response", "breached").inc()
+
+    exported = {
+        sample.name
+        for family in registry.collect()
+        for sample in family.samples
+        if sample.name.startswith(("correlator_tickets", "correlator_pages", "correlator_sla"))
+        and not sample.name.endswith("_created")
+    }
+
+    assert exported == {
+        "correlator_tickets_written_total",
+        "correlator_pages_sent_total",
+        "correlator_pages_failed_total",
+        "correlator_sla_events_total",
+    }
+    assert exported <= METRIC_NAMES
