@@ -372,6 +372,35 @@ def _incident_write(
     }
 
 
+def _handover(summary: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "tags": ["reports"],
+            "parameters": [
+                _time_param("since", f"Start of the shift (default 8h): {_TIME_TEXT}."),
+                _time_param("until", f"End of the shift (default now): {_TIME_TEXT}."),
+                {
+                    "name": "format",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"enum": ["json", "markdown"], "default": "json"},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The handover.",
+                    "content": {
+                        JSON: {"schema": _ref("Handover")},
+                        "text/markdown": {"schema": _STR},
+                    },
+                },
+                **_errors(*_READ),
+            },
+        }
+    }
+
+
 def _paths() -> dict[str, Any]:
     return {
         "/api/v1/openapi.json": {
@@ -552,32 +581,11 @@ def _paths() -> dict[str, Any]:
                 },
             }
         },
-        "/api/v1/handover": {
-            "get": {
-                "summary": "The shift handover of [since, until).",
-                "tags": ["reports"],
-                "parameters": [
-                    _time_param("since", f"Start of the shift (default 8h): {_TIME_TEXT}."),
-                    _time_param("until", f"End of the shift (default now): {_TIME_TEXT}."),
-                    {
-                        "name": "format",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"enum": ["json", "markdown"], "default": "json"},
-                    },
-                ],
-                "responses": {
-                    "200": {
-                        "description": "The handover.",
-                        "content": {
-                            JSON: {"schema": _ref("Handover")},
-                            "text/markdown": {"schema": _STR},
-                        },
-                    },
-                    **_errors(*_READ),
-                },
-            }
-        },
+        "/api/v1/handover": _handover("The shift handover of [since, until)."),
+        "/api/handover": _handover(
+            "The shift handover of [since, until), exactly as /api/v1/handover (a shorter "
+            "address for the dispatch desk)."
+        ),
         "/api/v1/reports": {
             "get": {
                 "summary": "MTTA, MTTR, noise reduction and noisy checks over a period.",

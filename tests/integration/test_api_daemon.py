@@ -200,6 +200,10 @@ async def test_tokens_roles_and_pages(tmp_path: Path) -> None:
         )
         assert markdown.status_code == 200
         assert markdown.headers["content-type"].startswith("text/markdown")
+        short = await client.get("/api/handover", params={"since": "8h"}, headers=VIEWER)
+        assert short.status_code == 200, short.text
+        assert set(short.json()) >= {"since", "until", "counts", "open"}
+        assert (await client.get("/api/handover")).status_code == 401
         report = await client.get("/api/v1/reports", params={"since": "24h"}, headers=VIEWER)
         assert report.status_code == 200, report.text
 

@@ -33,7 +33,7 @@ from correlator.correlate.service import CorrelatorService
 from correlator.correlate.settings import EngineSettings
 from correlator.dispatch.service import DispatchService
 from correlator.dispatch.settings import DispatchSettings
-from correlator.serve.api import ApiContext, api_app
+from correlator.serve.api import ApiContext, api_app, page_routes
 from correlator.serve.auth import ApiToken, Authenticator
 from correlator.serve.openapi import document
 from correlator.serve.operations import Operations
@@ -196,17 +196,24 @@ async def _world(tmp_path: Path, tokens: list[ApiToken] | None = None) -> AsyncI
 
 
 def test_openapi_documents_every_route() -> None:
-    """Every route of the API app is in the OpenAPI document with its methods, and back."""
+    """Every route of the API app, and the JSON handover beside the page, is in the OpenAPI
+    document with its methods, and back."""
     ops = Operations(None, clock=WallClock(), topology=_topology())  # type: ignore[arg-type]
-    app = api_app(ApiContext(ops, StreamHub(ops.summary), Authenticator([])))
+    context = ApiContext(ops, StreamHub(ops.summary), Authenticator([]))
+    app = api_app(context)
     served: set[tuple[str, str]] = set()
     for route in app.routes:
         assert isinstance(route, Route)
         for method in route.methods or ():
             if method != "HEAD":
                 served.add((f"/api/v1{route.path}", method.lower()))
+    for route in page_routes(context):
+        assert isinstance(route, Route)
+        if route.path.startswith("/api/"):
+            served |= {(route.path, m.lower()) for m in route.methods or () if m != "HEAD"}
     spec = document()
     documented = {(path, method) for path, item in spec["paths"].items() for method in item}
+    assert ("/api/handover", "get") in served
     assert served | {("/api/v1/topology/reload", "post")} == documented
     assert spec["openapi"].startswith("3.1")
 
