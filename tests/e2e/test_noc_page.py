@@ -123,6 +123,7 @@ def test_alert_appears_on_the_wall_and_the_operator_acknowledges_it(
 
     row.click()
     expect(page).to_have_url(re.compile(r"#/incident/INC-\d{6}$"))
+    incident_id = page.url.rsplit("/", 1)[-1]
     expect(page.get_by_test_id("detail-title")).to_contain_text("esx-01")
     expect(page.get_by_test_id("alert-row")).to_have_count(2)
     expect(page.get_by_test_id("explanation").locator("li").first).not_to_be_empty()
@@ -161,6 +162,15 @@ def test_alert_appears_on_the_wall_and_the_operator_acknowledges_it(
     expect(row.get_by_test_id("ack-state")).to_have_text("acknowledged by alice", timeout=ACT_MS)
     expect(row.get_by_test_id("team")).to_contain_text("bob")
     screen.shot("wall-acknowledged")
+
+    # a ticket's or page's link to the incident (dispatch.incident_url) opens its detail,
+    # in the page's own form and in the plural one an incident_url may be written with
+    for form in ("incident", "incidents"):
+        page.goto(f"{daemon.base}/#/{form}/{incident_id}")
+        expect(page.get_by_test_id("detail-title")).to_be_visible()
+        expect(page.get_by_test_id("detail-title")).to_contain_text("esx-01")
+        page.get_by_test_id("back").click()
+        expect(page.get_by_test_id("wall")).to_be_visible()
     screen.assert_no_errors()
 
 

@@ -156,7 +156,8 @@ $("login-form").addEventListener("submit", async (event) => {
 
 function route() {
   const hash = window.location.hash || (window.location.pathname === "/reports" ? "#/reports" : "#/");
-  const incident = hash.match(/^#\/incident\/(.+)$/);
+  // #/incident/ID; #/incidents/ID too (a link template written the REST way still works)
+  const incident = hash.match(/^#\/incidents?\/(.+)$/);
   const view = incident ? "detail" : hash === "#/reports" ? "reports" : "wall";
   for (const name of ["wall", "detail", "reports"]) $(`${name}-view`).hidden = name !== view;
   document.body.dataset.view = view;
