@@ -10,20 +10,34 @@ from correlator.correlate.engine import REASONS_HEAD, Incident, Status
 from correlator.model import SCHEMA_VERSION
 
 
+def _counted(count: int, noun: str) -> str:
+    """``1 alert``, ``3 alerts``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def incident_title(inc: Incident) -> str:
+    """``bru-core-1 down: 37 alerts on 12 nodes`` (specs/replay.md); an incident on no
+    topology node is named by its host: ``printer-07 down: 1 alert, not in the topology``."""
+    verb = "down" if not inc.inferred else "suspected (inferred)"
+    alerts = _counted(len(inc.alerts), "alert")
+    if inc.root is None and not inc.node_evidence:
+        return f"{inc.unplaced_host or 'unplaced'} {verb}: {alerts}, not in the topology"
+    subject = inc.root if inc.root is not None else (inc.unplaced_host or "unplaced")
+    return f"{subject} {verb}: {alerts} on {_counted(len(inc.node_evidence), 'node')}"
+
+
 def incident_json(inc: Incident) -> dict[str, Any]:
     """The incident exactly as specs/replay.md shows it (plus a few added fields)."""
     nodes = sorted(inc.node_evidence)
     alerts = sorted(inc.alerts.values(), key=lambda a: (a.first_seen, a.key))
     root = inc.root
-    title_root = root if root is not None else (inc.unplaced_host or "unplaced")
-    verb = "down" if not inc.inferred else "suspected (inferred)"
     return {
         "id": inc.id,
         "opened_at": inc.opened_at,
         "resolved_at": inc.resolved_at,
         "root_cause": root,
         "root_cause_inferred": inc.inferred,
-        "title": f"{title_root} {verb}: {len(alerts)} alerts on {len(nodes)} nodes",
+        "title": incident_title(inc),
         "priority": inc.priority.value,
         "team": inc.team,
         "nodes": nodes,

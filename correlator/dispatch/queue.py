@@ -24,6 +24,7 @@ from typing import Final
 
 from correlator.correlate.engine import Incident, Status
 from correlator.correlate.graph import GraphIndex
+from correlator.correlate.report import incident_title
 from correlator.dispatch.model import TicketDraft, TicketStatus
 from correlator.dispatch.priority import Priority
 from topology.model import NodeSpec
@@ -87,8 +88,7 @@ def snapshot_of(inc: Incident, graph: GraphIndex) -> IncidentSnapshot:
         closure = graph.group_closure(inc.seeds or frozenset((node.id,)))
         services = {n for n in closure if nodes[n].kind == SERVICE_KIND}
     services.update(n for n in inc.node_evidence if n in nodes and nodes[n].kind == SERVICE_KIND)
-    verb = "down" if not inc.inferred else "suspected (inferred)"
-    title = f"{subject} {verb}: {len(inc.alerts)} alerts on {len(inc.node_evidence)} nodes"
+    title = incident_title(inc)
     merged_into = None if inc.merged_into is None else f"INC-{inc.merged_into:06d}"
     return IncidentSnapshot(
         incident_id=inc.id,

@@ -821,6 +821,18 @@ def _root(row: IncidentRow) -> str:
     return f"{row.root_cause} (inferred)" if row.root_cause_inferred else row.root_cause
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _alert_counts(row: IncidentRow) -> str:
+    """``3 of 4 on 2 nodes``, ``1 of 1 on 1 node``; ``1 of 1, unplaced`` on no node."""
+    counts = f"{row.active_alerts} of {row.alert_count}"
+    if not row.node_count:
+        return f"{counts}, unplaced"
+    return f"{counts} on {_counted(row.node_count, 'node')}"
+
+
 def _ticket(ticket: TicketView | None) -> str:
     return "-" if ticket is None else f"{ticket.id} ({ticket.status})"
 
@@ -903,7 +915,7 @@ def _open_table(rows: Sequence[IncidentRow]) -> _Table:
                 _duration(r.age_s),
                 r.team + (f" ({r.site})" if r.site else ""),
                 _root(r),
-                f"{r.active_alerts} of {r.alert_count} on {r.node_count} nodes",
+                _alert_counts(r),
                 _ticket_cell(r.ticket),
                 _ack(r),
                 f"warning: {r.sla.detail}" if r.sla.state is SlaState.WARNING else r.sla.detail,

@@ -174,6 +174,27 @@ def test_alert_appears_on_the_wall_and_the_operator_acknowledges_it(
     screen.assert_no_errors()
 
 
+def test_an_alert_from_a_host_outside_the_topology_is_named_plainly(
+    daemon: Daemon, screen: Screen
+) -> None:
+    """A host the topology does not know: "1 alert, not in the topology" on the wall, and
+    the detail names the host instead of counting zero nodes."""
+    page = screen.page
+    _open_wall(screen, daemon, daemon.operator)
+    daemon.post("/ingest/nagios", _nagios_host("printer-07", "10.9.9.7", "DOWN", "9201"), form=True)
+    title = page.get_by_test_id("incident-title").filter(has_text="printer-07")
+    expect(title).to_have_text("printer-07 down: 1 alert, not in the topology", timeout=APPEAR_MS)
+    title.click()
+    expect(page.get_by_test_id("detail-counts")).to_have_text(
+        "1 alert (1 active), on no topology node"
+    )
+    expect(page.get_by_test_id("detail-title")).to_contain_text("printer-07")
+    root = page.locator("dd").filter(has_text="unplaced")
+    expect(root).to_have_text("unplaced — printer-07 is not in the topology")
+    screen.shot("detail-unplaced", full_page=True)
+    screen.assert_no_errors()
+
+
 def test_viewer_sees_the_incident_but_no_write_buttons(daemon: Daemon, screen: Screen) -> None:
     """The wall's viewer token shows incidents and their detail with no Acknowledge, no note form."""
     page = screen.page

@@ -711,7 +711,7 @@ async def test_a_sixth_member_comments_on_the_parent_ticket_and_pages_no_more(
     parent = switches.queue.for_incident(MAJOR)
     assert parent is not None
     comment = (
-        f"member added: INC-000006 (sw-6 down: 1 alerts on 1 nodes): INC-000006 joins "
+        f"member added: INC-000006 (sw-6 down: 1 alert on 1 node): INC-000006 joins "
         f"{MAJOR} (same kind 'switch'): 6 members"
     )
     assert [c.text for c in parent.comments] == [comment]

@@ -583,3 +583,22 @@ def test_team_follows_the_configured_routing_rules(tmp_path, topology, capsys):
     )
     assert main([*args, "--config", str(config)]) == 0
     assert [i["team"] for i in incidents(capsys.readouterr().out)] == ["hosting", "noc"]
+
+
+def test_titles_count_in_words_and_name_hosts_outside_the_topology(tmp_path, topology, capsys):
+    """Titles say "1 alert on 1 node", and an unplaced host "1 alert, not in the topology"."""
+    alerts = write(
+        tmp_path,
+        [
+            line(0, nagios_host("web-01"), "p1"),
+            line(1, nagios_host("printer-07"), "p2"),
+            line(500, nagios_host("web-01", "UP", "RECOVERY"), "p3"),
+            line(2000, nagios_host("sw"), "p4"),
+            line(2001, nagios_host("db-01"), "p5"),
+        ],
+    )
+    assert main(["--topology", str(topology), "--alerts", str(alerts)]) == 0
+    titles = {i["events"][0]: i["title"] for i in incidents(capsys.readouterr().out)}
+    assert titles["p1"] == "web-01 down: 1 alert on 1 node"
+    assert titles["p2"] == "printer-07 down: 1 alert, not in the topology"
+    assert titles["p4"] == "sw down: 2 alerts on 2 nodes"

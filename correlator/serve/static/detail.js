@@ -3,7 +3,7 @@
 // topology around the root, and (for operators) acknowledge, assign and note.
 
 import { ApiError, AuthError, api, now } from "./api.js";
-import { badge, clockTime, duration, h, replace } from "./dom.js";
+import { badge, clockTime, duration, h, plural, replace } from "./dom.js";
 import { topologyGraph } from "./graph.js";
 import { slaClock } from "./wall.js";
 
@@ -31,6 +31,13 @@ function ticketLinks(incident) {
     link(t.url, `${t.system || "ticket"} ${t.id || ""}`.trim(), "ticket-link"),
     t.status ? ` (${t.status})` : "",
   ]);
+}
+
+/** "printer-07 is" / "a, b are": the hosts of an unplaced incident's alerts. */
+function unplacedHosts(incident) {
+  const hosts = [...new Set((incident.alerts || []).map((a) => a.host).filter(Boolean))];
+  if (!hosts.length) return "its host is";
+  return `${hosts.join(", ")} ${hosts.length === 1 ? "is" : "are"}`;
 }
 
 function table(testid, head, rows) {
@@ -146,7 +153,9 @@ export class Detail {
       : { text: sla.state || "–", state: sla.state === "breached" ? "breached" : "" };
     const root = incident.root_cause
       ? [incident.root_cause, incident.root_cause_inferred ? h("span", { class: "inferred-tag" }, " (inferred, unmonitored)") : ""]
-      : ["unplaced"];
+      : ["unplaced", h("span", { class: "muted" }, ` — ${unplacedHosts(incident)} not in the topology`)];
+    const alertCount = incident.alert_count ?? (incident.alerts || []).length;
+    const nodeCount = incident.node_count ?? (incident.nodes || []).length;
     replace(this.facts,
       fact("Status", incident.status, incident.merged_into ? ` (merged into ${incident.merged_into})` : ""),
       fact("Priority", incident.priority, incident.priority_reason ? h("span", { class: "muted" }, ` — ${incident.priority_reason}`) : ""),
@@ -161,7 +170,9 @@ export class Detail {
       fact("SLA", h("span", { class: `sla ${clock.state}` }, clock.text),
         sla.response_due ? h("span", { class: "muted" }, ` · response due ${clockTime(sla.response_due)}, resolution due ${clockTime(sla.resolution_due)}`) : ""),
       fact("Ticket", ...ticketLinks(incident)),
-      fact("Alerts / nodes", `${incident.alert_count ?? (incident.alerts || []).length} alerts (${incident.active_alerts ?? "?"} active) on ${incident.node_count ?? (incident.nodes || []).length} nodes`),
+      fact("Alerts / nodes", h("span", { testid: "detail-counts" },
+        `${plural(alertCount, "alert")} (${incident.active_alerts ?? "?"} active)`
+        + (nodeCount ? ` on ${plural(nodeCount, "node")}` : ", on no topology node"))),
       incident.site ? fact("Site", incident.site) : [],
       incident.major ? fact("Major incident", incident.major) : [],
       incident.flapping ? fact("Flapping", "yes") : [],

@@ -242,7 +242,7 @@ def test_snapshot_of_a_live_incident(t0):
     assert snap.services == frozenset({"shop"})
     assert snap.alerts == frozenset({"nagios:esx-01", "nagios:esx-01!CPU"})
     assert snap.announced
-    assert snap.title == "esx-01 down: 2 alerts on 1 nodes"
+    assert snap.title == "esx-01 down: 2 alerts on 1 node"
 
 
 # -- the property ------------------------------------------------------------------------

@@ -463,6 +463,21 @@ def test_handover_markdown_has_every_section_and_escapes_cells() -> None:
     assert table_rows[0].count(" | ") == 10  # eleven columns, none split by a title's pipe
 
 
+def test_markdown_counts_alerts_in_words_and_says_unplaced_instead_of_zero_nodes() -> None:
+    """The open row says "1 of 1 on 1 node", and "1 of 1, unplaced" for no node at all."""
+    text = handover_markdown(
+        shift(
+            IncidentFacts(body(1, opened=T0 + 7 * H, priority="P1")),
+            IncidentFacts(body(2, opened=T0 + 8 * H, priority="P2", root=None)),
+        )
+    )
+    placed = next(line for line in text.splitlines() if line.startswith("| P1 "))
+    unplaced = next(line for line in text.splitlines() if line.startswith("| P2 "))
+    assert "| 1 of 1 on 1 node |" in placed
+    assert "| 1 of 1, unplaced |" in unplaced
+    assert "0 nodes" not in text
+
+
 def test_empty_handover_says_so() -> None:
     """A quiet shift still prints every heading, each with a plain sentence."""
     text = handover_markdown(shift())
