@@ -495,6 +495,21 @@ def _notify(settings: DispatchSettings, team: str, level: int) -> str | None:
     return levels[level - 1].notify if 0 < level <= len(levels) else None
 
 
+def _ticket_end(
+    settings: DispatchSettings, target: str, incident_id: str, comment: str, change: str
+) -> OutboxAction:
+    """The ticket's part in an incident's end: resolved with ``comment``, or only the
+    comment when ``dispatch.resolve_tickets`` is off (a person resolves it)."""
+    if settings.resolve_tickets:
+        return ticket_resolve(target, incident_id, comment, change=change)
+    return ticket_update(
+        target,
+        incident_id,
+        f"{change}:over" if change else "over",
+        comment=f"{comment} (the ticket is left open for a person to resolve)",
+    )
+
+
 def _comments(
     targets: Sequence[str], incident_id: str, change: str, comment: str
 ) -> list[OutboxAction]:
@@ -566,7 +581,7 @@ def plan_change(
             )
         elif action.kind is TicketActionKind.RESOLVE:
             tail.extend(
-                ticket_resolve(t, incident_id, action.comment or "resolved", change=change)
+                _ticket_end(settings, t, incident_id, action.comment or "resolved", change)
                 for t in ticket_targets
             )
         elif action.kind is TicketActionKind.REOPEN:
@@ -603,6 +618,12 @@ def plan_change(
             stopped = sla_resolve(sla, snap.resolved_at or now, settings.sla)
             sla, events = stopped.clock, stopped.events
     actions = [*head, *_sla_comments(ticket_targets, events), *tail]
+    ticket_memory = decision.memory
+    ending = any(a.kind is TicketActionKind.RESOLVE for a in decision.actions)
+    if ending and not settings.resolve_tickets and ticket_memory is not None:
+        # the ticket stays as people have it: a reopening then comments, never reopens
+        before = memory.ticket.status if memory.ticket is not None else TicketStatus.NEW
+        ticket_memory = replace(ticket_memory, status=before)
 
     seen = replace(
         memory,
@@ -613,7 +634,7 @@ def plan_change(
         team=team.team,
         subject=snap.subject,
         runbook=book.url,
-        ticket=decision.memory,
+        ticket=ticket_memory,
         sla=sla,
     )
     limit = settings.paging.rate_limit_for(team.team)
@@ -1094,9 +1115,10 @@ def plan_major_resolved(
         f"major incident {major_id} is over"
     )
     actions: list[OutboxAction] = [
-        ticket_resolve(t, major_id, comment, change="members-resolved") for t in ticket_targets
+        _ticket_end(settings, t, major_id, comment, "members-resolved") for t in ticket_targets
     ]
-    notes = [f"{major_id}: every member resolved: parent ticket resolved"]
+    ended = "resolved" if settings.resolve_tickets else "told, left open for a person"
+    notes = [f"{major_id}: every member resolved: parent ticket {ended}"]
     if settings.paging.resolve_notices:
         for name, trigger in triggers:
             page = replace(

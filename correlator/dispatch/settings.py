@@ -259,7 +259,10 @@ class DispatchSettings:
     """Runbook links for roots without their own ``runbook``; the first matching rule wins."""
     incident_url: str | None = None
     """The incident on the NOC page, a template with ``{id}`` (e.g.
-    ``https://noc.example/#/incidents/{id}``): tickets and pages link to it. None: no link."""
+    ``https://noc.example/#/incident/{id}``): tickets and pages link to it. None: no link."""
+    resolve_tickets: bool = True
+    """An incident that clears resolves its tickets (with a comment saying why); False:
+    only the comment, and a person resolves the ticket."""
     tick_s: float = 5.0
     """How often dispatch checks SLA deadlines and escalates unacknowledged pages."""
     sync_s: float = 60.0
@@ -301,6 +304,7 @@ def from_mapping(data: object) -> DispatchSettings:
             "paging",
             "runbooks",
             "incident_url",
+            "resolve_tickets",
             "tick_s",
             "sync_s",
             "outbox_poll_s",
@@ -321,6 +325,9 @@ def from_mapping(data: object) -> DispatchSettings:
         paging=_paging(section.get("paging"), ("paging",)),
         runbooks=_runbooks(section.get("runbooks"), ("runbooks",)),
         incident_url=_incident_url(section.get("incident_url"), ("incident_url",)),
+        resolve_tickets=_bool(
+            section.get("resolve_tickets", base.resolve_tickets), ("resolve_tickets",)
+        ),
         tick_s=_seconds(section.get("tick_s", base.tick_s), ("tick_s",), positive=True),
         sync_s=_seconds(section.get("sync_s", base.sync_s), ("sync_s",), positive=True),
         outbox_poll_s=_seconds(

@@ -390,6 +390,57 @@ def test_a_reopened_incident_reopens_its_ticket_and_links_to_the_noc(make_snapsh
     assert all(a.kind is not ActionKind.TICKET_CREATE for a in reopened.actions)
 
 
+def test_with_resolve_tickets_off_an_ending_incident_only_comments_on_its_ticket(
+    make_snapshot,
+) -> None:
+    """dispatch.resolve_tickets false: the incident's end is a comment on each ticket, never a
+    resolve; the ticket is remembered as people have it, so a reopening comments again."""
+    keep = replace(SETTINGS, resolve_tickets=False)
+
+    def change(previous: IncidentMemory | None, snap: Any, at: float) -> Any:
+        return plan_change(
+            previous,
+            snap,
+            settings=keep,
+            ticket_targets=TARGETS,
+            pagers=PagerRouting(),
+            recent_triggers={},
+            changed_at=at,
+            now=at,
+        )
+
+    opened = change(None, make_snapshot(INC, priority=Priority.P2), T0 + 31)
+    resolved = change(
+        opened.memory, make_snapshot(INC, status=Status.RESOLVED, resolved_at=T0 + 100), T0 + 100
+    )
+    tickets = [a for a in resolved.actions if a.kind.is_ticket]
+    assert [a.kind for a in tickets] == [ActionKind.TICKET_UPDATE, ActionKind.TICKET_UPDATE]
+    assert [a.target for a in tickets] == list(TARGETS)
+    comment = tickets[0].payload["comment"]
+    assert comment.startswith("resolved: every alert has cleared")
+    assert comment.endswith("(the ticket is left open for a person to resolve)")
+    assert resolved.memory.ticket is not None
+    assert resolved.memory.ticket.status is TicketStatus.NEW
+    assert not resolved.memory.open
+
+    again = change(resolved.memory, make_snapshot(INC, priority=Priority.P2), T0 + 200)
+    kinds = [a.kind for a in again.actions if a.kind.is_ticket]
+    assert kinds == [ActionKind.TICKET_UPDATE, ActionKind.TICKET_UPDATE]
+    assert "the incident failed again and reopened" in again.actions[0].payload["comment"]
+
+    default = plan_change(
+        opened.memory,
+        make_snapshot(INC, status=Status.RESOLVED, resolved_at=T0 + 100),
+        settings=SETTINGS,
+        ticket_targets=TARGETS,
+        pagers=PagerRouting(),
+        recent_triggers={},
+        changed_at=T0 + 100,
+        now=T0 + 100,
+    )
+    assert [a.kind for a in default.actions if a.kind.is_ticket] == [ActionKind.TICKET_RESOLVE] * 2
+
+
 # ---- the end of a major incident ---------------------------------------------------------
 
 
@@ -421,6 +472,20 @@ def test_a_major_incident_ends_when_its_last_member_resolves() -> None:
     silent = plan_major_resolved(
         "MAJ-000001", members, [], [("pd", trigger)], settings=quiet, ticket_targets=TARGETS
     )
+
+    kept = plan_major_resolved(
+        "MAJ-000001",
+        members,
+        [],
+        [("pd", trigger)],
+        settings=replace(SETTINGS, resolve_tickets=False),
+        ticket_targets=TARGETS,
+    )
+    assert [a.kind for a in kept.actions] == [
+        ActionKind.TICKET_UPDATE,
+        ActionKind.TICKET_UPDATE,
+        ActionKind.PAGE_RESOLVE,
+    ]
 
     assert waiting.actions == ()
     assert keys(over.actions) == [

@@ -272,6 +272,15 @@ def test_intervals_and_the_incident_link_are_read_from_the_section():
     assert DispatchSettings().incident_link("INC-000007") is None
 
 
+def test_resolving_tickets_with_their_incidents_can_be_switched_off():
+    """resolve_tickets is on by default, read as given, and must be a boolean."""
+    assert DispatchSettings().resolve_tickets is True
+    assert from_mapping({"resolve_tickets": False}).resolve_tickets is False
+    with pytest.raises(DispatchConfigError) as caught:
+        from_mapping({"resolve_tickets": "no"})
+    assert caught.value.path == ("resolve_tickets",)
+
+
 def test_error_carries_the_path_inside_the_section():
     """The error's ``path`` is relative to the section, for the config loader to locate."""
     with pytest.raises(DispatchConfigError) as caught:
