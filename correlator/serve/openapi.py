@@ -180,6 +180,25 @@ def _schemas() -> dict[str, Any]:
                 },
             )
         ),
+        "runbook": _nullable(
+            "string", description="Where the engineer starts: the root's runbook."
+        ),
+        "paging": {
+            "description": "What the paging policy decided (pages may be decided and not "
+            "sent: no pager configured for the team, or a rate limit); null before dispatch "
+            "decided anything.",
+            "oneOf": [
+                {"type": "null"},
+                _obj(
+                    ["decided", "last_priority", "pagers"],
+                    {
+                        "decided": _INT,
+                        "last_priority": _nullable("string"),
+                        "pagers": _array(_STR),
+                    },
+                ),
+            ],
+        },
         "tickets": _array(
             _obj(
                 ["system", "id", "url", "status", "assignee"],

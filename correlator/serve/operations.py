@@ -129,8 +129,17 @@ def detail_of(
     """The incident's detail: the summary plus its alerts, reasons, history and pages."""
     record = facts.record
     history = sorted(facts.history, key=lambda h: h.at)
+    memory = facts.memory
     return {
         **summary,
+        "runbook": memory.runbook if memory is not None else None,
+        "paging": None
+        if memory is None
+        else {
+            "decided": memory.page.pages,
+            "last_priority": memory.page.last_paged.value if memory.page.last_paged else None,
+            "pagers": list(memory.paged_to),
+        },
         "alerts": [a for a in record.get("alerts") or () if isinstance(a, Mapping)],
         "nodes": [str(n) for n in record.get("nodes") or ()],
         "events": [str(e) for e in record.get("events") or ()],

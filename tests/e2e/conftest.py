@@ -141,6 +141,9 @@ topology:
   path: {TOPOLOGY}
 correlation:
   hold_s: 1.0
+dispatch:
+  runbooks:
+    - {{kind: hypervisor, url: "https://wiki.example.net/kb/{{kind}}/{{node}}"}}
 tickets:
   builtin:
     kind: builtin

@@ -140,6 +140,11 @@ def test_alert_appears_on_the_wall_and_the_operator_acknowledges_it(
     expect(page.get_by_test_id("ticket-link").first).to_have_attribute(
         "href", re.compile(r"^https://tickets\.example\.net/ticket/")
     )
+    expect(page.get_by_test_id("runbook-link")).to_have_attribute(
+        "href", "https://wiki.example.net/kb/hypervisor/esx-01"
+    )
+    # no pager is configured: the page the policy decided is said to have reached nobody
+    expect(page.get_by_test_id("paging-note")).to_contain_text("sent to nobody")
     screen.shot("detail", full_page=True)
 
     page.get_by_test_id("ack-button").click()

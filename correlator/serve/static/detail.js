@@ -40,6 +40,15 @@ function unplacedHosts(incident) {
   return `${hosts.join(", ")} ${hosts.length === 1 ? "is" : "are"}`;
 }
 
+/** What the paging policy decided when that is not what was sent (no pager reached). */
+function pagingNote(incident) {
+  const paging = incident.paging;
+  if (!paging || !paging.decided || (paging.pagers || []).length) return "";
+  const at = paging.last_priority ? ` at ${paging.last_priority}` : "";
+  return h("p", { class: "muted", testid: "paging-note" },
+    `paged by policy${at}, but sent to nobody: no pager is configured for team ${incident.team || "?"}`);
+}
+
 function table(testid, head, rows) {
   if (!rows.length) return h("p", { class: "muted", testid: `${testid}-empty` }, "none");
   return h("table", { class: "grid", testid },
@@ -170,6 +179,7 @@ export class Detail {
       fact("SLA", h("span", { class: `sla ${clock.state}` }, clock.text),
         sla.response_due ? h("span", { class: "muted" }, ` · response due ${clockTime(sla.response_due)}, resolution due ${clockTime(sla.resolution_due)}`) : ""),
       fact("Ticket", ...ticketLinks(incident)),
+      incident.runbook ? fact("Runbook", link(incident.runbook, incident.runbook, "runbook-link")) : [],
       fact("Alerts / nodes", h("span", { testid: "detail-counts" },
         `${plural(alertCount, "alert")} (${incident.active_alerts ?? "?"} active)`
         + (nodeCount ? ` on ${plural(nodeCount, "node")}` : ", on no topology node"))),
@@ -224,7 +234,8 @@ export class Detail {
     replace(this.pages, table("pages-table", ["Sent", "Pager", "Event", "Level"],
       pages.map((p) => h("tr", {},
         h("td", {}, clockTime(p.sent_at ?? p.at)), h("td", {}, p.pager || ""), h("td", {}, p.event || ""),
-        h("td", {}, p.level ?? "")))));
+        h("td", {}, p.level ?? "")))),
+      pagingNote(incident));
   }
 
   async act(what, request) {

@@ -274,6 +274,9 @@ async def test_incident_appears_in_the_list_and_detail(tmp_path: Path) -> None:
         assert detail["explanation"]
         assert detail["history"] == []
         assert detail["notes"] == []
+        assert detail["runbook"] is None  # no node runbook, no runbook rule
+        # inside its opening hold: dispatch has decided no page yet, and sent none
+        assert detail["paging"] == {"decided": 0, "last_priority": None, "pagers": []}
 
 
 async def test_filters_and_their_errors(tmp_path: Path) -> None:
