@@ -55,7 +55,7 @@ from correlator.dispatch.service import (
 )
 from correlator.dispatch.settings import from_mapping
 from correlator.dispatch.tickets.builtin import BuiltinTickets
-from correlator.store.protocol import HistoryStep, OutboxStatus
+from correlator.store.protocol import HistoryStep, OutboxStatus, ProblemKind
 from correlator.store.sqlite import SqliteStore
 from correlator.telemetry import Metrics
 from topology.load import load_topology, load_yaml_text
@@ -611,6 +611,43 @@ async def test_the_record_tells_what_the_live_incident_does(small_site: Path) ->
             assert seen.services == live.services, inc.id
             changes += 1
     assert changes > 10
+
+
+def _nagios_up(host: str) -> dict[str, Any]:
+    return {
+        "NOTIFICATIONTYPE": "RECOVERY",
+        "HOSTNAME": host,
+        "HOSTSTATE": "UP",
+        "HOSTSTATETYPE": "HARD",
+        "HOSTOUTPUT": "PING OK - Packet loss = 0%",
+    }
+
+
+async def test_a_root_failing_three_times_in_a_day_raises_one_problem_record(
+    stage: Stage,
+) -> None:
+    """sw-1 fails, recovers and fails again, three separate incidents within a day: the
+    third raises problem record PRB-000001 naming all three, its ticket says so, and a
+    fourth failure is linked to the same record, never a second one."""
+    for n in range(4):
+        start = T0 + 3000 * n  # past reopen_s after the previous resolution
+        stage.clock.set(start)
+        await stage.alert(_nagios_down("sw-1"))
+        await stage.at(start + 31)  # announced: the ticket is opened
+        stage.clock.set(start + 100)
+        await stage.alert(_nagios_up("sw-1"))
+        await stage.at(start + 100 + 301)  # resolved after the linger
+
+    incidents = [f"INC-{n:06d}" for n in range(1, 5)]
+    assert [i.id for i in await stage.store.incidents()] == incidents
+    problems = await stage.store.problems(ProblemKind.PROBLEM)
+    assert [(p.id, p.signature) for p in problems] == [("PRB-000001", "root sw-1")]
+    assert problems[0].members == tuple(incidents)
+    for incident, raised in zip(incidents, (False, False, True, True), strict=True):
+        ticket = stage.queue.for_incident(incident)
+        assert ticket is not None
+        said = [c.text for c in ticket.comments if "problem record PRB-000001" in c.text]
+        assert len(said) == (1 if raised else 0), (incident, [c.text for c in ticket.comments])
 
 
 # ---- major incidents: a parent ticket and one page ---------------------------------------
