@@ -293,7 +293,7 @@ def test_chart_reports_and_handover_after_an_acknowledged_outage(
     expect(row.get_by_test_id("ack-state")).to_have_text("acknowledged by alice", timeout=ACT_MS)
     page.reload()  # the wall's chart is read at start, then at most twice a minute
     chart = page.get_by_test_id("wall-side").get_by_test_id("hourly-chart")
-    expect(chart).to_have_attribute("aria-label", re.compile(r": 2 alerts, 1 incidents$"))
+    expect(chart).to_have_attribute("aria-label", re.compile(r": 2 alerts, 1 incident$"))
     expect(page.get_by_test_id("noise-ratio")).to_contain_text("2.0")
     screen.shot("wall-chart")
 
@@ -306,6 +306,11 @@ def test_chart_reports_and_handover_after_an_acknowledged_outage(
     expect(reports.locator('[data-testid="by-team-row"][data-key="systems"]')).to_have_count(1)
     expect(reports.locator('[data-testid="by-priority-row"]')).to_have_count(1)
     expect(reports.get_by_test_id("noisy-check-row")).to_have_count(1)
+    # 24 hours span two dates: both ends are dated, never "2026-12-05 15:26 to 15:26"
+    day_time = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}"
+    expect(reports.get_by_test_id("reports-range")).to_have_text(
+        re.compile(rf"^{day_time} \u2013 {day_time}$")
+    )
     screen.shot("reports", full_page=True)
 
     with page.context.expect_page() as opened:

@@ -2,7 +2,7 @@
 // Alerts in versus incidents out per hour, drawn as plain SVG: the noise the correlator
 // takes off the team's hands.
 
-import { s } from "./dom.js";
+import { plural, s } from "./dom.js";
 
 function niceMax(value) {
   if (value <= 5) return 5;
@@ -41,7 +41,7 @@ export function hourlyChart(buckets, { width = 600, height = 260, title = true }
     class: "chart",
     viewBox: `0 0 ${width} ${height}`,
     role: "img",
-    "aria-label": `alerts in versus incidents out per hour: ${totalAlerts} alerts, ${totalIncidents} incidents`,
+    "aria-label": `alerts in versus incidents out per hour: ${plural(totalAlerts, "alert")}, ${plural(totalIncidents, "incident")}`,
     testid: "hourly-chart",
   });
   if (title) {

@@ -72,13 +72,14 @@ function pad(n) {
   return String(n).padStart(2, "0");
 }
 
-/** Local time of an epoch (seconds): "14:03:20", with the date when not today. */
-export function clockTime(epoch, { seconds = true } = {}) {
+/** Local time of an epoch (seconds): "14:03:20", with the date when not today (or always
+ * with ``date``). */
+export function clockTime(epoch, { seconds = true, date = false } = {}) {
   if (typeof epoch !== "number") return "–";
   const d = new Date(epoch * 1000);
   const time = `${pad(d.getHours())}:${pad(d.getMinutes())}${seconds ? `:${pad(d.getSeconds())}` : ""}`;
   const today = new Date();
-  if (d.toDateString() === today.toDateString()) return time;
+  if (!date && d.toDateString() === today.toDateString()) return time;
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
 

@@ -85,7 +85,9 @@ export class Reports {
       }
       return;
     }
-    this.range.textContent = `${clockTime(report.since, { seconds: false })} – ${clockTime(report.until, { seconds: false })}`;
+    // a period over more than one day dates both ends ("2026-12-05 15:26 – 2026-12-06 15:26")
+    const date = new Date(report.since * 1000).toDateString() !== new Date(report.until * 1000).toDateString();
+    this.range.textContent = `${clockTime(report.since, { seconds: false, date })} – ${clockTime(report.until, { seconds: false, date })}`;
     const figures = figuresOf(report);
     const mtta = report.mtta || {};
     const mttr = report.mttr || {};
