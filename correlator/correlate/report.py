@@ -7,7 +7,7 @@ from typing import Any
 
 from correlator.bus.protocol import Record
 from correlator.correlate.engine import REASONS_HEAD, Incident, Status
-from correlator.model import SCHEMA_VERSION
+from correlator.model import SCHEMA_VERSION, Severity
 
 
 def _counted(count: int, noun: str) -> str:
@@ -16,9 +16,13 @@ def _counted(count: int, noun: str) -> str:
 
 
 def incident_title(inc: Incident) -> str:
-    """``bru-core-1 down: 37 alerts on 12 nodes`` (specs/replay.md); an incident on no
-    topology node is named by its host: ``printer-07 down: 1 alert, not in the topology``."""
-    verb = "down" if not inc.inferred else "suspected (inferred)"
+    """``bru-core-1 down: 37 alerts on 12 nodes`` (specs/replay.md); ``degraded`` when no
+    alert is worse than minor (a CPU warning is not an outage); an incident on no topology
+    node is named by its host: ``printer-07 down: 1 alert, not in the topology``."""
+    if inc.inferred:
+        verb = "suspected (inferred)"
+    else:
+        verb = "down" if inc.worst.rank >= Severity.MAJOR.rank else "degraded"
     alerts = _counted(len(inc.alerts), "alert")
     if inc.root is None and not inc.node_evidence:
         return f"{inc.unplaced_host or 'unplaced'} {verb}: {alerts}, not in the topology"

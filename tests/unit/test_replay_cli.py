@@ -602,3 +602,25 @@ def test_titles_count_in_words_and_name_hosts_outside_the_topology(tmp_path, top
     assert titles["p1"] == "web-01 down: 1 alert on 1 node"
     assert titles["p2"] == "printer-07 down: 1 alert, not in the topology"
     assert titles["p4"] == "sw down: 2 alerts on 2 nodes"
+
+
+def test_a_warning_only_incident_is_degraded_not_down(tmp_path, topology, capsys):
+    """An incident of warnings only is titled "degraded"; a critical alert makes it "down"."""
+    warning = {
+        "NOTIFICATIONTYPE": "PROBLEM",
+        "HOSTNAME": "db-01",
+        "SERVICEDESC": "CPU",
+        "SERVICESTATE": "WARNING",
+        "SERVICESTATETYPE": "HARD",
+        "SERVICEOUTPUT": "CPU load 92%",
+    }
+    alerts = write(tmp_path, [line(0, warning, "w1")])
+    assert main(["--topology", str(topology), "--alerts", str(alerts)]) == 0
+    (found,) = incidents(capsys.readouterr().out)
+    assert found["title"] == "db-01 degraded: 1 alert on 1 node"
+
+    critical = {**warning, "SERVICESTATE": "CRITICAL", "SERVICEOUTPUT": "CPU load 100%"}
+    alerts = write(tmp_path, [line(0, warning, "w1"), line(60, critical, "c1")])
+    assert main(["--topology", str(topology), "--alerts", str(alerts)]) == 0
+    (found,) = incidents(capsys.readouterr().out)
+    assert found["title"] == "db-01 down: 1 alert on 1 node"
