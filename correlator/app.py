@@ -283,6 +283,7 @@ async def open_dispatch(settings: Settings, clock: Clock, metrics: Metrics) -> D
                     clock=clock,
                     tickets=await restore_builtin_tickets(store, name),
                     url_template=config.settings.url_template,
+                    close_after_s=config.settings.close_after_s,
                 )
             else:
                 system = build_ticket_system(config, client, clock=clock)

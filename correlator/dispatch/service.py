@@ -172,6 +172,9 @@ _HISTORY_STEP: Final[Mapping[TicketStatus, HistoryStep]] = {
     TicketStatus.CLOSED: HistoryStep.CLOSED,
 }
 
+ACTOR_SYSTEM: Final = "correlator"
+"""Who the history names for what dispatch itself did to a ticket (closing it)."""
+
 _NUMBERED: Final = re.compile(r"^[A-Z]+-(\d+)$")
 _MAJOR_ID: Final = "MAJ-{:06d}"
 """How :func:`correlator.dispatch.major.observe_opening` numbers major incidents."""
@@ -1828,6 +1831,7 @@ class DispatchService:
         if self.ticket_systems and now >= self._next_sync:
             plans.extend(await self.sync(now))
             self._next_sync = now + self.sync_s
+        await self.close_quiet_tickets(now)
         for incident_id in sorted(self._memory):
             async with self._lock:
                 plan = await self._tick_one(incident_id, now)
@@ -1835,6 +1839,42 @@ class DispatchService:
                 plans.append(plan)
         self._wake_worker(plans)
         return plans
+
+    async def close_quiet_tickets(self, now: float) -> list[str]:
+        """Close the built-in queue's resolved tickets that have been quiet for its
+        ``close_after_s`` (the end of the ticket lifecycle); returns their ids.
+
+        The store is written first (the ticket record and a CLOSED history step), then the
+        queue: a store outage leaves the ticket resolved in both, for the next tick.
+        """
+        closed: list[str] = []
+        for target in self.ticket_targets:
+            system = self.ticket_systems.get(target)
+            queue = system.inner if isinstance(system, CountedTickets) else system
+            if not isinstance(queue, BuiltinTickets) or queue.close_after_s is None:
+                continue
+            for ticket in queue.due_to_close(now):
+                record = await self.store.ticket(ticket.incident_id, target)
+                if record is not None and record.ticket_id == ticket.ticket_id:
+                    await self.store.save_ticket(
+                        replace(record, status=TicketStatus.CLOSED, updated_at=now)
+                    )
+                    await self.store.add_history(
+                        HistoryEntry(
+                            ticket.incident_id,
+                            now,
+                            ACTOR_SYSTEM,
+                            HistoryStep.CLOSED,
+                            f"ticket {ticket.ticket_id} closed: resolved and quiet for "
+                            f"{queue.close_after_s:g} s",
+                            target,
+                        )
+                    )
+                    self._changed(ticket.incident_id)
+                queue.close(ticket.ticket_id)
+                closed.append(ticket.ticket_id)
+                log.info("ticket_closed", ticket=ticket.ticket_id, incident=ticket.incident_id)
+        return closed
 
     async def _tick_one(self, incident_id: str, now: float) -> Plan | None:
         memory = self._memory.get(incident_id)

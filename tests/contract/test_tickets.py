@@ -636,6 +636,34 @@ async def test_builtin_numbers_tickets_and_persists_every_change() -> None:
     assert await restored.create(draft_for("INC-000001")) == first
 
 
+async def test_builtin_closes_a_resolved_ticket_once_it_has_been_quiet_long_enough() -> None:
+    """A resolved ticket is due to close close_after_s after its last change; open tickets
+    never are, a comment restarts the wait, and no close_after_s means never."""
+    clock = ManualClock(1_000.0)
+    queue = BuiltinTickets(clock=clock, close_after_s=3600.0)
+    resolved = await queue.create(draft_for("INC-000001"))
+    still_open = await queue.create(draft_for("INC-000002"))
+    await queue.resolve(resolved, "every alert has cleared")
+    clock.advance(3599)
+    assert queue.due_to_close(clock.now()) == []
+    clock.advance(1)
+    assert [t.ticket_id for t in queue.due_to_close(clock.now())] == [resolved.ticket_id]
+
+    await queue.update(resolved, comment="a late word from the service desk")
+    assert queue.due_to_close(clock.now()) == []
+    clock.advance(3600)
+    (due,) = queue.due_to_close(clock.now())
+    assert queue.close(due.ticket_id).status is TicketStatus.CLOSED
+    assert queue.due_to_close(clock.now() + 10**6) == []
+    assert (await queue.fetch(still_open)).status is TicketStatus.NEW
+    assert (await queue.fetch(resolved)).status is TicketStatus.CLOSED
+
+    forever = BuiltinTickets(clock=clock)
+    kept = await forever.create(draft_for("INC-000003"))
+    await forever.resolve(kept, "cleared")
+    assert forever.due_to_close(clock.now() + 10**9) == []
+
+
 @pytest.mark.peer
 async def test_rt_raises_a_change_it_refused_in_a_200_answer(rt_server: RTServer) -> None:
     """RT answers 200 with a refusal message for an invalid change; the adapter raises it."""

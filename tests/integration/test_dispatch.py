@@ -650,6 +650,40 @@ async def test_a_root_failing_three_times_in_a_day_raises_one_problem_record(
         assert len(said) == (1 if raised else 0), (incident, [c.text for c in ticket.comments])
 
 
+async def test_a_resolved_ticket_of_the_builtin_queue_closes_after_its_quiet_time(
+    stage: Stage,
+) -> None:
+    """The built-in queue's ticket goes new -> acknowledged -> resolved with its incident,
+    then the dispatch tick closes it once it has been quiet for close_after_s: in the queue,
+    in the store and in the incident's history."""
+    stage.queue.close_after_s = 3600.0
+    stage.clock.set(T0)
+    await stage.alert(_nagios_down("sw-1"))
+    await stage.at(T0 + 31)
+    await stage.service.acknowledge("INC-000001", actor="alice", now=T0 + 40)
+    stage.clock.set(T0 + 100)
+    await stage.alert(_nagios_up("sw-1"))
+    await stage.at(T0 + 401)  # resolved after the linger; the ticket with it
+    ticket = stage.queue.for_incident("INC-000001")
+    assert ticket is not None
+    assert ticket.status is TicketStatus.RESOLVED
+
+    await stage.at(T0 + 401 + 3599)
+    assert (await stage.store.ticket("INC-000001", "builtin")).status is TicketStatus.RESOLVED
+    await stage.at(T0 + 401 + 3601)
+
+    record = await stage.store.ticket("INC-000001", "builtin")
+    assert record is not None
+    assert record.status is TicketStatus.CLOSED
+    assert stage.queue.for_incident("INC-000001").status is TicketStatus.CLOSED
+    steps = [h.step for h in await stage.store.history("INC-000001") if h.system == "builtin"]
+    assert steps[-1] is HistoryStep.CLOSED
+    assert HistoryStep.RESOLVED in steps
+    await stage.at(T0 + 10 * 3600)  # closed once, never again
+    closed = [h for h in await stage.store.history("INC-000001") if h.step is HistoryStep.CLOSED]
+    assert len(closed) == 1
+
+
 # ---- major incidents: a parent ticket and one page ---------------------------------------
 
 SWITCHES = 7

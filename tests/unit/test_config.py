@@ -78,7 +78,7 @@ def _schema_paths(model: type[pydantic.BaseModel], prefix: str = "") -> set[str]
 
 # Sections keyed by names the operator chooses: the keys default.yaml must show.
 SECTION_KEYS = {
-    "tickets": ("", ".builtin", ".builtin.kind", ".builtin.url_template"),
+    "tickets": ("", ".builtin", ".builtin.kind", ".builtin.url_template", ".builtin.close_after_s"),
     "paging": (
         "",
         ".pagers",

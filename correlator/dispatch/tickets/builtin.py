@@ -6,8 +6,12 @@ tickets given to the constructor are restored, so a restart continues the number
 
 People work the queue through :meth:`BuiltinTickets.assign`, :meth:`acknowledge
 <BuiltinTickets.acknowledge>`, :meth:`resolve_by <BuiltinTickets.resolve_by>` and
-:meth:`close <BuiltinTickets.close>` (the NOC page and its API call these); two-way sync
-sees their changes through :meth:`BuiltinTickets.fetch`, as with any other system.
+:meth:`close <BuiltinTickets.close>` (the NOC page's Acknowledge and Assign call the
+first two); two-way sync sees their changes through :meth:`BuiltinTickets.fetch`, as with
+any other system. A resolved ticket closes for good once it has been quiet for
+``close_after_s`` (:func:`closes_at`; the dispatch tick calls :meth:`BuiltinTickets.due_to_close`
+and :meth:`~BuiltinTickets.close`), which ends the lifecycle new -> assigned ->
+acknowledged -> resolved -> closed.
 """
 
 from __future__ import annotations
@@ -69,6 +73,14 @@ def _number_of(ticket_id: str) -> int:
     return int(digits) if digits.isdigit() else 0
 
 
+def closes_at(ticket: QueuedTicket, close_after_s: float | None) -> float | None:
+    """When a resolved ticket closes: ``close_after_s`` after its last change (a comment on
+    a resolved ticket starts the wait again); None when it is not resolved, or never."""
+    if close_after_s is None or ticket.status is not TicketStatus.RESOLVED:
+        return None
+    return ticket.updated_at + close_after_s
+
+
 class BuiltinTickets:
     """The built-in queue: an in-memory ticket system with an optional persistence hook."""
 
@@ -80,10 +92,13 @@ class BuiltinTickets:
         on_change: Callable[[QueuedTicket], None] | None = None,
         tickets: Iterable[QueuedTicket] = (),
         url_template: str | None = None,
+        close_after_s: float | None = None,
     ) -> None:
         """``url_template`` (e.g. ``"https://noc.example/tickets/{ticket_id}"``) gives refs a
-        link; ``tickets`` restores a persisted queue."""
+        link; ``tickets`` restores a persisted queue; a resolved ticket closes after
+        ``close_after_s`` of quiet (None: never)."""
         self.name = name
+        self.close_after_s = close_after_s
         self._clock = clock or WallClock()
         self._on_change = on_change
         self._url_template = url_template
@@ -218,6 +233,15 @@ class BuiltinTickets:
         """The ticket opened for ``incident_id``, or None."""
         ticket_id = self._by_incident.get(incident_id)
         return None if ticket_id is None else self._tickets[ticket_id]
+
+    def due_to_close(self, now: float) -> list[QueuedTicket]:
+        """The resolved tickets whose quiet time has run out at ``now``, oldest first."""
+        due = []
+        for ticket in self.tickets():
+            at = closes_at(ticket, self.close_after_s)
+            if at is not None and at <= now:
+                due.append(ticket)
+        return due
 
     def tickets(self) -> list[QueuedTicket]:
         """Every ticket, oldest first."""

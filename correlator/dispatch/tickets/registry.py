@@ -53,6 +53,7 @@ class BuiltinSettings:
     """The built-in queue: nothing to reach, only how its tickets link to the NOC page."""
 
     url_template: str | None = None  # e.g. "https://noc.example/tickets/{ticket_id}"
+    close_after_s: float | None = 604800.0  # resolved and quiet this long: closed (None: never)
 
 
 Settings = (
@@ -211,7 +212,12 @@ def build_ticket_system(
     settings = config.settings
     match settings:
         case BuiltinSettings():
-            return BuiltinTickets(config.name, clock=clock, url_template=settings.url_template)
+            return BuiltinTickets(
+                config.name,
+                clock=clock,
+                url_template=settings.url_template,
+                close_after_s=settings.close_after_s,
+            )
         case RTSettings():
             return RequestTracker(config.name, settings, client)
         case GLPISettings():
