@@ -18,8 +18,11 @@ worker claims the due actions, sends each through its adapter, and records the r
 
 A restart loses nothing (pending actions stay in the store; a worker that died mid-send
 lets its lease run out) and sends nothing twice that was recorded as sent. The one window
-left, a crash between the adapter's answer and the store's commit, is closed by the
-adapters: ``create`` finds the ticket by incident id and pagers deduplicate by key.
+left, a timeout or a crash between the system's answer and the store's commit, is closed
+for tickets and pages by the adapters: ``create`` finds the ticket by incident id and
+pagers deduplicate by key; resolve and reopen are idempotent. It is not closed for a
+ticket *comment* (``update``): the systems take no idempotency key for one, so a comment
+whose answer was lost is posted again on the retry (never a second ticket or page).
 """
 
 from __future__ import annotations
