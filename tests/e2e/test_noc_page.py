@@ -189,6 +189,8 @@ def test_an_alert_from_a_host_outside_the_topology_is_named_plainly(
     daemon.post("/ingest/nagios", _nagios_host("printer-07", "10.9.9.7", "DOWN", "9201"), form=True)
     title = page.get_by_test_id("incident-title").filter(has_text="printer-07")
     expect(title).to_have_text("printer-07 down: 1 alert, not in the topology", timeout=APPEAR_MS)
+    row = page.get_by_test_id("incident-row").filter(has=title)
+    expect(row.get_by_test_id("counts")).to_have_text("1 / \u2013")
     title.click()
     expect(page.get_by_test_id("detail-counts")).to_have_text(
         "1 alert (1 active), on no topology node"

@@ -112,8 +112,9 @@ export class Wall {
       h("span", { class: root ? "title" : "title unplaced", testid: "incident-title" }, incident.title || incident.id)),
     age,
     sla,
-    h("span", { class: "num counts", testid: "counts" },
-      `${incident.alert_count ?? "?"} / ${incident.node_count ?? "?"}`),
+    h("span", { class: "num counts", testid: "counts", title: "alerts / topology nodes" },
+      // an incident on no topology node has no node count to show ("1 / –", not "1 / 0")
+      `${incident.alert_count ?? "?"} / ${root ? incident.node_count ?? "?" : "–"}`),
     h("span", { class: "team", testid: "team" }, team),
     h("span", { class: acked ? "ack yes" : "ack no", testid: "ack-state" },
       acked ? `acknowledged by ${acked}` : "unacknowledged"));
