@@ -451,13 +451,12 @@ def build_engine(settings: Settings, topology: Topology, *, first_number: int = 
     """The correlation engine as the config says: its tunables, and from the dispatch
     section the default team, the priority matrix and the paging threshold."""
     from correlator.correlate.engine import Engine  # noqa: PLC0415
-    from correlator.correlate.lifecycle import PagingPolicy  # noqa: PLC0415
 
     return Engine(
         topology,
         settings.correlation,
         default_team=settings.dispatch.default_team,
-        policy=PagingPolicy(page_at_or_above=settings.dispatch.paging.page_at_or_above),
+        paging=settings.dispatch.paging,
         priority_matrix=settings.dispatch.priority_matrix,
         first_number=first_number,
     )

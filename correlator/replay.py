@@ -25,7 +25,6 @@ from typing import IO, Any, Final
 from connectors.base import Connector, InvalidPayloadError, ParseContext
 from correlator.correlate.engine import Decision, Engine, Incident
 from correlator.correlate.graph import GraphIndex
-from correlator.correlate.lifecycle import PagingPolicy
 from correlator.correlate.report import incident_json
 from correlator.correlate.settings import EngineSettings
 from correlator.dispatch.queue import TicketActionKind, decide_ticket, snapshot_of
@@ -340,7 +339,7 @@ def _run(args: argparse.Namespace) -> int:
         topology,
         loaded.engine,
         default_team=loaded.dispatch.default_team,
-        policy=PagingPolicy(page_at_or_above=loaded.dispatch.paging.page_at_or_above),
+        paging=loaded.dispatch.paging,
         priority_matrix=loaded.dispatch.priority_matrix,
     )
     report = ReplayReport()

@@ -27,6 +27,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_left, bisect_right, insort
+from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -36,15 +37,13 @@ from typing import Final
 from correlator.correlate.cover import Group, greedy_cover
 from correlator.correlate.evidence import Evidence, classify
 from correlator.correlate.graph import GraphIndex
-from correlator.correlate.lifecycle import (
-    PageAction,
-    PagingPolicy,
-    decide_flapping,
-    decide_page,
-)
+from correlator.correlate.lifecycle import decide_flapping
 from correlator.correlate.score import DEFAULT_WEIGHTS, Score, Weights, score
 from correlator.correlate.settings import EngineSettings
+from correlator.dispatch.model import PageEvent
+from correlator.dispatch.paging import PageMemory, decide_paging, rate_limit_verdict
 from correlator.dispatch.priority import ITIL_MATRIX, Level, Priority, decide_priority
+from correlator.dispatch.settings import PagingSettings
 from correlator.model import Alert, Event, Notice, NoticeKind, Severity, Source, State
 from topology.model import Topology
 
@@ -185,6 +184,7 @@ class Incident:
     announced: bool = False
     pages: int = 0
     last_paged: Priority | None = None
+    resolve_sent: bool = False  # a resolve notice closed its last page
     priority: Priority = Priority.P5
     priority_reason: str = ""
     team: str = DEFAULT_TEAM
@@ -260,7 +260,7 @@ class Engine:
         settings: EngineSettings | None = None,
         *,
         weights: Weights = DEFAULT_WEIGHTS,
-        policy: PagingPolicy | None = None,
+        paging: PagingSettings | None = None,
         default_team: str = DEFAULT_TEAM,
         first_number: int = 1,
         priority_matrix: Mapping[tuple[Level, Level], Priority] = ITIL_MATRIX,
@@ -268,7 +268,10 @@ class Engine:
         self.settings = settings or EngineSettings()
         self.priority_matrix = priority_matrix  # dispatch.priority_matrix: impact x urgency
         self.weights = weights
-        self.policy = policy or PagingPolicy()
+        self.paging = paging or PagingSettings()  # dispatch.paging: what pages on-call
+        # team -> event times of its recent pages, for the paging rate limit (not kept in
+        # snapshots: after a restart the window starts empty, as the daemon's dispatch does)
+        self._page_times: dict[str, deque[float]] = {}
         self.default_team = default_team
         self._graph = GraphIndex(topology)
         self._settle = max(self.settings.detection_delay_s.values(), default=300.0)
@@ -1756,6 +1759,7 @@ class Engine:
             target.worst = other.worst
         target.active += other.active
         target.pages += other.pages
+        target.resolve_sent = target.resolve_sent and other.resolve_sent
         target.announced = target.announced or other.announced
         if other.last_paged is not None and (
             target.last_paged is None or other.last_paged.rank < target.last_paged.rank
@@ -1854,31 +1858,48 @@ class Engine:
         if not inc.announced:
             inc.announced = True
             self._maybe_page(inc)
+        elif inc.pages and not inc.resolve_sent and self.paging.resolve_notices:
+            inc.resolve_sent = True  # the resolve notice (not a page: it wakes nobody)
         self._touch(inc, at)
         if inc.unplaced_host is not None and self._unplaced.get(inc.unplaced_host) == inc.number:
             del self._unplaced[inc.unplaced_host]
 
     def _maybe_page(self, inc: Incident) -> None:
-        """Page per policy: once at opening, again only when the priority rises (a reopen is
-        neither, so it does not page again at the same priority)."""
-        if inc.priority.rank > self.policy.page_at_or_above.rank or (
-            inc.last_paged is not None and inc.priority.rank >= inc.last_paged.rank
+        """Page per ``dispatch.paging`` (:func:`correlator.dispatch.paging.decide_paging`,
+        the daemon's own decision): at opening, again on a rise, or on a reopen after the
+        resolve notice when ``repage_on_reopen``; the team's rate limit in event time."""
+        paging = self.paging
+        last = inc.last_paged
+        if inc.priority.rank > paging.page_at_or_above.rank or (
+            last is not None
+            and inc.priority.rank >= last.rank
+            and not (inc.resolve_sent and paging.repage_on_reopen)
         ):
-            # Below the threshold, or no rise since the last page: no page, whatever the
-            # maintenance and flapping (which cost a walk over every alert to know).
+            # Below the threshold, or nothing new since the last page: no page, whatever
+            # the maintenance and flapping (which cost a walk over every alert to know).
             return
-        decision = decide_page(
-            self.policy,
+        recent = self._page_times.setdefault(inc.team, deque())
+        limit = paging.rate_limit_for(inc.team)
+        while recent and recent[0] <= self.now - limit.window_s:
+            recent.popleft()
+        decision = decide_paging(
+            paging,
             priority=inc.priority,
-            last_paged=inc.last_paged,
+            resolved=False,
+            announced=True,
             maintenance=inc.maintenance,
             flapping=inc.flapping,
-            pages_so_far=inc.pages,
+            memory=PageMemory(inc.pages, last, resolve_sent=inc.resolve_sent),
+            rate=rate_limit_verdict(limit, inc.priority, recent, self.now),
         )
-        if decision.action is PageAction.TRIGGER:
+        if decision.event is PageEvent.TRIGGER:
             inc.pages += 1
             inc.last_paged = inc.priority
+            inc.resolve_sent = False
+            recent.append(self.now)
             inc.note(f"paged: {decision.reason}")
+        elif decision.reason.startswith("rate limited"):
+            inc.note(f"not paged: {decision.reason}")
 
     def _refresh(self, inc: Incident) -> None:
         """Recompute priority and team after a change; page on a rise once announced."""

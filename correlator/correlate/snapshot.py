@@ -74,6 +74,7 @@ def _incident(inc: Incident) -> dict[str, Any]:
         "announced": inc.announced,
         "pages": inc.pages,
         "last_paged": None if inc.last_paged is None else inc.last_paged.value,
+        "resolve_sent": inc.resolve_sent,
         "team": inc.team,
         "reasons": inc.reasons,
         "reasons_elided": inc.reasons_elided,
@@ -155,6 +156,7 @@ def import_state(engine: Engine, data: Mapping[str, Any]) -> int:
                 announced=bool(raw["announced"]),
                 pages=int(raw["pages"]),
                 last_paged=None if raw["last_paged"] is None else Priority(raw["last_paged"]),
+                resolve_sent=bool(raw.get("resolve_sent", False)),  # absent before 2026-12
                 team=raw["team"],
                 reasons=[str(r) for r in raw["reasons"]],
                 reasons_elided=int(raw["reasons_elided"]),

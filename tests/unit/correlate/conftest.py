@@ -15,6 +15,7 @@ import pytest
 
 from correlator.correlate.engine import Decision, Engine, Incident
 from correlator.correlate.settings import EngineSettings
+from correlator.dispatch.settings import PagingSettings
 from correlator.model import Alert, Notice, NoticeKind, Severity, Source, State
 from correlator.replay import incident_json
 from topology.load import load_yaml_text
@@ -173,11 +174,14 @@ def summary(out: list[dict[str, Any]]) -> str:
 
 @pytest.fixture
 def make_sim():
-    """Build a :class:`Sim` from YAML text (or a Topology) and optional engine settings."""
+    """Build a :class:`Sim` from YAML text (or a Topology), optional engine settings and
+    an optional ``dispatch.paging`` policy."""
 
-    def make(topology: str | Topology, **settings: Any) -> Sim:
+    def make(
+        topology: str | Topology, *, paging: PagingSettings | None = None, **settings: Any
+    ) -> Sim:
         topo = topology_from(topology) if isinstance(topology, str) else topology
-        return Sim(Engine(topo, EngineSettings(**settings)))
+        return Sim(Engine(topo, EngineSettings(**settings), paging=paging))
 
     return make
 

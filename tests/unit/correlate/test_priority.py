@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from correlator.correlate.lifecycle import PageAction, PagingPolicy, decide_page
 from correlator.dispatch.priority import (
     ITIL_MATRIX,
     Level,
@@ -12,6 +11,7 @@ from correlator.dispatch.priority import (
     decide_priority,
     urgency_of,
 )
+from correlator.dispatch.settings import PagingSettings, RateLimit
 from correlator.model import Severity
 
 H, M, L = Level.HIGH, Level.MEDIUM, Level.LOW
@@ -69,51 +69,6 @@ def test_lone_redundant_member_with_a_warning_is_p4_or_lower():
 def test_urgency_follows_the_worst_severity(severity, urgency):
     """Urgency is high for critical alerts, medium for major/minor, low for warnings."""
     assert urgency_of([Severity.INFO, severity])[0] is urgency
-
-
-# -- the paging policy (pure) -------------------------------------------------------------
-
-POLICY = PagingPolicy()
-
-
-def page(priority, *, last=None, maintenance=False, flapping=False, pages=0):
-    return decide_page(
-        POLICY,
-        priority=priority,
-        last_paged=last,
-        maintenance=maintenance,
-        flapping=flapping,
-        pages_so_far=pages,
-    ).action
-
-
-@pytest.mark.parametrize("priority", [Priority.P1, Priority.P2, Priority.P3])
-def test_page_on_open_at_p1_to_p3(priority):
-    """An incident opening at P1-P3 is paged."""
-    assert page(priority) is PageAction.TRIGGER
-
-
-@pytest.mark.parametrize("priority", [Priority.P4, Priority.P5])
-def test_no_page_at_p4_p5(priority):
-    """An incident at P4 or P5 is never paged."""
-    assert page(priority) is PageAction.NONE
-
-
-def test_one_more_page_only_on_a_rise():
-    """After a page, another one only when the priority rises."""
-    assert page(Priority.P3, last=Priority.P3, pages=1) is PageAction.NONE
-    assert page(Priority.P2, last=Priority.P3, pages=1) is PageAction.TRIGGER
-    assert page(Priority.P3, last=Priority.P2, pages=2) is PageAction.NONE
-
-
-def test_no_page_under_maintenance():
-    """Nothing is paged under maintenance, whatever the priority."""
-    assert page(Priority.P1, maintenance=True) is PageAction.NONE
-
-
-def test_flapping_pages_at_most_once():
-    """A flapping incident already paged is not paged again, even on a rise."""
-    assert page(Priority.P1, last=Priority.P3, flapping=True, pages=1) is PageAction.NONE
 
 
 # -- priority and pages through the engine ------------------------------------------------
@@ -210,3 +165,82 @@ def test_team_is_the_root_nodes_team(make_sim, site):
     sim.problem(0, "esx-01")
     sim.problem(5, "web-01")
     assert sim.only()["team"] == "systems"
+
+
+# -- the daemon's paging policy, in event time ---------------------------------------------
+
+TEAM_OF_FOUR = """
+version: 1
+defaults: {team: web, criticality: 1}
+nodes:
+  - {id: app-1, kind: application, monitored_as: [app-1]}
+  - {id: app-2, kind: application, monitored_as: [app-2]}
+  - {id: app-3, kind: application, monitored_as: [app-3]}
+  - {id: app-4, kind: application, monitored_as: [app-4]}
+"""
+
+
+def test_engine_pages_within_the_team_rate_limit_in_event_time(make_sim):
+    """With at most 2 pages an hour for the team, the third outage inside the hour is not
+    paged (the explanation says so) and one after the window is."""
+    paging = PagingSettings(
+        rate_limit=RateLimit(max_pages=2, window_s=3600.0, exempt_at_or_above=None)
+    )
+    sim = make_sim(TEAM_OF_FOUR, paging=paging)
+    for at, host in ((0, "app-1"), (1000, "app-2"), (2000, "app-3"), (3700, "app-4")):
+        sim.problem(at, host)
+    sim.advance(3900)
+    pages = {inc["root_cause"]: inc["pages"] for inc in sim.out()}
+    assert pages == {"app-1": 1, "app-2": 1, "app-3": 0, "app-4": 1}
+    (held,) = [i for i in sim.incidents() if i.root == "app-3"]
+    assert any(
+        r.startswith("not paged: rate limited: 2 pages in the last 3600s") for r in held.reasons
+    )
+
+
+def test_engine_exempt_priority_pages_through_the_rate_limit(make_sim):
+    """P1 is exempt by default: a full rate window still pages a P1 outage."""
+    paging = PagingSettings(rate_limit=RateLimit(max_pages=1, window_s=3600.0))
+    sim = make_sim(TEAM_OF_FOUR, paging=paging)
+    sim.problem(0, "app-1")
+    sim.problem(500, "app-2")
+    sim.advance(700)
+    assert [(i["priority"], i["pages"]) for i in sim.out()] == [("P1", 1), ("P1", 1)]
+
+
+@pytest.mark.parametrize(("repage", "pages"), [(False, 1), (True, 2)])
+def test_engine_reopen_pages_again_only_with_repage_on_reopen(make_sim, site, repage, pages):
+    """A reopened incident (after its resolve notice) pages again only when
+    dispatch.paging.repage_on_reopen is on."""
+    sim = make_sim(
+        site,
+        paging=PagingSettings(repage_on_reopen=repage),
+        resolve_linger_s=300.0,
+        reopen_s=900.0,
+    )
+    sim.problem(0, "esx-01")
+    sim.advance(200)
+    sim.ok(260, "esx-01")
+    sim.advance(260 + 301)
+    assert sim.only()["resolved_at"] is not None
+    sim.problem(260 + 301 + 100, "esx-01")
+    sim.advance(260 + 301 + 400)
+    assert sim.only()["pages"] == pages
+
+
+def test_engine_does_not_page_again_on_a_reopen_before_any_resolve_notice(make_sim, site):
+    """With resolve notices off nothing closed the page, so a reopen is no new page even with
+    repage_on_reopen."""
+    sim = make_sim(
+        site,
+        paging=PagingSettings(repage_on_reopen=True, resolve_notices=False),
+        resolve_linger_s=300.0,
+        reopen_s=900.0,
+    )
+    sim.problem(0, "esx-01")
+    sim.advance(200)
+    sim.ok(260, "esx-01")
+    sim.advance(260 + 301)
+    sim.problem(260 + 301 + 100, "esx-01")
+    sim.advance(260 + 301 + 400)
+    assert sim.only()["pages"] == 1

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
-
 from hypothesis import given
 from hypothesis import strategies as st
 
-from correlator.correlate.lifecycle import PageAction, PagingPolicy, decide_page
 from correlator.dispatch.model import PageEvent
 from correlator.dispatch.paging import (
     PageMemory,
@@ -153,29 +150,6 @@ def test_memory_after_a_trigger_counts_it():
     memory = PageMemory(pages=1, last_paged=Priority.P3, resolve_sent=True)
     after = memory.after(decide(Priority.P1, memory), Priority.P1)
     assert after == PageMemory(pages=2, last_paged=Priority.P1, resolve_sent=False)
-
-
-def test_same_decisions_as_the_engine_minimal_policy():
-    """On every case the engine's minimal policy covers, both policies page alike."""
-    for priority, last, maintenance, flapping in itertools.product(
-        Priority, [None, *Priority], [False, True], [False, True]
-    ):
-        pages = 0 if last is None else 1
-        old = decide_page(
-            PagingPolicy(),
-            priority=priority,
-            last_paged=last,
-            maintenance=maintenance,
-            flapping=flapping,
-            pages_so_far=pages,
-        )
-        new = decide(
-            priority,
-            PageMemory(pages=pages, last_paged=last),
-            maintenance=maintenance,
-            flapping=flapping,
-        )
-        assert (old.action is PageAction.TRIGGER) == (new.event is PageEvent.TRIGGER)
 
 
 _changes = st.lists(
