@@ -109,9 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     _period_options(report, "24h")
     report.add_argument(
         "--format",
-        choices=("json", "markdown"),
-        default="json",
-        help="output format (default: json)",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="output format (default: markdown, as handover; json for scripts)",
     )
     report.set_defaults(command=_report)
 

@@ -1040,7 +1040,8 @@ def _note_table(notes: Sequence[Note]) -> _Table:
     )
 
 
-def _plural(count: int, one: str, many: str) -> str:
+def plural(count: int, one: str, many: str) -> str:
+    """``1 SLA breach``, ``2 SLA breaches``."""
     return f"{count} {one if count == 1 else many}"
 
 
@@ -1051,11 +1052,11 @@ def _summary(h: Handover) -> str:
     parts = [
         open_text,
         f"{counts['opened']} opened and {counts['resolved']} resolved in the shift",
-        _plural(counts["sla_breaches"], "SLA breach", "SLA breaches"),
-        _plural(counts["major_incidents"], "major incident", "major incidents"),
-        _plural(counts["problems"], "recurring problem", "recurring problems"),
-        _plural(counts["maintenance"], "maintenance window", "maintenance windows") + " in force",
-        _plural(counts["notes"], "note", "notes"),
+        plural(counts["sla_breaches"], "SLA breach", "SLA breaches"),
+        plural(counts["major_incidents"], "major incident", "major incidents"),
+        plural(counts["problems"], "recurring problem", "recurring problems"),
+        plural(counts["maintenance"], "maintenance window", "maintenance windows") + " in force",
+        plural(counts["notes"], "note", "notes"),
     ]
     return "; ".join(parts) + "."
 

@@ -37,6 +37,7 @@ from correlator.serve.handover import (
     markdown_table,
     merged_into_of,
     opened_at_of,
+    plural,
     priority_of,
     resolved_at_of,
     team_of,
@@ -356,7 +357,8 @@ def report_markdown(r: Report) -> str:
     lines = [
         f"# Report {format_time(r.since)} to {format_time(r.until)} UTC",
         "",
-        f"{r.alerts} alerts in, {r.incidents} incidents out"
+        f"{plural(r.alerts, 'alert', 'alerts')} in,"
+        f" {plural(r.incidents, 'incident', 'incidents')} out"
         + (f": {ratio:.1f} alerts per incident" if ratio is not None else "")
         + (f", {reduction:.0%} noise reduction" if reduction is not None else "")
         + ".",

@@ -325,16 +325,16 @@ def test_report_on_an_unreadable_store_is_one_line_exit_1(
 
 
 @pytest.mark.usefixtures("no_correlator_env")
-def test_report_prints_json_then_markdown(
+def test_report_prints_markdown_then_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """report prints the JSON report by default and Markdown with --format markdown."""
+    """report prints Markdown by default (as handover does) and JSON with --format json."""
     _fill_store(tmp_path)
     config = str(_config(tmp_path))
     assert main(["report", "--since", "24h", "--config", config]) == 0
+    assert "2 alerts in, 1 incident out" in capsys.readouterr().out
+    assert main(["report", "--since", "24h", "--format", "json", "--config", config]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert (doc["alerts"], doc["incidents"]) == (2, 1)
     assert doc["noisy_checks"][0]["check"] == "ping"
     assert len(doc["hourly"]) in {24, 25}
-    assert main(["report", "--since", "24h", "--format", "markdown", "--config", config]) == 0
-    assert "2 alerts in, 1 incidents out" in capsys.readouterr().out

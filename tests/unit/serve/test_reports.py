@@ -259,7 +259,7 @@ def test_report_markdown_names_each_figure() -> None:
     text = report_markdown(
         report(IncidentFacts(body(1, opened=T0, alerts=[alert("h", "c", T0), alert("g", "c", T0)])))
     )
-    assert "2 alerts in, 1 incidents out: 2.0 alerts per incident, 50% noise reduction." in text
+    assert "2 alerts in, 1 incident out: 2.0 alerts per incident, 50% noise reduction." in text
     assert "## MTTA (opened to first acknowledgement)" in text
     assert "## MTTR (opened to resolved)" in text
     assert "| nagios | c | 2 | 2 | 2 | 1 |" in text
