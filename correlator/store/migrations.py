@@ -143,6 +143,12 @@ _V2 = (
 )
 
 
+# How often each action was claimed: a claim whose send may have reached the system (the
+# worker died, or its answer was lost) shows as a later claim, so the next send knows it
+# is a retry even when no failed attempt was recorded (see OutboxEntry.claims).
+_V3 = ("ALTER TABLE outbox ADD COLUMN claims INTEGER NOT NULL DEFAULT 0",)
+
+
 def _dialect(statements: tuple[str, ...], *, json: str, serial: str) -> tuple[str, ...]:
     return tuple(" ".join(s.format(json=json, serial=serial).split()) for s in statements)
 
@@ -154,6 +160,7 @@ SQLITE: Final[tuple[Migration, ...]] = (
         _dialect(_V1, json="TEXT", serial="INTEGER PRIMARY KEY AUTOINCREMENT"),
     ),
     Migration(2, "maintenance windows", _dialect(_V2, json="TEXT", serial="")),
+    Migration(3, "outbox claims", _dialect(_V3, json="TEXT", serial="")),
 )
 
 POSTGRES: Final[tuple[Migration, ...]] = (
@@ -163,6 +170,7 @@ POSTGRES: Final[tuple[Migration, ...]] = (
         _dialect(_V1, json="JSONB", serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     ),
     Migration(2, "maintenance windows", _dialect(_V2, json="JSONB", serial="")),
+    Migration(3, "outbox claims", _dialect(_V3, json="JSONB", serial="")),
 )
 
 

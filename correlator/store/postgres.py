@@ -43,7 +43,7 @@ MIGRATION_LOCK: Final = 0x636F_7272  # "corr": the advisory lock taken while mig
 
 CLAIM: Final = f"""
 WITH claimed AS ({sql.pg(sql.SELECT_DUE)} FOR UPDATE SKIP LOCKED)
-UPDATE outbox SET next_attempt_at = %s, updated_at = %s
+UPDATE outbox SET next_attempt_at = %s, updated_at = %s, claims = outbox.claims + 1
 FROM claimed WHERE outbox.id = claimed.id
 RETURNING outbox.*
 """  # noqa: S608 - made of constant SQL only

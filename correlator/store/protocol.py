@@ -98,7 +98,13 @@ class OutboxAction:
 
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
-    """One outbox row as stored. ``attempts`` counts the sends tried so far."""
+    """One outbox row as stored. ``attempts`` counts the sends tried so far.
+
+    ``claims`` counts the times :meth:`Store.due` handed the action to a worker (a deferred
+    claim, which sent nothing, does not count). An entry just claimed with ``claims > 1``
+    or ``attempts > 0`` may have reached its system before: a worker that died mid-send,
+    or whose store write failed, recorded no attempt, but its claim shows.
+    """
 
     id: int
     idempotency_key: str
@@ -113,6 +119,13 @@ class OutboxEntry:
     result: Mapping[str, Any] | None
     created_at: float
     updated_at: float
+    claims: int = 0
+
+    @property
+    def is_retry(self) -> bool:
+        """True when an earlier claim may have sent this action (it must look before it
+        sends a comment again); False for a first send."""
+        return self.attempts > 0 or self.claims > 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,7 +78,9 @@ WHERE o.status = 'pending' AND o.next_attempt_at <= ?
 ORDER BY o.next_attempt_at, o.id
 LIMIT ?
 """
-LEASE: Final = "UPDATE outbox SET next_attempt_at = ?, updated_at = ? WHERE id = ?"
+LEASE: Final = """
+UPDATE outbox SET next_attempt_at = ?, updated_at = ?, claims = claims + 1 WHERE id = ?
+"""
 SELECT_ACTION: Final = "SELECT * FROM outbox WHERE id = ?"
 SELECT_ACTIONS: Final = "SELECT * FROM outbox WHERE incident_id = ? ORDER BY id"
 COUNT_ACTIONS: Final = "SELECT status, COUNT(*) AS n FROM outbox GROUP BY status"
@@ -92,8 +94,9 @@ MARK_RETRY: Final = """
 UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
 WHERE id = ? AND status = 'pending'
 """
+# A deferred claim sent nothing: it does not count (the next claim is still a first send).
 DEFER: Final = """
-UPDATE outbox SET next_attempt_at = ?, last_error = ?, updated_at = ?
+UPDATE outbox SET next_attempt_at = ?, last_error = ?, updated_at = ?, claims = claims - 1
 WHERE id = ? AND status = 'pending'
 """
 MARK_FAILED: Final = """
@@ -266,6 +269,7 @@ def entry_of(row: Row, decode: Decode) -> OutboxEntry:
         payload=decode(row["payload"]),
         status=OutboxStatus(row["status"]),
         attempts=int(row["attempts"]),
+        claims=int(row["claims"]),
         next_attempt_at=float(row["next_attempt_at"]),
         last_error=row["last_error"],
         result=None if result is None else decode(result),

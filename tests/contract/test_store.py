@@ -235,16 +235,18 @@ async def test_migrations_apply_on_an_empty_database_and_reopen_is_a_no_op(
 async def test_a_version_1_database_is_upgraded_and_keeps_its_data(
     backend: Backend, store: Store
 ) -> None:
-    """A database at schema version 1 (before maintenance windows) gets the later
-    migrations at open and keeps what it held."""
+    """A database at schema version 1 (before maintenance windows and outbox claims) gets
+    the later migrations at open and keeps what it held."""
     await store.apply(IncidentSnapshot.of(incident_doc()), [action("k1")])
     await store.close()
     backend.execute("DROP TABLE maintenance_windows")
+    backend.execute("ALTER TABLE outbox DROP COLUMN claims")
     backend.execute("DELETE FROM schema_version WHERE version > 1")
 
     again = await backend.open()
     assert await again.schema_version() == len(SQLITE)
     assert await again.incident("INC-000001") is not None
+    assert [(c.idempotency_key, c.claims) for c in await again.due(T0, 10)] == [("k1", 1)]
     assert await again.windows() == []
     await again.save_window(window())
     assert await again.window("MW-1") == window()
@@ -422,6 +424,25 @@ async def test_due_claims_and_leases_pending_actions(backend: Backend, store: St
     # a worker that died mid-send: the lease runs out and the action is due again
     again = await store.due(T0 + LEASE, 10, lease_s=LEASE)
     assert [c.idempotency_key for c in again] == ["k1", "k2"]
+
+
+async def test_a_reclaimed_action_counts_as_a_retry(store: Store) -> None:
+    """Each claim is counted durably: the first claim is a first send, a claim after a lease ran
+    out (no attempt recorded) or after a failed attempt is a retry, and a deferral is not one."""
+    await store.apply(None, [action("lost", "A"), action("failed", "B"), action("wait", "C")])
+    first = {c.idempotency_key: c for c in await store.due(T0, 10, lease_s=LEASE)}
+    assert [(c.claims, c.is_retry) for c in first.values()] == [(1, False)] * 3
+
+    await store.mark_retry(first["failed"].id, T0 + 1, "rt: timed out")
+    await store.defer(first["wait"].id, T0 + 1, "waiting for ticket.create")
+    # "lost" recorded nothing: its worker died after sending; its lease runs out
+    later = {c.idempotency_key: c for c in await store.due(T0 + LEASE, 10, lease_s=LEASE)}
+
+    assert {k: (c.claims, c.attempts, c.is_retry) for k, c in later.items()} == {
+        "lost": (2, 0, True),
+        "failed": (2, 1, True),
+        "wait": (1, 0, False),
+    }
 
 
 async def test_due_honours_the_limit_and_the_order(store: Store) -> None:
