@@ -62,6 +62,7 @@ for folder in (ROOT, TESTS):
 from correlator.clock import WallClock  # noqa: E402
 from correlator.correlate.engine import Status  # noqa: E402
 from correlator.dispatch.model import (  # noqa: E402
+    CommentKey,
     Page,
     PageEvent,
     TicketDraft,
@@ -219,11 +220,12 @@ class RecordingTickets:
         comment: str | None = None,
         priority: Priority | None = None,
         title: str | None = None,
+        key: CommentKey | None = None,
     ) -> None:
-        self.calls.append(("update", ref.ticket_id, comment, priority, title))
+        self.calls.append(("update", ref.ticket_id, comment, priority, title, key))
 
-    async def resolve(self, ref: TicketRef, comment: str) -> None:
-        self.calls.append(("resolve", ref.ticket_id, comment))
+    async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
+        self.calls.append(("resolve", ref.ticket_id, comment, key))
 
     async def fetch(self, ref: TicketRef) -> TicketState:
         return TicketState(ref, TicketStatus.NEW)

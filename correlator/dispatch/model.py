@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -53,6 +54,41 @@ class TicketState:
     status: TicketStatus
     assignee: str | None = None
     updated_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentKey:
+    """Which comment this is, so that a comment sent again is posted once.
+
+    ``value`` is the same on every attempt (the outbox action's idempotency key).
+    ``retry`` is True when an earlier attempt may have posted the comment already (its
+    answer was lost, its worker died): only then does an adapter look among the ticket's
+    comments for the :attr:`marker` before posting, so a first attempt costs no extra
+    call. The marker ends every comment sent with a key (:meth:`mark`), or goes in a
+    native field where the system has one.
+    """
+
+    value: str
+    retry: bool = False
+
+    @property
+    def marker(self) -> str:
+        """``[correlator:3f2a9c0d41be7756]``: short, and the same for the same key."""
+        digest = hashlib.sha256(self.value.encode()).hexdigest()[:16]
+        return f"[correlator:{digest}]"
+
+    def mark(self, text: str) -> str:
+        """``text`` with the marker as its last line."""
+        return f"{text}\n\n{self.marker}"
+
+    def found_in(self, texts: Iterable[str]) -> bool:
+        """True when one of ``texts`` (the ticket's comments) carries the marker."""
+        return any(self.marker in text for text in texts)
+
+
+def marked(text: str, key: CommentKey | None) -> str:
+    """``text`` as posted: with the key's marker when there is a key."""
+    return text if key is None else key.mark(text)
 
 
 class PageEvent(StrEnum):

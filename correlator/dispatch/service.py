@@ -78,6 +78,7 @@ from correlator.dispatch.major import (
 )
 from correlator.dispatch.major import ProblemRecord as RootProblem
 from correlator.dispatch.model import (
+    CommentKey,
     DeliveryError,
     Page,
     PageEvent,
@@ -1186,16 +1187,17 @@ class CountedTickets:
         comment: str | None = None,
         priority: Priority | None = None,
         title: str | None = None,
+        key: CommentKey | None = None,
     ) -> None:
-        await self.inner.update(ref, comment=comment, priority=priority, title=title)
+        await self.inner.update(ref, comment=comment, priority=priority, title=title, key=key)
         self._written.labels(self.name, "update").inc()
 
-    async def resolve(self, ref: TicketRef, comment: str) -> None:
-        await self.inner.resolve(ref, comment)
+    async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
+        await self.inner.resolve(ref, comment, key=key)
         self._written.labels(self.name, "resolve").inc()
 
-    async def reopen(self, ref: TicketRef, comment: str) -> None:
-        await self.inner.reopen(ref, comment)
+    async def reopen(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
+        await self.inner.reopen(ref, comment, key=key)
         self._written.labels(self.name, "reopen").inc()
 
     async def fetch(self, ref: TicketRef) -> TicketState:

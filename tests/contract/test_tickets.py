@@ -30,7 +30,7 @@ from contract.ticket_fixtures import (
     rt_backend,
 )
 from correlator.clock import ManualClock
-from correlator.dispatch.model import DeliveryError, TicketRef, TicketStatus
+from correlator.dispatch.model import CommentKey, DeliveryError, TicketRef, TicketStatus
 from correlator.dispatch.priority import Priority
 from correlator.dispatch.tickets.builtin import BuiltinTickets, QueuedTicket
 from correlator.dispatch.tickets.glpi import GLPI
@@ -290,6 +290,131 @@ async def test_a_create_whose_answer_was_lost_is_found_by_the_retry(http_backend
 
     assert lost.value.retryable is True
     assert await http_backend.tickets_for(incident) == [ref.ticket_id]
+
+
+# ---- a comment sent again is posted once ----------------------------------------------------
+
+
+async def _lost_then_retried(
+    backend: Backend, send: Callable[[CommentKey], Awaitable[None]], key: str
+) -> None:
+    """Send with ``key``, losing the answer of the request that carries the comment (the
+    system has it; the caller sees a timeout), then send again as the outbox's retry does."""
+    first = CommentKey(key)
+    if backend.faults is None:  # the built-in queue answers in process: the caller loses it
+        await send(first)
+    else:
+        backend.faults.lose_next_carrying(first.marker)
+        with pytest.raises(DeliveryError) as lost:
+            await send(first)
+        assert lost.value.retryable is True
+    await send(CommentKey(key, retry=True))
+
+
+def _count(comments: list[str], text: str) -> int:
+    return sum(text in comment for comment in comments)
+
+
+async def test_an_update_retried_after_a_lost_answer_comments_once(backend: Backend) -> None:
+    """An update whose answer was lost, sent again as a retry, leaves exactly one comment
+    (and the priority it set)."""
+    ref = await backend.system.create(draft_for(new_incident_id(), Priority.P3))
+    text = "Re-rooted: core-sw-1 -> dc1-uplink; 20 more hosts."
+
+    async def send(key: CommentKey) -> None:
+        await backend.system.update(ref, comment=text, priority=Priority.P1, key=key)
+
+    await _lost_then_retried(backend, send, f"ticket.update:{ref.ticket_id}:rerooted")
+    seen = await backend.inspect(ref)
+
+    assert _count(seen.comments, text) == 1, seen.comments
+    assert seen.priority == backend.expected_priority(Priority.P1)
+
+
+async def test_a_resolve_retried_after_a_lost_answer_comments_once(backend: Backend) -> None:
+    """A resolve whose answer was lost, sent again as a retry, resolves with exactly one comment."""
+    ref = await backend.system.create(draft_for(new_incident_id()))
+    text = "All 14 hosts answer again; incident resolved."
+
+    async def send(key: CommentKey) -> None:
+        await backend.system.resolve(ref, text, key=key)
+
+    await _lost_then_retried(backend, send, f"ticket.resolve:{ref.ticket_id}")
+
+    assert (await backend.system.fetch(ref)).status is TicketStatus.RESOLVED
+    assert _count((await backend.inspect(ref)).comments, text) == 1
+
+
+async def test_a_reopen_retried_after_a_lost_answer_comments_once(backend: Backend) -> None:
+    """A reopen whose answer was lost, sent again as a retry, reopens with exactly one comment."""
+    ref = await backend.system.create(draft_for(new_incident_id()))
+    await backend.system.resolve(ref, "every alert has cleared")
+    text = "incident reopened: the incident failed again"
+
+    async def send(key: CommentKey) -> None:
+        await backend.system.reopen(ref, text, key=key)
+
+    await _lost_then_retried(backend, send, f"ticket.reopen:{ref.ticket_id}:1")
+
+    assert (await backend.system.fetch(ref)).status in ACTIVE
+    assert _count((await backend.inspect(ref)).comments, text) == 1
+
+
+async def test_a_comment_refused_the_first_time_is_posted_by_the_retry(
+    http_backend: Backend,
+) -> None:
+    """A retry whose first attempt never reached the system (a 503) does post the comment:
+    the look before posting finds nothing."""
+    assert http_backend.faults is not None
+    ref = await http_backend.system.create(draft_for(new_incident_id()))
+    first = CommentKey(f"ticket.update:{ref.ticket_id}:sla")
+    http_backend.faults.fail_next_carrying(first.marker, 503)
+
+    with pytest.raises(DeliveryError):
+        await http_backend.system.update(ref, comment="Response SLA breached", key=first)
+    await http_backend.system.update(
+        ref, comment="Response SLA breached", key=CommentKey(first.value, retry=True)
+    )
+
+    comments = (await http_backend.inspect(ref)).comments
+    assert _count(comments, "Response SLA breached") == 1
+    assert _count(comments, first.marker) == 1
+
+
+async def test_comments_with_other_keys_are_all_posted(backend: Backend) -> None:
+    """Retries look for their own key only: two changes with the same text but their own keys
+    are two comments, and a first attempt never looks."""
+    ref = await backend.system.create(draft_for(new_incident_id()))
+
+    await backend.system.update(ref, comment="still down", key=CommentKey("k1"))
+    await backend.system.update(ref, comment="still down", key=CommentKey("k2", retry=True))
+
+    assert _count((await backend.inspect(ref)).comments, "still down") == 2
+
+
+async def test_a_first_attempt_makes_no_extra_call(http_backend: Backend) -> None:
+    """A comment with a key, not a retry, costs the same requests as one without a key; a
+    retry is what reads the ticket's comments."""
+    assert http_backend.faults is not None
+    sent = http_backend.faults.sent
+    ref = await http_backend.system.create(draft_for(new_incident_id()))
+
+    before = len(sent)
+    await http_backend.system.update(ref, comment="plain", priority=Priority.P2)
+    plain = sent[before:]
+    before = len(sent)
+    await http_backend.system.update(
+        ref, comment="keyed", priority=Priority.P2, key=CommentKey("first")
+    )
+    keyed = sent[before:]
+    before = len(sent)
+    await http_backend.system.update(
+        ref, comment="retried", priority=Priority.P2, key=CommentKey("again", retry=True)
+    )
+    retried = sent[before:]
+
+    assert keyed == plain
+    assert len(retried) > len(plain)
 
 
 # ---- the fakes check what they are sent ----------------------------------------------------
@@ -566,9 +691,10 @@ async def test_every_request_the_adapters_send_is_accepted_by_the_fakes() -> Non
         try:
             ref = await backend.system.create(draft_for(new_incident_id()))
             await backend.system.update(ref, comment="more", priority=Priority.P1, title="renamed")
+            await backend.system.update(ref, comment="more", key=CommentKey("k1", retry=True))
             await backend.system.fetch(ref)
-            await backend.system.resolve(ref, "over")
-            await backend.system.reopen(ref, "failed again")
+            await backend.system.resolve(ref, "over", key=CommentKey("k2", retry=True))
+            await backend.system.reopen(ref, "failed again", key=CommentKey("k3", retry=True))
             await backend.system.fetch(ref)
         finally:
             await backend.close()

@@ -16,16 +16,21 @@ Documentation the fakes follow:
 
 - GLPI: ``apirest.php`` (glpi-project/glpi ``apirest.md``): ``initSession`` with
   ``App-Token`` and ``Authorization: user_token``; ``Session-Token`` on every call;
-  bodies ``{"input": {...}}``; getItems ``searchText[field]`` with ``^``/``$`` anchors.
+  bodies ``{"input": {...}}``; getItems ``searchText[field]`` with ``^``/``$`` anchors;
+  sub-items (``/Ticket/{id}/ITILFollowup``) with ``range``, ``sort``, ``order`` and a
+  ``Content-Range`` header.
 - ServiceNow: Table API ``/api/now/table/incident`` (basic auth, ``sysparm_query``,
   ``sysparm_fields`` with dot-walking, ``{"result": ...}``, data-policy 403 on resolve
-  without resolution code and notes).
+  without resolution code and notes); journal entries (work notes, comments) are rows of
+  ``sys_journal_field`` (``element_id``, ``element``, ``value``; ``LIKE`` is "contains").
 - Jira Service Management: ``/rest/servicedeskapi/request`` (+ ``/comment``,
   ``/transition``) and the platform's ``/rest/api/3/issue/{key}`` (basic auth with an
-  API token).
+  API token); comment lists page with ``start``/``limit``/``isLastPage`` and filter with
+  ``public``/``internal``.
 - Zendesk: ``/api/v2/tickets.json`` with ``{"ticket": {...}}``, ``external_id`` filter,
   ``include=users`` sideloading, basic auth ``{email}/token:{api_token}``, 422
-  ``RecordInvalid`` when solving without an assignee.
+  ``RecordInvalid`` when solving without an assignee; ``/tickets/{id}/comments.json``
+  with offset paging (``page``, ``per_page`` up to 100, ``next_page``) and ``sort_order``.
 """
 
 from __future__ import annotations
@@ -509,11 +514,23 @@ class GLPIFake(FakeSystem):
         ticket = self._get(request)
         if ticket is None:
             return self._error(404, "ERROR_ITEM_NOT_FOUND", "Item not found")
+        rows = [
+            {"id": n + 1, "content": c.text, "is_private": int(not c.public)}
+            for n, c in enumerate(ticket.followups)
+        ]
+        if request.query_params.get("sort", "id") != "id":
+            return self._error(400, "ERROR_FIELD_NOT_FOUND", "the fake sorts by id only")
+        if request.query_params.get("order", "ASC").upper() == "DESC":
+            rows.reverse()
+        start, _, end = request.query_params.get("range", "0-49").partition("-")
+        if not start.isdigit() or not end.isdigit() or int(start) > int(end):
+            return self._error(400, "ERROR_RANGE_EXCEED_TOTAL", "bad range")
+        page = rows[int(start) : int(end) + 1]
+        last = int(start) + max(len(page) - 1, 0)
         return JSONResponse(
-            [
-                {"id": n, "content": c.text, "is_private": int(not c.public)}
-                for n, c in enumerate(ticket.followups)
-            ]
+            page,
+            status_code=206 if len(page) < len(rows) else 200,
+            headers={"Content-Range": f"{start}-{last}/{len(rows)}"},
         )
 
     async def _itil_item(
@@ -681,7 +698,42 @@ class ServiceNowFake(FakeSystem):
         return [
             Route(table, self._collection, methods=["GET", "POST"]),
             Route(f"{table}/{{sys_id}}", self._record, methods=["GET", "PATCH", "PUT", "DELETE"]),
+            Route("/api/now/table/sys_journal_field", self._journal_rows, methods=["GET"]),
         ]
+
+    async def _journal_rows(self, request: Request) -> Response:
+        """``sys_journal_field``: one row per work note or comment, queried like any table."""
+        problem = self._auth_error(request)
+        if problem is not None:
+            return problem
+        rows = [
+            {
+                "sys_id": f"{sys_id[:24]}{n:08d}",
+                "element_id": sys_id,
+                "name": "incident",
+                "element": "comments" if c.public else "work_notes",
+                "value": c.text,
+            }
+            for sys_id, entries in self.journal.items()
+            for n, c in enumerate(entries)
+        ]
+        for term in filter(None, request.query_params.get("sysparm_query", "").split("^")):
+            name, sep, value = term.partition("LIKE")
+            if sep and name in ("value", "element_id", "element", "name"):
+                rows = [r for r in rows if value in r[name]]
+                continue
+            name, sep, value = term.partition("=")
+            if not sep or name not in ("element_id", "element", "name", "sys_id"):
+                return self._error(400, "Invalid query", f"unsupported term {term!r}")
+            rows = [r for r in rows if r[name] == value]
+        limit = request.query_params.get("sysparm_limit")
+        if limit is not None:
+            if not limit.isdigit():
+                return self._error(400, "Invalid sysparm_limit", limit)
+            rows = rows[: int(limit)]
+        fields = [f for f in request.query_params.get("sysparm_fields", "").split(",") if f]
+        shown = [{k: v for k, v in r.items() if not fields or k in fields} for r in rows]
+        return JSONResponse({"result": shown}, headers={"X-Total-Count": str(len(shown))})
 
     @staticmethod
     def _error(status: int, message: str, detail: str = "") -> Response:
@@ -1186,12 +1238,30 @@ class JSMFake(FakeSystem):
                 404, "The request does not exist or you do not have access to it."
             )
         if request.method == "GET":
+            wanted = {
+                flag: request.query_params.get(flag, "true") for flag in ("public", "internal")
+            }
+            if any(v not in ("true", "false") for v in wanted.values()):
+                return self._sd_error(400, "public and internal must be true or false")
+            start_raw = request.query_params.get("start", "0")
+            limit_raw = request.query_params.get("limit", "50")
+            if not start_raw.isdigit() or not limit_raw.isdigit():
+                return self._sd_error(400, "start and limit must be non-negative integers")
+            start, limit = int(start_raw), min(int(limit_raw), 100)
             values = [
-                {"id": str(n), "body": c.text, "public": c.public}
+                {"id": str(n + 1), "body": c.text, "public": c.public}
                 for n, c in enumerate(issue.comments)
+                if wanted["public" if c.public else "internal"] == "true"
             ]
+            page = values[start : start + limit]
             return JSONResponse(
-                {"size": len(values), "start": 0, "limit": 50, "isLastPage": True, "values": values}
+                {
+                    "size": len(page),
+                    "start": start,
+                    "limit": limit,
+                    "isLastPage": start + limit >= len(values),
+                    "values": page,
+                }
             )
         ok, body = await _json_body(request)
         if not ok or not isinstance(body, dict):
@@ -1622,12 +1692,30 @@ class ZendeskFake(FakeSystem):
             return JSONResponse(
                 {"error": "RecordNotFound", "description": "Not found"}, status_code=404
             )
+        order = request.query_params.get("sort_order", "asc")
+        page_raw = request.query_params.get("page", "1")
+        size_raw = request.query_params.get("per_page", "100")
+        if order not in ("asc", "desc") or not page_raw.isdigit() or not size_raw.isdigit():
+            return JSONResponse(
+                {"error": "InvalidPaginationParameter", "description": "bad paging"},
+                status_code=400,
+            )
+        page, size = max(int(page_raw), 1), min(max(int(size_raw), 1), 100)
+        rows = [
+            {"id": n + 1, "body": c.text, "plain_body": c.text, "public": c.public}
+            for n, c in enumerate(self.comments[ticket_id])
+        ]
+        if order == "desc":
+            rows.reverse()
+        shown = rows[(page - 1) * size : page * size]
+        base = f"{request.url.scheme}://{request.url.netloc}{request.url.path}"
+        more = page * size < len(rows)
         return JSONResponse(
             {
-                "comments": [
-                    {"id": n, "body": c.text, "public": c.public}
-                    for n, c in enumerate(self.comments[ticket_id])
-                ]
+                "comments": shown,
+                "next_page": f"{base}?page={page + 1}&per_page={size}" if more else None,
+                "previous_page": f"{base}?page={page - 1}&per_page={size}" if page > 1 else None,
+                "count": len(rows),
             }
         )
 

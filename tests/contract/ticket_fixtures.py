@@ -61,6 +61,12 @@ class _Plan:
     status: int | None  # None: forward, then lose the answer (a timeout after the fact)
     headers: dict[str, str]
     body: bytes
+    carrying: str | None = None  # only a request whose body holds this text
+
+    def matches(self, request: httpx.Request) -> bool:
+        if self.method not in (None, request.method):
+            return False
+        return self.carrying is None or self.carrying.encode() in request.content
 
 
 class FaultTransport(httpx.AsyncBaseTransport):
@@ -69,6 +75,7 @@ class FaultTransport(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self.inner = inner
         self._plans: list[_Plan] = []
+        self.sent: list[tuple[str, str]] = []  # (method, path) of every request, in order
 
     def fail_next(
         self,
@@ -85,8 +92,18 @@ class FaultTransport(httpx.AsyncBaseTransport):
         """Let the next ``method`` request reach the system, then time out reading its answer."""
         self._plans.append(_Plan(method, None, {}, b""))
 
+    def lose_next_carrying(self, text: str) -> None:
+        """Let the next request whose body holds ``text`` reach the system, then time out."""
+        self._plans.append(_Plan(None, None, {}, b"", carrying=text))
+
+    def fail_next_carrying(self, text: str, status: int) -> None:
+        """Answer the next request whose body holds ``text`` with ``status`` (not sent on)."""
+        self._plans.append(_Plan(None, status, {}, b"", carrying=text))
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        plan = next((p for p in self._plans if p.method in (None, request.method)), None)
+        await request.aread()
+        self.sent.append((request.method, request.url.path))
+        plan = next((p for p in self._plans if p.matches(request)), None)
         if plan is None:
             return await self.inner.handle_async_request(request)
         self._plans.remove(plan)

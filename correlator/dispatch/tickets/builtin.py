@@ -12,6 +12,10 @@ any other system. A resolved ticket closes for good once it has been quiet for
 ``close_after_s`` (:func:`closes_at`; the dispatch tick calls :meth:`BuiltinTickets.due_to_close`
 and :meth:`~BuiltinTickets.close`), which ends the lifecycle new -> assigned ->
 acknowledged -> resolved -> closed.
+
+A comment sent with a :class:`~correlator.dispatch.model.CommentKey` keeps the key in its
+own field (the text stays as written): the same key is never added twice, so a change the
+outbox sends again (its store write failed after the queue took it) comments once.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Final
 
 from correlator.clock import Clock, WallClock
 from correlator.dispatch.model import (
+    CommentKey,
     DeliveryError,
     TicketDraft,
     TicketRef,
@@ -43,6 +48,7 @@ class Comment:
     at: float
     author: str
     text: str
+    key: str | None = None  # the CommentKey's value it was sent with (None: not sent so)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +149,11 @@ class BuiltinTickets:
         comment: str | None = None,
         priority: Priority | None = None,
         title: str | None = None,
+        key: CommentKey | None = None,
     ) -> None:
-        """Add the comment and set priority/title."""
+        """Add the comment (unless its key is there already) and set priority/title."""
         ticket = self._get(ref.ticket_id)
-        comments = ticket.comments
-        if comment:
-            comments = (*comments, Comment(self._clock.now(), AUTHOR, comment))
+        comments = self._commented(ticket, AUTHOR, comment, key)
         changed = dataclasses.replace(
             ticket,
             comments=comments,
@@ -158,14 +163,14 @@ class BuiltinTickets:
         if changed != ticket:
             self._store(dataclasses.replace(changed, updated_at=self._clock.now()))
 
-    async def resolve(self, ref: TicketRef, comment: str) -> None:
+    async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
         """Comment and resolve; a resolved or closed ticket is left as it is."""
         ticket = self._get(ref.ticket_id)
         if ticket.status in _DONE:
             return
-        self._store(self._resolved(ticket, AUTHOR, comment))
+        self._store(self._resolved(ticket, AUTHOR, comment, key))
 
-    async def reopen(self, ref: TicketRef, comment: str) -> None:
+    async def reopen(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
         """Comment and reopen a resolved ticket (assigned again when someone has it, else
         new); an open ticket gets the comment only, and so does a closed one."""
         ticket = self._get(ref.ticket_id)
@@ -173,7 +178,7 @@ class BuiltinTickets:
         status = ticket.status
         if status is TicketStatus.RESOLVED:
             status = TicketStatus.ASSIGNED if ticket.assignee else TicketStatus.NEW
-        comments = (*ticket.comments, Comment(now, AUTHOR, comment)) if comment else ticket.comments
+        comments = self._commented(ticket, AUTHOR, comment, key)
         changed = dataclasses.replace(ticket, status=status, comments=comments)
         if changed != ticket:
             self._store(dataclasses.replace(changed, updated_at=now))
@@ -255,9 +260,23 @@ class BuiltinTickets:
             raise DeliveryError(f"{self.name}: no ticket {ticket_id}", retryable=False)
         return ticket
 
-    def _resolved(self, ticket: QueuedTicket, author: str, comment: str) -> QueuedTicket:
+    def _commented(
+        self, ticket: QueuedTicket, author: str, text: str | None, key: CommentKey | None
+    ) -> tuple[Comment, ...]:
+        """The ticket's comments with ``text`` added, unless it is empty or its key is
+        there (the queue checks on every call: looking costs nothing here)."""
+        if not text:
+            return ticket.comments
+        value = None if key is None else key.value
+        if value is not None and any(c.key == value for c in ticket.comments):
+            return ticket.comments
+        return (*ticket.comments, Comment(self._clock.now(), author, text, value))
+
+    def _resolved(
+        self, ticket: QueuedTicket, author: str, comment: str, key: CommentKey | None = None
+    ) -> QueuedTicket:
         now = self._clock.now()
-        comments = (*ticket.comments, Comment(now, author, comment)) if comment else ticket.comments
+        comments = self._commented(ticket, author, comment, key)
         assignee = ticket.assignee or (None if author == AUTHOR else author)
         return dataclasses.replace(
             ticket,

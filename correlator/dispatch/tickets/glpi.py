@@ -10,7 +10,9 @@ the incident tag (``[INC-000001] title``) and ``create`` first looks for it with
 Comments are ITIL follow-ups; resolving adds an ITIL solution, which GLPI turns into
 status 5 (solved); reopening sets status 2 (processing) again. Status 1..6 is new,
 processing (assigned), processing (planned), pending, solved, closed; the assignee is the
-Ticket_User link of type 2.
+Ticket_User link of type 2. A follow-up or solution sent with a key ends with its marker
+line; on a retry the ticket's follow-ups (``GET /Ticket/{id}/ITILFollowup``, newest first)
+are read for the marker before it is posted again.
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ import httpx
 
 from correlator.dispatch.http import call
 from correlator.dispatch.model import (
+    CommentKey,
     DeliveryError,
     TicketDraft,
     TicketRef,
     TicketState,
     TicketStatus,
+    marked,
 )
 from correlator.dispatch.priority import Priority
 from correlator.dispatch.tickets._common import (
@@ -65,6 +69,7 @@ PROCESSING: Final = 2  # "processing (assigned)": where a reopened ticket goes
 ASSIGNED_TO: Final = 2  # Ticket_User.type of the technician(s) in charge
 INCIDENT_TYPE: Final = 1  # Ticket.type: 1 incident, 2 request
 SESSION_INVALID: Final = "ERROR_SESSION_TOKEN_INVALID"
+_PAGE: Final = 100  # follow-ups read per range on a retry
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +201,31 @@ class GLPI:
         created = await self._call("POST", "/Ticket", json={"input": ticket})
         return self._ref(str(created["id"]))
 
-    async def _followup(self, ticket_id: str, text: str) -> None:
+    async def _posted(self, ticket_id: str, key: CommentKey) -> bool:
+        """True when one of the ticket's follow-ups carries the key's marker."""
+        start = 0
+        while True:
+            found = await self._call(
+                "GET",
+                f"/Ticket/{ticket_id}/ITILFollowup",
+                params={
+                    "range": f"{start}-{start + _PAGE - 1}",
+                    "sort": "id",
+                    "order": "DESC",
+                },
+            )
+            items = found if isinstance(found, list) else []
+            if key.found_in(str(item.get("content") or "") for item in items):
+                return True
+            if len(items) < _PAGE:
+                return False
+            start += _PAGE
+
+    async def _followup(self, ticket_id: str, text: str, key: CommentKey | None) -> None:
+        """A private follow-up, unless it is a retry and the ticket has it already."""
+        if key is not None and key.retry and await self._posted(ticket_id, key):
+            return
+        text = marked(text, key)
         await self._call(
             "POST",
             "/ITILFollowup",
@@ -217,10 +246,11 @@ class GLPI:
         comment: str | None = None,
         priority: Priority | None = None,
         title: str | None = None,
+        key: CommentKey | None = None,
     ) -> None:
         """Add a (private) follow-up, then set urgency/priority and name."""
         if comment:
-            await self._followup(ref.ticket_id, comment)
+            await self._followup(ref.ticket_id, comment, key)
         changes: dict[str, Any] = {}
         if priority is not None:
             level = self.settings.priorities[priority]
@@ -241,8 +271,10 @@ class GLPI:
                     retryable=False,
                 )
 
-    async def resolve(self, ref: TicketRef, comment: str) -> None:
-        """Add a solution (GLPI sets status solved), unless already solved or closed."""
+    async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
+        """Add a solution (GLPI sets status solved), unless already solved or closed.
+
+        The solution is the comment, so a solved ticket is all a retry needs to see."""
         ticket = await self._call("GET", f"/Ticket/{ref.ticket_id}")
         if int(ticket.get("status", 0)) >= SOLVED:
             return
@@ -253,17 +285,17 @@ class GLPI:
                 "input": {
                     "itemtype": "Ticket",
                     "items_id": int(ref.ticket_id),
-                    "content": _html(comment or DEFAULT_RESOLUTION),
+                    "content": _html(marked(comment or DEFAULT_RESOLUTION, key)),
                 }
             },
         )
 
-    async def reopen(self, ref: TicketRef, comment: str) -> None:
+    async def reopen(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
         """A follow-up, and a solved ticket back to status 2 (processing); a closed ticket
         (status 6) or an active one gets the follow-up only."""
         ticket = await self._call("GET", f"/Ticket/{ref.ticket_id}")
         if comment:
-            await self._followup(ref.ticket_id, comment)
+            await self._followup(ref.ticket_id, comment, key)
         if int(ticket.get("status", 0)) == SOLVED:
             await self._put(ref.ticket_id, {"status": PROCESSING})
 

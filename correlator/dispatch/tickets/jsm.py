@@ -9,7 +9,8 @@ creation when the request type shows it, and changed with the platform's issue e
 Resolving runs the request's resolve transition, with the comment as its additional
 comment; reopening runs its reopen transition (``reopen_transition``) the same way.
 ``fetch`` reads the platform issue: the status category (new, indeterminate, done) and
-the assignee.
+the assignee. A comment sent with a key ends with its marker line; on a retry the
+request's comments are read for the marker before it is posted again.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from typing import Any, Final
 import httpx
 
 from correlator.dispatch.model import (
+    CommentKey,
     DeliveryError,
     TicketDraft,
     TicketRef,
     TicketState,
     TicketStatus,
+    marked,
 )
 from correlator.dispatch.priority import Priority
 from correlator.dispatch.tickets._common import (
@@ -55,6 +58,7 @@ CATEGORIES: Final[Mapping[str, TicketStatus]] = MappingProxyType(
 )
 CLOSED_NAMES: Final = frozenset({"closed", "canceled", "cancelled", "declined"})
 TIME_LAYOUT: Final = "%Y-%m-%dT%H:%M:%S.%f%z"  # Jira's 2024-05-01T10:00:00.000+0000
+_PAGE: Final = 100  # comments asked for per page (the API may give fewer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,12 +148,36 @@ class JiraServiceManagement:
             await self._edit(ref.ticket_id, priority=draft.priority)
         return ref
 
-    async def _comment(self, key: str, text: str) -> None:
+    async def _comment(self, key: str, text: str, once: CommentKey | None) -> None:
+        """An internal comment, unless it is a retry and the request has it already."""
+        if once is not None and once.retry and await self._posted(key, once):
+            return
         await self._call(
             "POST",
             f"/rest/servicedeskapi/request/{key}/comment",
-            json={"body": text, "public": False},
+            json={"body": marked(text, once), "public": False},
         )
+
+    async def _posted(self, key: str, once: CommentKey) -> bool:
+        """True when one of the request's comments (public or internal) carries the marker."""
+        start = 0
+        while True:
+            page = await self._call(
+                "GET",
+                f"/rest/servicedeskapi/request/{key}/comment",
+                params={
+                    "public": "true",
+                    "internal": "true",
+                    "start": str(start),
+                    "limit": str(_PAGE),
+                },
+            )
+            values = (page or {}).get("values") or []
+            if once.found_in(str(v.get("body") or "") for v in values):
+                return True
+            if (page or {}).get("isLastPage", True) or not values:
+                return False
+            start += len(values)
 
     async def _edit(
         self, key: str, *, priority: Priority | None = None, title: str | None = None
@@ -173,28 +201,36 @@ class JiraServiceManagement:
         comment: str | None = None,
         priority: Priority | None = None,
         title: str | None = None,
+        key: CommentKey | None = None,
     ) -> None:
         """An internal comment, then priority and summary through the issue edit."""
         if comment:
-            await self._comment(ref.ticket_id, comment)
+            await self._comment(ref.ticket_id, comment, key)
         await self._edit(ref.ticket_id, priority=priority, title=title)
 
-    async def resolve(self, ref: TicketRef, comment: str) -> None:
-        """Run the resolve transition (with the comment), unless the request is done."""
+    async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
+        """Run the resolve transition (with the comment), unless the request is done.
+
+        The transition carries the comment, so a done request is all a retry needs to see."""
         state = await self.fetch(ref)
         if state.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
             return
-        await self._transition(ref.ticket_id, self.settings.resolve_transition, comment)
+        await self._transition(
+            ref.ticket_id, self.settings.resolve_transition, marked(comment, key) if comment else ""
+        )
 
-    async def reopen(self, ref: TicketRef, comment: str) -> None:
+    async def reopen(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
         """Run the reopen transition (with the comment) on a resolved request; a closed
-        (canceled, declined) one or an active one gets an internal comment only."""
+        (canceled, declined) one or an active one gets an internal comment only (unless a
+        retry finds the comment there: the lost answer was the transition's)."""
         state = await self.fetch(ref)
         if state.status is not TicketStatus.RESOLVED:
             if comment:
-                await self._comment(ref.ticket_id, comment)
+                await self._comment(ref.ticket_id, comment, key)
             return
-        await self._transition(ref.ticket_id, self.settings.reopen_transition, comment)
+        await self._transition(
+            ref.ticket_id, self.settings.reopen_transition, marked(comment, key) if comment else ""
+        )
 
     async def _transition(self, key: str, name: str, comment: str) -> None:
         """Run the request's transition called ``name`` (case-insensitive)."""

@@ -9,6 +9,9 @@ the first attempt opened.
 RT answers 200 to a PUT even when it refuses a change, with the reason in the message
 array ("Status 'x' isn't a valid status", "Permission Denied"); those are raised as
 non-retryable errors, and a resolve is read back before it counts.
+
+A comment sent with a key ends with its marker line; on a retry the ticket's attachments
+(``GET /ticket/{id}/attachments``, newest first) are searched for the marker first.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from typing import Any, Final
 import httpx
 
 from correlator.dispatch.model import (
+    CommentKey,
     DeliveryError,
     TicketDraft,
     TicketRef,
     TicketState,
     TicketStatus,
+    marked,
 )
 from correlator.dispatch.priority import Priority
 from correlator.dispatch.tickets._common import (
@@ -56,6 +61,7 @@ STATUSES: Final[Mapping[str, TicketStatus]] = MappingProxyType(
 _DONE: Final = frozenset({"resolved", "rejected", "deleted"})
 NOBODY: Final = "Nobody"  # RT's owner of an unowned ticket
 UNSET: Final = "1970-01-01"  # how RT writes a date that was never set
+_PAGE: Final = 100  # the most items REST 2.0 gives per page
 
 # What RT says (in a 200 answer) when it did not make a change.
 _REFUSED: Final = re.compile(
@@ -113,12 +119,37 @@ class RequestTracker:
                 f"{self.name}: ticket {ticket_id}: {'; '.join(refused)}", retryable=False
             )
 
-    async def _comment(self, ticket_id: str, text: str) -> None:
+    async def _comment(self, ticket_id: str, text: str, key: CommentKey | None) -> None:
+        """An internal comment, unless it is a retry and the ticket has it already."""
+        if key is not None and key.retry and await self._posted(ticket_id, key):
+            return
         await self._call(
             "POST",
             f"/ticket/{ticket_id}/comment",
-            json={"Content": text, "ContentType": "text/plain"},
+            json={"Content": marked(text, key), "ContentType": "text/plain"},
         )
+
+    async def _posted(self, ticket_id: str, key: CommentKey) -> bool:
+        """True when one of the ticket's messages carries the key's marker."""
+        page = 1
+        while True:
+            found = await self._call(
+                "GET",
+                f"/ticket/{ticket_id}/attachments",
+                params={
+                    "fields": "Content",
+                    "orderby": "id",
+                    "order": "DESC",
+                    "per_page": str(_PAGE),
+                    "page": str(page),
+                },
+            )
+            items = found.get("items") or []
+            if key.found_in(str(item.get("Content") or "") for item in items):
+                return True
+            if len(items) < _PAGE:
+                return False
+            page += 1
 
     async def find(self, incident_id: str) -> TicketRef | None:
         """The ticket already opened for ``incident_id`` (any status), or None.
@@ -177,10 +208,11 @@ class RequestTracker:
         comment: str | None = None,
         priority: Priority | None = None,
         title: str | None = None,
+        key: CommentKey | None = None,
     ) -> None:
         """Comment (internal), then set priority and subject."""
         if comment:
-            await self._comment(ref.ticket_id, comment)
+            await self._comment(ref.ticket_id, comment, key)
         changes: dict[str, Any] = {}
         if priority is not None:
             changes["Priority"] = self.settings.priorities[priority]
@@ -190,13 +222,13 @@ class RequestTracker:
         if changes:
             await self._put(ref.ticket_id, changes)
 
-    async def resolve(self, ref: TicketRef, comment: str) -> None:
+    async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
         """Comment and set status resolved, unless RT already has it resolved or rejected."""
         ticket = await self._call("GET", f"/ticket/{ref.ticket_id}")
         if ticket.get("Status") in _DONE:
             return
         if comment:
-            await self._comment(ref.ticket_id, comment)
+            await self._comment(ref.ticket_id, comment, key)
         await self._put(ref.ticket_id, {"Status": "resolved"})
         after = await self._call("GET", f"/ticket/{ref.ticket_id}")
         if after.get("Status") not in _DONE:
@@ -206,12 +238,12 @@ class RequestTracker:
                 retryable=False,
             )
 
-    async def reopen(self, ref: TicketRef, comment: str) -> None:
+    async def reopen(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
         """Comment and set a resolved ticket's status back to open (a rejected or deleted
         one, and one that is active already, gets the comment only)."""
         ticket = await self._call("GET", f"/ticket/{ref.ticket_id}")
         if comment:
-            await self._comment(ref.ticket_id, comment)
+            await self._comment(ref.ticket_id, comment, key)
         if ticket.get("Status") != "resolved":
             return
         await self._put(ref.ticket_id, {"Status": "open"})

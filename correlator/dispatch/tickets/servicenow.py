@@ -10,6 +10,11 @@ and the comment as close notes, which the default data policy requires.
 
 States: 1 new, 2 in progress, 3 on hold, 6 resolved, 7 closed, 8 canceled (4 and 5 are
 older "awaiting" states). The assignee is read by dot-walking ``assigned_to.user_name``.
+
+A note sent with a key ends with its marker line. On a retry the incident's journal
+entries (table ``sys_journal_field``: ``element_id`` is the incident, ``element`` the
+field) are queried for the marker first, so the API account needs read access to that
+table as well.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from typing import Any, Final, Literal
 import httpx
 
 from correlator.dispatch.model import (
+    CommentKey,
     DeliveryError,
     TicketDraft,
     TicketRef,
     TicketState,
     TicketStatus,
+    marked,
 )
 from correlator.dispatch.priority import Priority
 from correlator.dispatch.tickets._common import (
@@ -91,6 +98,7 @@ class ServiceNow:
         self.settings = settings
         self._base = settings.url.rstrip("/")
         self._table = f"{self._base}/api/now/table/incident"
+        self._journal = f"{self._base}/api/now/table/sys_journal_field"
         self._call = JSONAPI(  # called with whole URLs; every answer is {"result": ...}
             client,
             system=name,
@@ -148,6 +156,25 @@ class ServiceNow:
         )
         return self._ref(str(created["sys_id"]))
 
+    async def _posted(self, sys_id: str, key: CommentKey) -> bool:
+        """True when one of the incident's journal entries in the comment field carries
+        the key's marker."""
+        query = f"element_id={sys_id}^element={self.settings.comment_field}^valueLIKE{key.marker}"
+        found = await self._call(
+            "GET",
+            self._journal,
+            params={"sysparm_query": query, "sysparm_fields": "sys_id", "sysparm_limit": "1"},
+        )
+        return bool(found)
+
+    async def _note(self, sys_id: str, text: str | None, key: CommentKey | None) -> str | None:
+        """The note to write, or None (no text, or a retry that finds it written)."""
+        if not text:
+            return None
+        if key is not None and key.retry and await self._posted(sys_id, key):
+            return None
+        return marked(text, key)
+
     async def update(
         self,
         ref: TicketRef,
@@ -155,11 +182,13 @@ class ServiceNow:
         comment: str | None = None,
         priority: Priority | None = None,
         title: str | None = None,
+        key: CommentKey | None = None,
     ) -> None:
         """One PATCH: the work note, impact/urgency and short description."""
         changes: dict[str, Any] = {}
-        if comment:
-            changes[self.settings.comment_field] = comment
+        note = await self._note(ref.ticket_id, comment, key)
+        if note is not None:
+            changes[self.settings.comment_field] = note
         if priority is not None:
             impact, urgency = self.settings.priorities[priority]
             changes.update(impact=str(impact), urgency=str(urgency))
@@ -173,8 +202,10 @@ class ServiceNow:
                 params={"sysparm_fields": "sys_id"},
             )
 
-    async def resolve(self, ref: TicketRef, comment: str) -> None:
-        """State 6 with close code and notes, unless resolved, closed or canceled already."""
+    async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
+        """State 6 with close code and notes, unless resolved, closed or canceled already.
+
+        One PATCH carries state and note, so a resolved incident is all a retry needs to see."""
         record = await self._call(
             "GET", f"{self._table}/{ref.ticket_id}", params={"sysparm_fields": "state"}
         )
@@ -188,12 +219,12 @@ class ServiceNow:
                 "state": str(RESOLVED),
                 "close_code": self.settings.close_code,
                 "close_notes": note,
-                self.settings.comment_field: note,
+                self.settings.comment_field: marked(note, key),
             },
             params={"sysparm_fields": "sys_id,state"},
         )
 
-    async def reopen(self, ref: TicketRef, comment: str) -> None:
+    async def reopen(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
         """A resolved incident back to state 2 (in progress; 1, new, when nobody has it)
         with the work note; a closed or canceled one, or an active one, gets the note only."""
         record = await self._call(
@@ -202,8 +233,9 @@ class ServiceNow:
             params={"sysparm_fields": "state,assigned_to"},
         )
         changes: dict[str, Any] = {}
-        if comment:
-            changes[self.settings.comment_field] = comment
+        note = await self._note(ref.ticket_id, comment, key)
+        if note is not None:
+            changes[self.settings.comment_field] = note
         if int(record.get("state") or 0) == RESOLVED:
             changes["state"] = str(IN_PROGRESS if record.get("assigned_to") else NEW)
         if changes:

@@ -5,7 +5,9 @@ id: ``create`` first lists ``GET /api/v2/tickets.json?external_id=<id>``, so a r
 create finds the ticket the first attempt opened. Comments are private (``public:
 false``). Zendesk will not solve a ticket without an assignee, so resolving an unassigned
 ticket assigns it to the API account (``assignee_email``). Statuses: new, open, pending,
-hold, solved, closed; the assignee's name comes from the sideloaded users.
+hold, solved, closed; the assignee's name comes from the sideloaded users. A comment sent
+with a key ends with its marker line; on a retry the ticket's comments
+(``GET /api/v2/tickets/{id}/comments.json``, newest first) are read for the marker first.
 """
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from typing import Any, Final, Literal
 
 import httpx
 
-from correlator.dispatch.model import TicketDraft, TicketRef, TicketState, TicketStatus
+from correlator.dispatch.model import (
+    CommentKey,
+    TicketDraft,
+    TicketRef,
+    TicketState,
+    TicketStatus,
+    marked,
+)
 from correlator.dispatch.priority import Priority
 from correlator.dispatch.tickets._common import (
     JSONAPI,
@@ -44,6 +53,7 @@ STATUSES: Final[Mapping[str, TicketStatus]] = MappingProxyType(
     }
 )
 _DONE: Final = frozenset({"solved", "closed"})
+_PAGE: Final = 100  # the most comments the API gives per page
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +114,33 @@ class Zendesk:
         created = await self._call("POST", "/api/v2/tickets.json", json={"ticket": ticket})
         return self._ref(str(created["ticket"]["id"]))
 
+    async def _posted(self, ticket_id: str, key: CommentKey) -> bool:
+        """True when one of the ticket's comments (newest first) carries the key's marker."""
+        page = 1
+        while True:
+            found = await self._call(
+                "GET",
+                f"/api/v2/tickets/{ticket_id}/comments.json",
+                params={"sort_order": "desc", "per_page": str(_PAGE), "page": str(page)},
+            )
+            comments = found.get("comments") or []
+            texts = (str(c.get("plain_body") or c.get("body") or "") for c in comments)
+            if key.found_in(texts):
+                return True
+            if not found.get("next_page") or not comments:
+                return False
+            page += 1
+
+    async def _comment(
+        self, ticket_id: str, text: str | None, key: CommentKey | None
+    ) -> dict[str, Any] | None:
+        """The private comment to send, or None (no text, or a retry that finds it posted)."""
+        if not text:
+            return None
+        if key is not None and key.retry and await self._posted(ticket_id, key):
+            return None
+        return {"body": marked(text, key), "public": False}
+
     async def update(
         self,
         ref: TicketRef,
@@ -111,11 +148,13 @@ class Zendesk:
         comment: str | None = None,
         priority: Priority | None = None,
         title: str | None = None,
+        key: CommentKey | None = None,
     ) -> None:
         """One PUT: a private comment, priority and subject."""
         changes: dict[str, Any] = {}
-        if comment:
-            changes["comment"] = {"body": comment, "public": False}
+        note = await self._comment(ref.ticket_id, comment, key)
+        if note is not None:
+            changes["comment"] = note
         if priority is not None:
             changes["priority"] = self.settings.priorities[priority]
         if title is not None:
@@ -125,19 +164,21 @@ class Zendesk:
                 "PUT", f"/api/v2/tickets/{ref.ticket_id}.json", json={"ticket": changes}
             )
 
-    async def resolve(self, ref: TicketRef, comment: str) -> None:
-        """Solve with a private comment (assigning the API account when nobody has it)."""
+    async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
+        """Solve with a private comment (assigning the API account when nobody has it).
+
+        One PUT carries both, so a solved ticket is all a retry needs to see."""
         current = (await self._call("GET", f"/api/v2/tickets/{ref.ticket_id}.json"))["ticket"]
         if current.get("status") in _DONE:
             return
         changes: dict[str, Any] = {"status": "solved"}
         if comment:
-            changes["comment"] = {"body": comment, "public": False}
+            changes["comment"] = {"body": marked(comment, key), "public": False}
         if current.get("assignee_id") is None:
             changes["assignee_email"] = self.settings.email
         await self._call("PUT", f"/api/v2/tickets/{ref.ticket_id}.json", json={"ticket": changes})
 
-    async def reopen(self, ref: TicketRef, comment: str) -> None:
+    async def reopen(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
         """A solved ticket back to open, with a private comment; an active one gets the
         comment only, and a closed one nothing (Zendesk refuses to change closed tickets)."""
         current = (await self._call("GET", f"/api/v2/tickets/{ref.ticket_id}.json"))["ticket"]
@@ -145,8 +186,9 @@ class Zendesk:
         if status == "closed":
             return
         changes: dict[str, Any] = {}
-        if comment:
-            changes["comment"] = {"body": comment, "public": False}
+        note = await self._comment(ref.ticket_id, comment, key)
+        if note is not None:
+            changes["comment"] = note
         if status == "solved":
             changes["status"] = "open"
         if changes:
