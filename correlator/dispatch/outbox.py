@@ -17,12 +17,20 @@ worker claims the due actions, sends each through its adapter, and records the r
   ``ticket.create`` is pending, and fails (saying why) once that create has failed.
 
 A restart loses nothing (pending actions stay in the store; a worker that died mid-send
-lets its lease run out) and sends nothing twice that was recorded as sent. The one window
+lets its lease run out) and sends nothing twice that was recorded as sent. The window
 left, a timeout or a crash between the system's answer and the store's commit, is closed
-for tickets and pages by the adapters: ``create`` finds the ticket by incident id and
-pagers deduplicate by key; resolve and reopen are idempotent. It is not closed for a
-ticket *comment* (``update``): the systems take no idempotency key for one, so a comment
-whose answer was lost is posted again on the retry (never a second ticket or page).
+by the adapters: ``create`` finds the ticket by incident id, a page is sent again under
+the same dedup key (PagerDuty and Opsgenie drop the repeat; an e-mail repeats its
+Message-ID), and a comment (``update``, ``resolve``, ``reopen``) carries a
+:class:`~correlator.dispatch.model.CommentKey` made of the action's idempotency key. The
+comment is posted with the key's marker; when the action may have been sent before (an
+attempt was recorded, or the store counts an earlier claim: a worker that died or lost
+its store after sending, :attr:`OutboxEntry.is_retry
+<correlator.store.protocol.OutboxEntry.is_retry>`) the adapter looks for the marker among
+the ticket's comments and does not post it twice. A first attempt makes no extra call.
+
+What stays possible: a comment posted twice when a person deletes the first one before
+the retry looks, or when the system hides comments from the API account that wrote them.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from typing import Any, Final
 
 from correlator.clock import Clock
 from correlator.dispatch.model import (
+    CommentKey,
     DeliveryError,
     Page,
     PageEvent,
@@ -606,17 +615,18 @@ class OutboxWorker:
             return await self._no_ticket(entry)
         ref = TicketRef(record.system, record.ticket_id, record.url)
         payload = entry.payload
+        key = CommentKey(entry.idempotency_key, retry=entry.is_retry)
         if entry.kind is ActionKind.TICKET_RESOLVE:
             detail = _str(payload, "comment")
             async with asyncio.timeout(self._send_timeout_s):
-                await system.resolve(ref, detail)
+                await system.resolve(ref, detail, key=key)
             now = self._clock.now()
             record = replace(record, status=TicketStatus.RESOLVED, updated_at=now)
             step = HistoryStep.RESOLVED
         elif entry.kind is ActionKind.TICKET_REOPEN:
             detail = _str(payload, "comment")
             async with asyncio.timeout(self._send_timeout_s):
-                await system.reopen(ref, detail)
+                await system.reopen(ref, detail, key=key)
             now = self._clock.now()
             status = TicketStatus.ASSIGNED if record.assignee else TicketStatus.NEW
             record = replace(record, status=status, updated_at=now)
@@ -626,7 +636,7 @@ class OutboxWorker:
             priority = _priority(payload, "priority")
             title = _opt_str(payload, "title")
             async with asyncio.timeout(self._send_timeout_s):
-                await system.update(ref, comment=comment, priority=priority, title=title)
+                await system.update(ref, comment=comment, priority=priority, title=title, key=key)
             now = self._clock.now()
             record = replace(record, priority=priority or record.priority, updated_at=now)
             step = HistoryStep.UPDATED

@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from contract.ticket_fakes import GLPIFake, JSMFake, ServiceNowFake, ZendeskFake
+from contract.ticket_fixtures import Backend, builtin_backend, fake_backend
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from correlator.clock import ManualClock
 from correlator.dispatch.model import (
+    CommentKey,
     DeliveryError,
     Page,
     PageEvent,
@@ -46,6 +49,7 @@ from correlator.dispatch.outbox import (
     ticket_update,
 )
 from correlator.dispatch.priority import Priority
+from correlator.dispatch.tickets.base import TicketSystem
 from correlator.store.protocol import (
     ActionKind,
     HistoryStep,
@@ -57,7 +61,7 @@ from correlator.store.protocol import (
 from correlator.store.sqlite import SqliteStore
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterable
+    from collections.abc import AsyncIterator, Callable, Iterable
 
 T0 = 1_700_000_000.0
 BASE = 2.0
@@ -125,6 +129,7 @@ class FakeTicketSystem(FakeSystem):
         self.updates: list[tuple[str, str | None, Priority | None, str | None]] = []
         self.resolved: list[tuple[str, str]] = []
         self.reopened: list[tuple[str, str]] = []
+        self.keys: list[CommentKey | None] = []  # the key of every update, resolve, reopen
 
     async def create(self, draft: TicketDraft) -> TicketRef:
         self.calls.append(("create", draft.incident_id))
@@ -147,20 +152,24 @@ class FakeTicketSystem(FakeSystem):
         comment: str | None = None,
         priority: Priority | None = None,
         title: str | None = None,
+        key: CommentKey | None = None,
     ) -> None:
         self.calls.append(("update", ref.ticket_id))
+        self.keys.append(key)
         fault = self._before()
         self.updates.append((ref.ticket_id, comment, priority, title))
         self._after(fault)
 
-    async def resolve(self, ref: TicketRef, comment: str) -> None:
+    async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
         self.calls.append(("resolve", ref.ticket_id))
+        self.keys.append(key)
         fault = self._before()
         self.resolved.append((ref.ticket_id, comment))
         self._after(fault)
 
-    async def reopen(self, ref: TicketRef, comment: str) -> None:
+    async def reopen(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
         self.calls.append(("reopen", ref.ticket_id))
+        self.keys.append(key)
         fault = self._before()
         self.reopened.append((ref.ticket_id, comment))
         self._after(fault)
@@ -504,6 +513,175 @@ async def test_a_timeout_after_success_never_opens_a_second_ticket(world: World)
     assert world.rt.calls == [("create", "INC-000001")] * 2
     assert opened_once(world.rt, [incident_id(1)])
     assert [t.ticket_id for t in await store.tickets(incident_id(1))] == ["4711"]
+
+
+# ---------------------------------------------------------------------------------------
+# a comment is posted once
+
+
+async def test_the_worker_tells_a_retry_from_a_first_attempt(world: World) -> None:
+    """A comment's key is the action's idempotency key; the first attempt is no retry, the
+    attempt after a timeout is one, and a deferral (nothing sent) does not make one."""
+    store = await world.store()
+    worker = world.worker(store, wait_s=5.0)
+    world.rt.down_until = T0 + 1
+    early = ticket_update("rt", incident_id(1), "c0", comment="early")
+    await store.apply(None, [early])
+    await store.apply(snapshot(1), [create(1)])
+    deferred = 0
+    while await store.ticket(incident_id(1), "rt") is None:
+        summary = await worker.run_once()
+        deferred += summary.count(Outcome.DEFERRED)
+        world.clock.advance(1)
+    world.rt.fail_next(Fault("timeout-after-success"))
+    await world.run_until(worker, world.clock.now() + 5 + CAP)
+
+    assert deferred >= 1
+    (update,) = [a for a in await store.actions(incident_id(1)) if a.kind is early.kind]
+    assert (update.status, update.attempts) == (OutboxStatus.SENT, 2)
+    assert world.rt.keys == [
+        CommentKey(early.idempotency_key, retry=False),
+        CommentKey(early.idempotency_key, retry=True),
+    ]
+
+
+class LosesAnswers:
+    """A ticket system whose next comment-carrying call goes through and then times out."""
+
+    def __init__(self, inner: TicketSystem) -> None:
+        self.name = inner.name
+        self.inner = inner
+        self.lose_next = False
+
+    def _lost(self) -> None:
+        if self.lose_next:
+            self.lose_next = False
+            raise DeliveryError(f"{self.name}: timed out (ReadTimeout)", retryable=True)
+
+    async def create(self, draft: TicketDraft) -> TicketRef:
+        return await self.inner.create(draft)
+
+    async def update(
+        self,
+        ref: TicketRef,
+        *,
+        comment: str | None = None,
+        priority: Priority | None = None,
+        title: str | None = None,
+        key: CommentKey | None = None,
+    ) -> None:
+        await self.inner.update(ref, comment=comment, priority=priority, title=title, key=key)
+        self._lost()
+
+    async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
+        await self.inner.resolve(ref, comment, key=key)
+        self._lost()
+
+    async def reopen(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
+        await self.inner.reopen(ref, comment, key=key)
+        self._lost()
+
+    async def fetch(self, ref: TicketRef) -> TicketState:
+        return await self.inner.fetch(ref)
+
+
+SYSTEMS: dict[str, Callable[[], Backend]] = {
+    "builtin": builtin_backend,
+    "glpi": lambda: fake_backend(GLPIFake()),
+    "servicenow": lambda: fake_backend(ServiceNowFake()),
+    "jsm": lambda: fake_backend(JSMFake()),
+    "zendesk": lambda: fake_backend(ZendeskFake()),
+}
+TEXT = "Response SLA breached: nobody has taken the ticket for 30 min"
+
+
+def _comment_action(kind: ActionKind) -> OutboxAction:
+    if kind is ActionKind.TICKET_RESOLVE:
+        return ticket_resolve("t", incident_id(1), TEXT)
+    if kind is ActionKind.TICKET_REOPEN:
+        return ticket_reopen("t", incident_id(1), TEXT, change="r1")
+    return ticket_update("t", incident_id(1), "sla", comment=TEXT, priority=Priority.P1)
+
+
+@pytest.fixture(params=list(SYSTEMS))
+async def ticket_backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
+    """The built-in queue and each HTTP fake that checks requests against its API."""
+    backend = SYSTEMS[request.param]()
+    try:
+        yield backend
+    finally:
+        await backend.close()
+
+
+async def _ticketed(world: World, system: TicketSystem) -> tuple[Store, OutboxWorker]:
+    """A store and worker for target ``t`` whose incident 1 has its ticket already."""
+    store = await world.store()
+    worker = OutboxWorker(
+        store, {"t": system}, {}, world.clock, rng=random.Random(7), send_timeout_s=30.0
+    )
+    await store.apply(snapshot(1), [ticket_create("t", draft(1))])
+    await worker.run_once()
+    return store, worker
+
+
+async def _comments(store: Store, backend: Backend) -> list[str]:
+    record = await store.ticket(incident_id(1), "t")
+    assert record is not None
+    return (await backend.inspect(TicketRef(record.system, record.ticket_id))).comments
+
+
+@pytest.mark.parametrize(
+    "kind", [ActionKind.TICKET_UPDATE, ActionKind.TICKET_RESOLVE, ActionKind.TICKET_REOPEN]
+)
+async def test_a_comment_whose_answer_timed_out_is_posted_once(
+    world: World, ticket_backend: Backend, kind: ActionKind
+) -> None:
+    """An update, resolve or reopen that reached the system but whose answer timed out is
+    retried, recorded as sent, and its comment is on the ticket once."""
+    system = LosesAnswers(ticket_backend.system)
+    store, worker = await _ticketed(world, system)
+    if kind is ActionKind.TICKET_REOPEN:
+        await store.apply(None, [ticket_resolve("t", incident_id(1), "cleared")])
+        await worker.run_once()
+    action = _comment_action(kind)
+    if ticket_backend.faults is None:
+        system.lose_next = True
+    else:
+        ticket_backend.faults.lose_next_carrying(CommentKey(action.idempotency_key).marker)
+    await store.apply(None, [action])
+
+    first = await worker.run_once()
+    (entry,) = [a for a in await store.actions(incident_id(1)) if a.kind is kind]
+    world.clock.set(entry.next_attempt_at)
+    second = await worker.run_once()
+
+    assert [h.outcome for h in first.handled] == [Outcome.RETRY]
+    assert [h.outcome for h in second.handled] == [Outcome.SENT]
+    assert sum(TEXT in c for c in await _comments(store, ticket_backend)) == 1
+
+
+async def test_a_comment_sent_by_a_worker_that_died_is_not_posted_again(
+    world: World, ticket_backend: Backend
+) -> None:
+    """A worker that posted the comment and died before recording it left only its claim;
+    the worker that takes the action after the lease sees a retry and posts nothing more."""
+    store, worker = await _ticketed(world, ticket_backend.system)
+    action = _comment_action(ActionKind.TICKET_UPDATE)
+    await store.apply(None, [action])
+    (claimed,) = await store.due(world.clock.now(), 10, lease_s=worker.lease_s)
+    record = await store.ticket(incident_id(1), "t")
+    assert record is not None
+    key = CommentKey(claimed.idempotency_key, retry=claimed.is_retry)
+    await ticket_backend.system.update(
+        TicketRef(record.system, record.ticket_id), comment=TEXT, key=key
+    )  # what the dead worker sent before it died
+
+    world.clock.advance(worker.lease_s)
+    summary = await worker.run_once()
+
+    assert key.retry is False
+    assert [h.outcome for h in summary.handled] == [Outcome.SENT]
+    assert sum(TEXT in c for c in await _comments(store, ticket_backend)) == 1
 
 
 # ---------------------------------------------------------------------------------------
