@@ -96,14 +96,16 @@ class FakeSystem:
     def fail_next(self, *faults: Fault) -> None:
         self.faults.extend(faults)
 
-    def _before(self) -> Fault | None:
-        """Raise for a down system or a scheduled fault; return a fault to raise after."""
+    def _before(self, faults: deque[Fault] | None = None) -> Fault | None:
+        """Raise for a down system or a scheduled fault (from ``faults`` first, when it has
+        one); return a fault to raise after."""
         self.call_times.append(self.clock.now())
         if self.clock.now() < self.down_until:
             raise DeliveryError(f"{self.name}: cannot connect (down)", retryable=True)
-        if not self.faults:
+        queue = faults or self.faults
+        if not queue:
             return None
-        fault = self.faults.popleft()
+        fault = queue.popleft()
         if fault.kind == "timeout-after-success":
             return fault
         raise DeliveryError(
@@ -130,6 +132,17 @@ class FakeTicketSystem(FakeSystem):
         self.resolved: list[tuple[str, str]] = []
         self.reopened: list[tuple[str, str]] = []
         self.keys: list[CommentKey | None] = []  # the key of every update, resolve, reopen
+        self.comments: list[tuple[str, str]] = []  # (ticket, text) posted, as a system keeps them
+        self.update_faults: deque[Fault] = deque()  # for updates, before the shared faults
+        self._marked: set[str] = set()  # the key values of the comments posted
+
+    def _comment(self, ticket_id: str, text: str | None, key: CommentKey | None) -> None:
+        """Post ``text`` as the adapters do: a retry whose key is on the ticket posts nothing."""
+        if not text or (key is not None and key.retry and key.value in self._marked):
+            return
+        if key is not None:
+            self._marked.add(key.value)
+        self.comments.append((ticket_id, text))
 
     async def create(self, draft: TicketDraft) -> TicketRef:
         self.calls.append(("create", draft.incident_id))
@@ -156,8 +169,9 @@ class FakeTicketSystem(FakeSystem):
     ) -> None:
         self.calls.append(("update", ref.ticket_id))
         self.keys.append(key)
-        fault = self._before()
+        fault = self._before(self.update_faults)
         self.updates.append((ref.ticket_id, comment, priority, title))
+        self._comment(ref.ticket_id, comment, key)
         self._after(fault)
 
     async def resolve(self, ref: TicketRef, comment: str, *, key: CommentKey | None = None) -> None:
@@ -1030,10 +1044,12 @@ async def _scenario(
     rt_faults: list[Fault],
     pd_faults: list[Fault],
     restart_every: int,
+    update_faults: list[Fault],
 ) -> None:
     clock = ManualClock(T0)
     rt, pd = FakeTicketSystem(clock), FakePager(clock)
     rt.fail_next(*rt_faults)
+    rt.update_faults.extend(update_faults)
     pd.fail_next(*pd_faults)
     path = folder / "correlator.db"
 
@@ -1073,9 +1089,10 @@ async def _scenario(
             OutboxStatus.SENT: 3 * incidents,
             OutboxStatus.FAILED: 0,
         }
-        # every ticket got its update (one that timed out after success may arrive twice:
-        # the Protocol's update takes no idempotency key)
-        assert {t for t, *_ in rt.updates} == {ref.ticket_id for ref in rt.by_incident.values()}
+        # every ticket got its update, and its comment once (a retry after a timeout looks)
+        tickets = sorted(ref.ticket_id for ref in rt.by_incident.values())
+        assert {t for t, *_ in rt.updates} == set(tickets)
+        assert sorted(t for t, _ in rt.comments) == tickets
         assert {p.dedup_key for p in pd.received} == set(ids)
         for n in ids:
             assert len(await store.tickets(n)) == 1
@@ -1089,11 +1106,18 @@ async def _scenario(
     rt_faults=st.lists(FAULTS, max_size=12),
     pd_faults=st.lists(FAULTS, max_size=6),
     restart_every=st.integers(1, 7),
+    update_faults=st.lists(FAULTS, max_size=6),
 )
 def test_no_action_is_lost_or_ticket_doubled_whatever_fails(
-    incidents: int, rt_faults: list[Fault], pd_faults: list[Fault], restart_every: int
+    incidents: int,
+    rt_faults: list[Fault],
+    pd_faults: list[Fault],
+    restart_every: int,
+    update_faults: list[Fault],
 ) -> None:
-    """Under any mix of 5xx, 429, timeouts after success and restarts, every action is sent
-    and every incident gets exactly one ticket."""
+    """Under any mix of 5xx, 429, timeouts after success and restarts, every action is sent,
+    every incident gets exactly one ticket and every comment is posted once."""
     with tempfile.TemporaryDirectory(prefix="correlator-outbox-") as folder:
-        asyncio.run(_scenario(Path(folder), incidents, rt_faults, pd_faults, restart_every))
+        asyncio.run(
+            _scenario(Path(folder), incidents, rt_faults, pd_faults, restart_every, update_faults)
+        )
