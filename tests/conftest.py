@@ -7,10 +7,17 @@ import os
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 from kafka_broker import DEFAULT_LIB, BrokerUnavailableError, KafkaBroker, missing_prerequisite
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+
+# Tests assert behaviour, never wall-clock time: Hypothesis's per-example deadline would
+# turn a busy CI machine into a failure, so it is off for every property test.
+settings.register_profile("correlator", deadline=None, print_blob=True)
+settings.load_profile("correlator")
 
 
 def _unavailable(reason: str) -> None:
