@@ -336,12 +336,22 @@ def test_twenty_incidents_fit_the_wall_without_scrolling(daemon: Daemon, screen:
     expect(page.get_by_test_id("wall-more")).to_have_count(0)
     screen.shot("wall-twenty")
     height = SCREEN_HEIGHT
-    for box in (rows.nth(i).bounding_box() for i in range(20)):
-        assert box is not None
-        assert box["y"] >= 0
-        assert box["y"] + box["height"] <= height
-    scroll = page.evaluate("document.scrollingElement.scrollHeight")
-    assert scroll <= height, f"the wall scrolls: {scroll}px high"
-    ranks = [int(str(rows.nth(i).get_attribute("data-priority"))[1:]) for i in range(20)]
+    # One look at the whole wall in a single script run: the live wall re-renders its rows
+    # on every incident change, so row-by-row queries could straddle a re-render.
+    wall = page.evaluate(
+        """() => ({
+            rows: [...document.querySelectorAll('[data-testid="incident-row"]')].map((row) => {
+                const box = row.getBoundingClientRect();
+                return {top: box.top, bottom: box.bottom, priority: row.dataset.priority};
+            }),
+            scroll: document.scrollingElement.scrollHeight,
+        })"""
+    )
+    assert len(wall["rows"]) == 20
+    for row in wall["rows"]:
+        assert row["top"] >= 0
+        assert row["bottom"] <= height
+    assert wall["scroll"] <= height, f"the wall scrolls: {wall['scroll']}px high"
+    ranks = [int(str(row["priority"])[1:]) for row in wall["rows"]]
     assert ranks == sorted(ranks)
     screen.assert_no_errors()
