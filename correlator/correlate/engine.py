@@ -56,6 +56,7 @@ REPARTITION_MAX_NODES: Final = 96  # the neighbourhood re-decided at once, at mo
 REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
 STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts, at most
 DEFAULT_TEAM: Final = "service-desk"
+_NEVER: Final = float("inf")
 
 
 class Action(StrEnum):
@@ -300,7 +301,7 @@ class Engine:
         self._changed: dict[int, Incident] = {}
         self._cost_cache: dict[int, float] = {}
         self._suspect_at = float("nan")
-        self._suspect_cache: dict[str, bool] = {}
+        self._suspect_cache: dict[str, float] = {}  # probe -> since when it seems blind
         self.now = float("-inf")
 
     # -- public API ------------------------------------------------------------------
@@ -684,7 +685,7 @@ class Engine:
                 continue
             cand = _Candidate(h, graph.single(h), predicted, graph.monitored_predicted(h), 0)
             members = [n for n in order if n != h]
-            degraded = [onset[n] for n in members if evidence[n] is Evidence.DEGRADED]
+            degraded = [onset[n] for n in members if self._degraded(n, evidence[n])]
             onsets = [onset[n] for n in members]
             path_silent = self._path_silent(cand, members[:REVIEW_MAX_NODES], set(order))
             cost = self._cost(
@@ -893,7 +894,7 @@ class Engine:
         # below the alert's node or below the probe that observed it.
         for c in itertools.chain(base, via_observer):
             for group in graph.groups_of(c):
-                if group in seen or not all(self._node_down(m) for m in group):
+                if group in seen or not self._group_lost(group):
                     continue
                 seen.add(group)
                 predicted = graph.group_closure(group)
@@ -1035,11 +1036,10 @@ class Engine:
         # observer's path, Unknown results are exactly what is predicted), never for the
         # root itself, and by each node's best evidence (a warning, then a hard alert on
         # the same node, is a node that is down).
-        degraded_ev = Evidence.DEGRADED
         degraded = [
             onset[n]
             for n, ev in best.items()
-            if ev is degraded_ev and n in predicted and n not in seeds
+            if n in predicted and n not in seeds and self._degraded(n, ev)
         ]
         covered = len(nodes) - len(seeds_in)
         sources = [node, *(inc.root for inc in absorbed if inc.root is not None)]
@@ -1212,7 +1212,7 @@ class Engine:
         degraded = [
             inc.node_onset[n]
             for n, ev in nodes.items()
-            if ev is Evidence.DEGRADED and n not in cand.seeds and n not in inc.observed_only
+            if n not in cand.seeds and n not in inc.observed_only and self._degraded(n, ev)
         ]
         covered = len(nodes) - len(seeds_in)
         onsets = [inc.node_onset[n] for n in nodes if n not in cand.seeds]
@@ -1357,7 +1357,7 @@ class Engine:
                 predicted_of[key[1]] = closure
                 explains[key] = explained(closure)
                 for group in graph.groups_of(h):
-                    if group in predicted_of or not all(self._node_down(m) for m in group):
+                    if group in predicted_of or not self._group_lost(group):
                         continue
                     g_closure = graph.group_closure(group)
                     predicted_of[group] = g_closure
@@ -1374,7 +1374,7 @@ class Engine:
             cand = _Candidate(root, seeds, predicted, monitored, 0)
             members = [n for n in covered if n not in seeds]
             degraded = [
-                onset[n] for n in members if evidence[n] is Evidence.DEGRADED and n in predicted
+                onset[n] for n in members if n in predicted and self._degraded(n, evidence[n])
             ]
             onsets = [onset[n] for n in covered]
             observed = sum(1 for n in members if n not in predicted)
@@ -1556,7 +1556,7 @@ class Engine:
             seeds = self._graph.single(h)
             cand = _Candidate(h, seeds, predicted, graph.monitored_predicted(h), 0)
             members = [n for n in kept if n != h]
-            degraded = [inc.node_onset[n] for n in members if nodes[n] is Evidence.DEGRADED]
+            degraded = [inc.node_onset[n] for n in members if self._degraded(n, nodes[n])]
             onsets = [inc.node_onset[n] for n in members]
             path_silent = self._path_silent(cand, members[:REVIEW_MAX_NODES], set(kept))
             cost = self._cost(
@@ -2016,6 +2016,24 @@ class Engine:
             if not any(a.observer_node == state.observer_node for a in still):
                 self._observer_nodes.get(state.observer_node, set()).discard(state.node)
 
+    def _degraded(self, node: str, evidence: Evidence) -> bool:
+        """Whether ``node`` counts as only degraded under a hypothesis: its best evidence
+        is a warning, and not merely the word of a probe that seems blind (its Unknown
+        results say nothing about the node, which is unobserved, so possibly down)."""
+        return evidence is Evidence.DEGRADED and not self._seen_only_by_suspect(node)
+
+    def _group_lost(self, group: frozenset[str]) -> bool:
+        """Whether every member of a redundancy group may be down: each alerts down, or
+        is seen only by probes that seem blind (unobserved, so possibly down), and at
+        least one alerts down."""
+        down = False
+        for m in group:
+            if self._node_down(m):
+                down = True
+            elif not self._seen_only_by_suspect(m):
+                return False
+        return down
+
     def _node_down(self, node: str) -> bool:
         active = self._node_active.get(node)
         if not active:
@@ -2051,12 +2069,16 @@ class Engine:
 
     def _suspect(self, probe: str) -> bool:
         """``_observer_evidence`` cached for the current instant."""
+        return self._suspect_since(probe) != _NEVER
+
+    def _suspect_since(self, probe: str) -> float:
+        """``_blind_since`` cached for the current instant."""
         if self._suspect_at != self.now:
             self._suspect_at = self.now
             self._suspect_cache.clear()
         found = self._suspect_cache.get(probe)
         if found is None:
-            found = self._observer_evidence(probe)
+            found = self._blind_since(probe)
             self._suspect_cache[probe] = found
         return found
 
@@ -2078,33 +2100,56 @@ class Engine:
 
     def _seen_only_by_suspect(self, node: str) -> bool:
         """Every active alert on ``node`` comes from probes suspected of losing their path
-        (a probe's alerts about itself excepted)."""
+        (a probe's alerts about itself excepted), and began once its probe may already
+        have been blind: what a probe said well before its own trouble still counts."""
         active = self._node_active.get(node)
         if not active:
             return False
         for a in active:
             probe = a.observer_node
-            if probe is None or probe == node or not self._suspect(probe):
+            if probe is None or probe == node:
+                return False
+            since = self._suspect_since(probe)
+            if since == _NEVER or a.onset < since - self._settle:
                 return False
         return True
 
     def _observer_evidence(self, probe: str) -> bool:
-        """Evidence that ``probe`` lost its path: it or its path alerts, or several of the
-        checks it runs fail together (availability or unknown, within the detection
-        delay of each other) while no other observer confirms those hosts."""
-        if self._node_active.get(probe):
-            return True
-        for c in self._graph.causes(probe):
+        """Evidence that ``probe`` lost its path (see ``_blind_since``)."""
+        return self._blind_since(probe, quick=True) != _NEVER
+
+    def _blind_since(self, probe: str, *, quick: bool = False) -> float:
+        """Since when ``probe`` seems to have lost its path (``_NEVER`` without evidence):
+        it or its path alerts, or several of the checks it runs fail together
+        (availability or unknown, within the detection delay of each other) while no
+        other observer confirms those hosts. The earliest of these, a failure on its
+        path counting from when it alone cut the probe off (``quick``: the first one
+        found, enough to know whether there is any)."""
+        since = _NEVER
+        own = self._node_active.get(probe)
+        if own:
+            since = min(a.onset for a in own)
+            if quick:
+                return since
+        graph = self._graph
+        redundant = _NEVER  # a failure on the path that redundancy may have absorbed
+        for c in graph.causes(probe):
             # A failure (not a mere warning) on the probe's path counts when someone else
             # than the probe saw it (the probe's own word about its uplink is in question).
-            if any(
-                a.observer_node != probe and a.evidence is not Evidence.DEGRADED
-                for a in self._node_active.get(c, ())
-            ):
-                return True
+            for a in self._node_active.get(c, ()):
+                if a.observer_node == probe or a.evidence is Evidence.DEGRADED:
+                    continue
+                if quick:
+                    return a.onset
+                if probe in graph.closure(c):
+                    since = min(since, a.onset)
+                else:
+                    redundant = min(redundant, a.onset)
+        if since == _NEVER:
+            since = redundant
         seen = self._observer_nodes.get(probe, set())
         if len(seen) < self.settings.observer_min_checks:
-            return False
+            return since
         candidates: list[tuple[float, str]] = []
         node_active = self._node_active
         degraded, minor = Evidence.DEGRADED, Severity.MINOR
@@ -2123,15 +2168,17 @@ class Engine:
         candidates.sort()
         together = self._settle / 2
         best: list[str] = []
+        began = _NEVER
         start = 0
         for end in range(len(candidates)):
             while candidates[end][0] - candidates[start][0] > together:
                 start += 1
             if end - start + 1 > len(best):
                 best = [n for _, n in candidates[start : end + 1]]
-        if len(best) < self.settings.observer_min_checks:
-            return False
-        return not self._one_subtree(best, probe)
+                began = candidates[start][0]
+        if len(best) < self.settings.observer_min_checks or self._one_subtree(best, probe):
+            return since
+        return min(since, began)
 
     def _one_subtree(self, nodes: list[str], probe: str) -> bool:
         """Whether one topological cause off the probe's own path explains most of
@@ -2147,7 +2194,26 @@ class Engine:
             # Most of the failing nodes, and a good share of what that cause takes down.
             if count * 10 > len(nodes) * 6 and count * 3 >= graph.monitored_predicted(c) + 1:
                 return True
+        # An outage's symptoms arrive over more than the burst window: the same test over
+        # everything the probe sees failing, the share of the cause counted over the
+        # nodes below it that other observers see failing too (a blinded probe's word
+        # alone does not make an outage).
+        seen = self._observer_nodes.get(probe, set())
+        for c in counts:
+            closure = graph.closure(c)
+            if len(closure) > STEAL_SCAN_MAX:
+                continue
+            under = sum(1 for n in seen if n in closure)
+            if under * 10 <= len(seen) * 6:
+                continue
+            if self._confirmed_in(closure, probe) * 3 >= graph.monitored_predicted(c) + 1:
+                return True
         return False
+
+    def _confirmed_in(self, nodes: Collection[str], probe: str) -> int:
+        """How many of ``nodes`` an observer other than ``probe`` sees failing."""
+        active = self._node_active
+        return sum(1 for n in nodes if any(a.observer_node != probe for a in active.get(n, ())))
 
     def _place_observer(self, observer: str | None) -> str | None:
         if not observer:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from correlator.correlate.engine import Action
+from correlator.correlate.evidence import Evidence
 from correlator.model import NoticeKind, Severity, Source
 
 # -- deduplication ------------------------------------------------------------------------
@@ -508,10 +509,12 @@ version: 1
 nodes:
   - {id: hq-core, kind: switch, monitored_as: [hq-core]}
   - {id: nagios-hq, kind: probe, monitored_as: [nagios-hq], depends_on: [hq-core]}
-  - {id: wan, kind: link, depends_on: [hq-core]}
-  - {id: rtr, kind: router, monitored_as: [rtr], depends_on: [wan]}
-  - {id: dist-1, kind: switch, monitored_as: [dist-1], depends_on: [rtr]}
-  - {id: dist-2, kind: switch, monitored_as: [dist-2], depends_on: [rtr]}
+  - {id: wan, kind: link, depends_on: [hq-core, rtr]}
+  - {id: core-1, kind: switch, monitored_as: [core-1]}
+  - {id: core-2, kind: switch, monitored_as: [core-2]}
+  - {id: rtr, kind: router, monitored_as: [rtr], depends_on: [{any_of: [core-1, core-2]}]}
+  - {id: dist-1, kind: switch, monitored_as: [dist-1], depends_on: [{any_of: [core-1, core-2]}]}
+  - {id: dist-2, kind: switch, monitored_as: [dist-2], depends_on: [{any_of: [core-1, core-2]}]}
   - {id: acc-1, kind: switch, monitored_as: [acc-1], depends_on: [dist-1]}
   - {id: acc-2, kind: switch, monitored_as: [acc-2], depends_on: [dist-2]}
   - {id: sat-a, kind: probe, monitored_as: [sat-a], depends_on: [acc-2]}
@@ -544,3 +547,92 @@ def test_a_switch_seen_only_by_the_probe_it_blinded_can_still_be_the_root(make_s
     roots = {i["root_cause"] for i in sim.out()}
     assert not roots & {"wan", "sat-a"}, roots
     assert sim.holding("h4", "Ping")["root_cause"] in {"dist-2", "acc-2"}
+
+
+LOCAL_OUTAGE = """
+version: 1
+nodes:
+  - {id: core, kind: switch, monitored_as: [core]}
+  - {id: acc-p, kind: switch, monitored_as: [acc-p], depends_on: [core]}
+  - {id: prtg-p, kind: probe, monitored_as: [prtg-p], depends_on: [acc-p]}
+  - {id: dist-x, kind: switch, monitored_as: [dist-x], depends_on: [core]}
+""" + "".join(
+    f"  - {{id: x{n}, monitored_as: [x{n}], depends_on: [dist-x]}}\n" for n in range(1, 13)
+)
+
+
+def test_a_probe_seeing_a_local_outage_that_others_confirm_is_not_suspected(make_sim):
+    """A probe whose failing checks all sit below one switch, while another observer sees
+    a good share of that switch's hosts fail too, merely saw an outage: it has not lost
+    its path, even when the outage's alerts arrive over more than one burst window."""
+    sim = make_sim(LOCAL_OUTAGE)
+    for i, n in enumerate((1, 2, 3, 4)):  # the probe's first burst: 4 of 12 hosts
+        sim.problem(i, f"x{n}", "Ping", source=Source.PRTG, observer="prtg-p")
+    for i, n in enumerate((5, 6, 7, 8)):  # later scans of the same probe
+        sim.problem(200 + 40 * i, f"x{n}", "Ping", source=Source.PRTG, observer="prtg-p")
+    for i, n in enumerate((5, 9, 10, 11, 12)):  # the central server sees its hosts fail too
+        sim.problem(100 + 30 * i, f"x{n}")
+    assert not sim.engine._observer_evidence("prtg-p")
+    sim.advance(900)
+    assert sim.holding("x2", "Ping")["root_cause"] == "dist-x", sim.out()
+
+
+CORE_PAIR = """
+version: 1
+nodes:
+  - {id: hq-core, kind: switch, monitored_as: [hq-core]}
+  - {id: core-1, kind: switch, monitored_as: [core-1]}
+  - {id: core-2, kind: switch, monitored_as: [core-2]}
+  - {id: rtr, kind: router, monitored_as: [rtr], depends_on: [{any_of: [core-1, core-2]}]}
+  - {id: wan, kind: link, depends_on: [rtr, hq-core]}
+  - {id: dist-1, kind: switch, monitored_as: [dist-1], depends_on: [{any_of: [core-1, core-2]}]}
+  - {id: acc-1, kind: switch, monitored_as: [acc-1], depends_on: [dist-1]}
+  - {id: acc-2, kind: switch, monitored_as: [acc-2], depends_on: [dist-1]}
+  - {id: zbx-proxy, kind: probe, monitored_as: [zbx-proxy], depends_on: [acc-1, wan]}
+  - {id: prtg-probe, kind: probe, monitored_as: [prtg-probe], depends_on: [acc-2, wan]}
+  - {id: h1, monitored_as: [h1], depends_on: [acc-1]}
+  - {id: h2, monitored_as: [h2], depends_on: [acc-1]}
+  - {id: h3, monitored_as: [h3], depends_on: [acc-2]}
+  - {id: h4, monitored_as: [h4], depends_on: [acc-2]}
+"""
+
+
+def test_a_core_pair_lost_behind_blinded_probes_is_rooted_at_its_first_member(make_sim):
+    """A branch losing both cores: the first one's loss, reported while its probe still
+    worked, stays evidence once the second loss blinds every probe; the other core,
+    seen only as Unknown by a blinded probe, may be down too, so the pair lost as a
+    whole is the root, not the WAN link the blinded probes' path shares."""
+    sim = make_sim(CORE_PAIR)
+    sim.problem(0, "core-2", "Unavailable by ICMP ping", source=Source.ZABBIX, observer="zbx-proxy")
+    sim.problem(400, "zbx-proxy", "Zabbix proxy last seen", source=Source.ZABBIX)
+    blinded = ["core-1", "rtr", "dist-1", "acc-1", "acc-2", "h1", "h2", "h3", "h4"]
+    for i, host in enumerate(blinded):
+        sim.problem(
+            410 + 5 * i,
+            host,
+            "Ping",
+            source=Source.PRTG,
+            severity=Severity.MINOR,
+            observer="prtg-probe",
+        )
+    sim.advance(1200)
+    assert sim.holding("h3", "Ping")["root_cause"] == "core-2", sim.out()
+    assert (
+        sim.holding("core-2", "Unavailable by ICMP ping")["id"] == sim.holding("h3", "Ping")["id"]
+    )
+
+
+def test_unknown_results_of_a_blinded_probe_are_no_warnings(make_sim):
+    """A host whose only trouble is Unknown results from a probe that seems blind is
+    unobserved (possibly down), not degraded: under an outage it is no late warning,
+    while a host's own warning, from an observer that works, still is one."""
+    sim = make_sim(PROBES)
+    for i, host in enumerate(SPREAD_HOSTS):
+        sim.problem(
+            i, host, "Ping", source=Source.PRTG, severity=Severity.MINOR, observer="probe-remote"
+        )
+    sim.problem(5, "h-a2", "CPU load", severity=Severity.WARNING, observer="nagios-central")
+    engine = sim.engine
+    assert engine._suspect("probe-remote")
+    assert not engine._degraded("h-b1", Evidence.DEGRADED)
+    assert engine._degraded("h-a2", Evidence.DEGRADED)
