@@ -1054,6 +1054,7 @@ class Engine:
             path_silent,
             (recorded, recorded_onset),
             nodes,
+            [onset[n] for n in observed_only if self._unanswered(n, best[n])],
         )
         old = 0.0
         for inc in absorbed:
@@ -1075,10 +1076,13 @@ class Engine:
         path_silent: int = 0,
         history: tuple[Mapping[str, Evidence], Mapping[str, float]] | None = None,
         alerting: Collection[str] = (),
+        observed_onsets: Sequence[float] = (),
     ) -> Score:
         """Cost of ``cand`` explaining ``covered`` nodes; ``history`` holds what the
         incidents involved recorded per node (a root whose alert already recovered is still
-        a root that alerted)."""
+        a root that alerted); ``observed_onsets``: the onsets of those ``observed_only``
+        nodes (explained by their observer's path, not by the topology) that report no
+        outage of their own (Unknown results, no data)."""
         root = cand.root
         evidence = self._root_evidence(cand.seeds)
         monitored = any(self.topology.nodes[s].monitored for s in cand.seeds)
@@ -1103,6 +1107,10 @@ class Engine:
             else:
                 evidence = None
                 monitored = False
+        elif evidence is Evidence.DOWN and self._root_evidence(cand.seeds) is Evidence.DOWN:
+            # Some of its alerts still count: only those say what the node did (a warning
+            # a working probe saw is not made an outage by a blinded probe's "down").
+            evidence = self._trusted_evidence(cand.seeds)
         inferred_root = root_onset == float("inf")
         onsets.sort()
         first = onsets[0] if onsets else (now if inferred_root else root_onset)
@@ -1118,6 +1126,13 @@ class Engine:
         early = bisect_left(onsets, limit)
         late_down = len(onsets) - bisect_right(onsets, down_horizon)
         late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
+        observer_suspect = observed_only > 0 and self._suspect_probe_in(cand.predicted)
+        if observer_suspect:
+            # A blinded probe reports each of its checks Unknown at that check's next
+            # scan, for as long as it stays blind: such results arriving late are what
+            # its blindness predicts, not the day's noise (a host reported down is not).
+            late_down -= sum(1 for at in observed_onsets if at > down_horizon)
+            late_gray -= sum(1 for at in observed_onsets if at > gray_horizon)
         # Warnings that start with the outage are its symptoms; later ones are the day's noise.
         degraded_late = sum(1 for at in degraded if at > down_horizon)
         elapsed = max(0.0, now - start)
@@ -1133,6 +1148,13 @@ class Engine:
             closure = self._graph.closure(through[0])
             if all(n in closure for n in alerting if n not in cand.seeds):
                 dominated = self.weights.dominated
+        # Likewise an unobserved root whose every alert comes from one probe that seems
+        # blind and that its failure would blind: that probe's own loss of its path
+        # explains all of it, predicting no more failures.
+        if evidence is None and not dominated and alerting:
+            probe = self._sole_blind_observer(alerting, cand.seeds)
+            if probe is not None and probe in cand.predicted and probe not in cand.seeds:
+                dominated = self.weights.dominated
         result = score(
             evidence=evidence,
             monitored=monitored,
@@ -1142,7 +1164,7 @@ class Engine:
             predicted=predicted,
             early=early,
             observed_only=observed_only,
-            observer_suspect=observed_only > 0 and self._suspect_probe_in(cand.predicted),
+            observer_suspect=observer_suspect,
             path_silent=path_silent,
             ripeness=ripeness,
             direct_covered=len(through),
@@ -1227,6 +1249,7 @@ class Engine:
             path_silent,
             (inc.node_evidence, inc.node_onset),
             inc.node_evidence.keys(),
+            [inc.node_onset[n] for n in inc.observed_only if self._unanswered(n, nodes[n])],
         )
 
     def _incident_path_silent(self, inc: Incident, cand: _Candidate) -> int:
@@ -1377,19 +1400,21 @@ class Engine:
                 onset[n] for n in members if n in predicted and self._degraded(n, evidence[n])
             ]
             onsets = [onset[n] for n in covered]
-            observed = sum(1 for n in members if n not in predicted)
+            observed = [n for n in members if n not in predicted]
+            unknown = [onset[n] for n in observed if self._unanswered(n, evidence[n])]
             topo = [n for n in members if n in predicted]
             path = self._path_silent(cand, topo, set(covered))
             return self._cost(
                 cand,
                 len(members),
                 degraded,
-                observed,
+                len(observed),
                 onsets,
                 now,
                 path,
                 (evidence, onset),
                 covered,
+                unknown,
             ).cost
 
         alone = {n: self._alone_cost(evidence[n]) for n in order}
@@ -2016,6 +2041,38 @@ class Engine:
             if not any(a.observer_node == state.observer_node for a in still):
                 self._observer_nodes.get(state.observer_node, set()).discard(state.node)
 
+    def _cuts_off(self, cause: str, probe: str) -> bool:
+        """Whether ``cause`` failing cuts ``probe`` off: alone, or with the rest of a
+        redundancy group that is down as a whole."""
+        graph = self._graph
+        if probe in graph.closure(cause):
+            return True
+        return any(
+            probe in graph.group_closure(group) and all(self._node_down(m) for m in group)
+            for group in graph.groups_of(cause)
+        )
+
+    def _sole_blind_observer(self, alerting: Iterable[str], seeds: Collection[str]) -> str | None:
+        """The one probe, seeming blind, that every alert on ``alerting`` (``seeds``
+        and the probe itself aside) comes from, if there is one."""
+        sole: str | None = None
+        for n in alerting:
+            if n in seeds or n == sole:
+                continue
+            if not self._seen_only_by_suspect(n):
+                return None
+            for a in self._node_active.get(n, ()):
+                if sole is None:
+                    sole = a.observer_node
+                elif a.observer_node != sole:
+                    return None
+        return sole
+
+    def _unanswered(self, node: str, evidence: Evidence) -> bool:
+        """Whether ``node`` reports no outage of its own: no availability alert, or only
+        from probes that seem blind."""
+        return evidence is not Evidence.DOWN or self._seen_only_by_suspect(node)
+
     def _degraded(self, node: str, evidence: Evidence) -> bool:
         """Whether ``node`` counts as only degraded under a hypothesis: its best evidence
         is a warning, and not merely the word of a probe that seems blind (its Unknown
@@ -2105,14 +2162,27 @@ class Engine:
         active = self._node_active.get(node)
         if not active:
             return False
-        for a in active:
-            probe = a.observer_node
-            if probe is None or probe == node:
-                return False
-            since = self._suspect_since(probe)
-            if since == _NEVER or a.onset < since - self._settle:
-                return False
-        return True
+        return all(self._discounted(a) for a in active)
+
+    def _discounted(self, alert: AlertState) -> bool:
+        """Whether ``alert`` is only the word of a probe that may already have been blind
+        when it began (a probe's alerts about itself excepted)."""
+        probe = alert.observer_node
+        if probe is None or probe == alert.node:
+            return False
+        since = self._suspect_since(probe)
+        return since != _NEVER and alert.onset >= since - self._settle
+
+    def _trusted_evidence(self, seeds: Iterable[str]) -> Evidence | None:
+        """What the seeds' alerts say once the discounted ones are set aside."""
+        best: Evidence | None = None
+        for seed in seeds:
+            for a in self._node_active.get(seed, ()):
+                if self._discounted(a):
+                    continue
+                if best is None or _EVIDENCE_RANK[a.evidence] > _EVIDENCE_RANK[best]:
+                    best = a.evidence
+        return best
 
     def _observer_evidence(self, probe: str) -> bool:
         """Evidence that ``probe`` lost its path (see ``_blind_since``)."""
@@ -2131,30 +2201,28 @@ class Engine:
             since = min(a.onset for a in own)
             if quick:
                 return since
-        graph = self._graph
-        redundant = _NEVER  # a failure on the path that redundancy may have absorbed
-        for c in graph.causes(probe):
+        for c in self._graph.causes(probe):
             # A failure (not a mere warning) on the probe's path counts when someone else
-            # than the probe saw it (the probe's own word about its uplink is in question).
+            # than the probe saw it (the probe's own word about its uplink is in question)
+            # and it cuts the probe off (not one member of a redundant pair).
             for a in self._node_active.get(c, ()):
                 if a.observer_node == probe or a.evidence is Evidence.DEGRADED:
                     continue
+                if not self._cuts_off(c, probe):
+                    break
                 if quick:
                     return a.onset
-                if probe in graph.closure(c):
-                    since = min(since, a.onset)
-                else:
-                    redundant = min(redundant, a.onset)
-        if since == _NEVER:
-            since = redundant
+                since = min(since, a.onset)
         seen = self._observer_nodes.get(probe, set())
         if len(seen) < self.settings.observer_min_checks:
             return since
         candidates: list[tuple[float, str]] = []
+        answered: set[str] = set()  # nodes the probe reports failing, not merely unknown
         node_active = self._node_active
-        degraded, minor = Evidence.DEGRADED, Severity.MINOR
+        degraded, minor, symptom = Evidence.DEGRADED, Severity.MINOR, Evidence.SYMPTOM
         for node in seen:  # one pass per node: a probe may see hundreds of failing hosts
             first: float | None = None
+            hard = False
             for a in node_active.get(node, ()):
                 if a.observer_node != probe:
                     break  # another observer confirms this host: it really is failing
@@ -2162,31 +2230,49 @@ class Engine:
                     first is None or a.onset < first
                 ):
                     first = a.onset
+                hard = hard or a.severity is not minor or a.evidence is symptom
             else:
                 if first is not None:
                     candidates.append((first, node))
+                    if hard:
+                        answered.add(node)
         candidates.sort()
         together = self._settle / 2
         best: list[str] = []
-        began = _NEVER
+        best_start = 0
         start = 0
         for end in range(len(candidates)):
             while candidates[end][0] - candidates[start][0] > together:
                 start += 1
             if end - start + 1 > len(best):
                 best = [n for _, n in candidates[start : end + 1]]
-                began = candidates[start][0]
-        if len(best) < self.settings.observer_min_checks or self._one_subtree(best, probe):
+                best_start = start
+        if len(best) < self.settings.observer_min_checks or self._one_subtree(
+            best, probe, answered
+        ):
             return since
-        return min(since, began)
+        # The burst began with the run of failures, none far from the next, that leads
+        # to its densest part (a failure long before it was seen by a working probe).
+        while best_start > 0 and (
+            candidates[best_start][0] - candidates[best_start - 1][0] <= together
+        ):
+            best_start -= 1
+        return min(since, candidates[best_start][0])
 
-    def _one_subtree(self, nodes: list[str], probe: str) -> bool:
+    def _one_subtree(self, nodes: list[str], probe: str, answered: Collection[str]) -> bool:
         """Whether one topological cause off the probe's own path explains most of
-        ``nodes`` (a local outage the probe merely saw, not the probe losing its path)."""
+        ``nodes`` (a local outage the probe merely saw, not the probe losing its path).
+
+        Only the ``answered`` nodes count for it: hosts the probe reached and found
+        failing (down, or paused by a dependency). A result the probe could not get
+        (Unknown) is what a blinded probe reports, not a sign of an outage.
+        """
         graph = self._graph
         path = {probe, *graph.causes(probe)}
         counts: dict[str, int] = {}
         for node in nodes:
+            if node not in answered:
+                continue
             for c in (node, *graph.causes(node)):
                 if c not in path and node in graph.closure(c):
                     counts[c] = counts.get(c, 0) + 1

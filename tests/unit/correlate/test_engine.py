@@ -636,3 +636,79 @@ def test_unknown_results_of_a_blinded_probe_are_no_warnings(make_sim):
     assert engine._suspect("probe-remote")
     assert not engine._degraded("h-b1", Evidence.DEGRADED)
     assert engine._degraded("h-a2", Evidence.DEGRADED)
+
+
+BLIND_SAT = (
+    PROBES
+    + """  - {id: acc-s, kind: switch, monitored_as: [acc-s], depends_on: [core]}
+  - {id: sat, kind: probe, depends_on: [acc-s]}
+  - {id: h-s1, monitored_as: [h-s1], depends_on: [acc-s]}
+"""
+)
+
+
+def test_a_switch_is_not_blamed_for_what_only_the_blinded_probe_behind_it_says(make_sim):
+    """Every alert comes from one probe that seems blind: the probe's own loss of its path
+    explains them all, so the switch it hangs from (which would blind it too, and take
+    down more) is not the root."""
+    sim = make_sim(BLIND_SAT)
+    hosts = ["h-a1", "h-s1", "h-b1", "h-c1", "acc-s", "h-d1", "h-a2", "h-b2"]
+    for i, host in enumerate(hosts):
+        sim.problem(
+            3 * i, host, "Ping", source=Source.PRTG, severity=Severity.MINOR, observer="sat"
+        )
+    sim.advance(900)
+    inc = sim.only()
+    assert inc["root_cause"] == "sat", sim.out()
+
+
+def test_a_blinded_probe_unknown_results_arriving_scan_after_scan_stay_one_incident(make_sim):
+    """A probe's checks go Unknown one scan after another for five minutes: the late ones
+    are what its blindness predicts, so they join its incident instead of opening their
+    own."""
+    sim = make_sim(PROBES)
+    hosts = [f"h-{sw}{n}" for sw in "abcd" for n in (1, 2)]
+    for i, host in enumerate(hosts):
+        sim.problem(
+            3 * i if i < 4 else 60 * i,
+            host,
+            "Ping",
+            source=Source.PRTG,
+            severity=Severity.MINOR,
+            observer="probe-remote",
+        )
+    sim.advance(1200)
+    inc = sim.only()
+    assert inc["root_cause"] in {"probe-remote", "wan-2"}
+
+
+def test_one_redundant_member_down_does_not_blind_the_probes_behind_it(make_sim):
+    """One core of a redundant pair down (seen by another observer) leaves the path of the
+    probes behind the pair intact: no evidence that they lost it."""
+    sim = make_sim(CORE_PAIR)
+    sim.problem(0, "core-2", "Unavailable by ICMP ping", source=Source.ZABBIX, observer="zbx-proxy")
+    assert not sim.engine._observer_evidence("prtg-probe")
+    sim.problem(
+        30, "core-1", "Unavailable by ICMP ping", source=Source.ZABBIX, observer="zbx-proxy"
+    )
+    assert sim.engine._observer_evidence("prtg-probe")
+
+
+def test_a_blinded_probe_down_does_not_outweigh_what_a_working_probe_saw(make_sim):
+    """A node a working observer saw only degraded, then reported down by a probe that
+    seems blind by then: its evidence is what the working observer said."""
+    sim = make_sim(PROBES)
+    sim.problem(0, "sw-a", "CPU load", severity=Severity.WARNING, observer="nagios-central")
+    for i, host in enumerate(["h-b1", "h-c1", "h-d1", "h-a1"]):
+        sim.problem(
+            300 + i,
+            host,
+            "Ping",
+            source=Source.PRTG,
+            severity=Severity.MINOR,
+            observer="probe-remote",
+        )
+    sim.problem(310, "sw-a", "Ping", source=Source.PRTG, observer="probe-remote")
+    engine = sim.engine
+    assert engine._root_evidence(["sw-a"]) is Evidence.DOWN
+    assert engine._trusted_evidence(["sw-a"]) is Evidence.DEGRADED
