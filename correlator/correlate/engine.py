@@ -926,8 +926,9 @@ class Engine:
                 continue
             if inc.pinned and (inc.root != cand.root or inc.seeds != cand.seeds):
                 continue  # a person's root stands: joined under it, never re-rooted
+            # A lost redundancy group is explained only with all its members.
             if (
-                inc.root in cand.predicted
+                (inc.root in cand.predicted and len(inc.seeds) <= 1)
                 or inc.seeds <= cand.predicted
                 or self._explains_all(cand, inc)
             ):
@@ -1173,6 +1174,11 @@ class Engine:
             late_gray=late_gray,
             weights=self.weights,
         )
+        # A redundancy group lost as a whole: each member beyond the first failing too
+        # is a coincidence of its own (redundancy is there because they rarely fail
+        # together), so a common cause below them that explains them all, when there is
+        # one, is preferred.
+        dominated += (len(cand.seeds) - 1) * self.weights.group_member
         if dominated:
             return Score(
                 result.cost + dominated,

@@ -68,6 +68,11 @@ class Weights:
     gray_horizon_s: float = 2400.0
     """How long a gray failure keeps spreading (storage latency, then datastores, then
     guests and applications over half an hour)."""
+    group_member: float = 4.0
+    """Each member of a redundancy group lost as a whole beyond the first: its failure in
+    the same window is a coincidence, less than an independent fault's prior (losing the
+    whole group stays one incident, specs/topology-format.md) but not free, so a common
+    cause below the members that explains them all is preferred when there is one."""
     dominated: float = 60.0
     """An unobserved root whose every alert comes through one alerting dependent explains
     nothing that dependent does not (Occam): effectively never chosen."""

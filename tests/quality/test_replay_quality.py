@@ -53,7 +53,6 @@ BELOW_BAR: dict[str, str] = {
     "their blinded probes share",
     "noise-150-s1": "a flapping check merged with a concurrent warning on a sibling host",
     "single-0-access-down": "two alerts of an unmonitored access switch stay apart",
-    "single-1-gray": "a database's gray failure is rooted at the application above it",
 }
 
 

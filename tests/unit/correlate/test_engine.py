@@ -712,3 +712,28 @@ def test_a_blinded_probe_down_does_not_outweigh_what_a_working_probe_saw(make_si
     engine = sim.engine
     assert engine._root_evidence(["sw-a"]) is Evidence.DOWN
     assert engine._trusted_evidence(["sw-a"]) is Evidence.DEGRADED
+
+
+APPS_ON_ONE_DB = """
+version: 1
+nodes:
+  - {id: db, kind: database, monitored_as: [db]}
+  - {id: app-1, kind: application, monitored_as: [app-1], depends_on: [db]}
+  - {id: app-2, kind: application, monitored_as: [app-2], depends_on: [db]}
+  - {id: app-3, kind: application, monitored_as: [app-3], depends_on: [db]}
+  - {id: svc, kind: service, depends_on: [{any_of: [app-1, app-2, app-3]}]}
+"""
+
+
+def test_a_degraded_common_dependency_beats_a_redundancy_group_lost_by_coincidence(make_sim):
+    """Every member of a redundant application group fails while the database they all
+    use reports trouble: the members failing together are not one fault but three, so
+    the database's gray failure is the root that explains them."""
+    sim = make_sim(APPS_ON_ONE_DB)
+    sim.problem(0, "app-1", "HTTP")
+    sim.problem(10, "db", "Too many connections", severity=Severity.WARNING)
+    sim.problem(20, "app-2", "HTTP")
+    sim.problem(30, "app-3", "HTTP")
+    sim.advance(900)
+    inc = sim.only()
+    assert inc["root_cause"] == "db", sim.out()
