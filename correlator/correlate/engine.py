@@ -243,6 +243,10 @@ class _Candidate:
     order: int
 
 
+_Observed = tuple[Collection[str], Mapping[str, Evidence], Mapping[str, float]]
+"""Nodes explained only by their observer's path, with their evidence and onsets."""
+
+
 @dataclass(slots=True)
 class _Option:
     candidate: _Candidate
@@ -302,6 +306,7 @@ class Engine:
         self._cost_cache: dict[int, float] = {}
         self._suspect_at = float("nan")
         self._suspect_cache: dict[str, float] = {}  # probe -> since when it seems blind
+        self._unobserved_cache: dict[str, bool] = {}  # node -> _seen_only_by_suspect
         self.now = float("-inf")
 
     # -- public API ------------------------------------------------------------------
@@ -378,6 +383,7 @@ class Engine:
         self._graph = GraphIndex(topology)
         self._observer_cache.clear()
         self._suspect_cache.clear()
+        self._unobserved_cache.clear()
         nodes = topology.nodes
         for state in self._alerts.values():
             state.node = topology.place(state.host, state.check, None).node
@@ -422,6 +428,7 @@ class Engine:
                     self._review(inc, at, thorough=True)
             elif kind == "resolve":
                 self._resolve(inc, at)
+        self._unobserved_cache.clear()
         self.now = now
 
     def handle(self, event: Event, *, seq: int, event_id: str | None, now: float) -> Decision:
@@ -435,7 +442,10 @@ class Engine:
             return self._on_recovery(state, seq, event_id, now)
         if state is not None and state.active:
             return self._on_renotify(state, event, seq, event_id, now)
-        return self._on_problem(state, event, seq, event_id, now)
+        try:
+            return self._on_problem(state, event, seq, event_id, now)
+        finally:
+            self._unobserved_cache.clear()  # a per-decision cache: hold no memory after it
 
     def incidents(self) -> list[Incident]:
         """Every incident that was not merged into another, in opening order."""
@@ -685,7 +695,11 @@ class Engine:
                 continue
             cand = _Candidate(h, graph.single(h), predicted, graph.monitored_predicted(h), 0)
             members = [n for n in order if n != h]
-            degraded = [onset[n] for n in members if self._degraded(n, evidence[n])]
+            degraded = [
+                onset[n]
+                for n in members
+                if evidence[n] is Evidence.DEGRADED and self._degraded(n, evidence[n])
+            ]
             onsets = [onset[n] for n in members]
             path_silent = self._path_silent(cand, members[:REVIEW_MAX_NODES], set(order))
             cost = self._cost(
@@ -1037,10 +1051,19 @@ class Engine:
         # observer's path, Unknown results are exactly what is predicted), never for the
         # root itself, and by each node's best evidence (a warning, then a hard alert on
         # the same node, is a node that is down).
+        # (A node only a blinded probe reports is unobserved, not degraded: ``_degraded``,
+        # inlined here over the per-decision cache, as this runs for every candidate.)
+        self._seen_only_by_suspect(node)  # starts the cache afresh at a new instant
+        unobserved = self._unobserved_cache
+        seen_only = self._seen_only_by_suspect
+        degraded_ev = Evidence.DEGRADED
         degraded = [
             onset[n]
             for n, ev in best.items()
-            if n in predicted and n not in seeds and self._degraded(n, ev)
+            if ev is degraded_ev
+            and n in predicted
+            and n not in seeds
+            and not (unobserved[n] if n in unobserved else seen_only(n))
         ]
         covered = len(nodes) - len(seeds_in)
         sources = [node, *(inc.root for inc in absorbed if inc.root is not None)]
@@ -1055,7 +1078,7 @@ class Engine:
             path_silent,
             (recorded, recorded_onset),
             nodes,
-            [onset[n] for n in observed_only if self._unanswered(n, best[n])],
+            (observed_only, best, onset),
         )
         old = 0.0
         for inc in absorbed:
@@ -1077,13 +1100,12 @@ class Engine:
         path_silent: int = 0,
         history: tuple[Mapping[str, Evidence], Mapping[str, float]] | None = None,
         alerting: Collection[str] = (),
-        observed_onsets: Sequence[float] = (),
+        observed: _Observed | None = None,
     ) -> Score:
         """Cost of ``cand`` explaining ``covered`` nodes; ``history`` holds what the
         incidents involved recorded per node (a root whose alert already recovered is still
-        a root that alerted); ``observed_onsets``: the onsets of those ``observed_only``
-        nodes (explained by their observer's path, not by the topology) that report no
-        outage of their own (Unknown results, no data)."""
+        a root that alerted); ``observed``: the ``observed_only`` nodes (explained by their
+        observer's path, not by the topology) with each node's evidence and onset."""
         root = cand.root
         evidence = self._root_evidence(cand.seeds)
         monitored = any(self.topology.nodes[s].monitored for s in cand.seeds)
@@ -1128,12 +1150,15 @@ class Engine:
         late_down = len(onsets) - bisect_right(onsets, down_horizon)
         late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
         observer_suspect = observed_only > 0 and self._suspect_probe_in(cand.predicted)
-        if observer_suspect:
+        if observer_suspect and observed is not None:
             # A blinded probe reports each of its checks Unknown at that check's next
             # scan, for as long as it stays blind: such results arriving late are what
             # its blindness predicts, not the day's noise (a host reported down is not).
-            late_down -= sum(1 for at in observed_onsets if at > down_horizon)
-            late_gray -= sum(1 for at in observed_onsets if at > gray_horizon)
+            nodes_seen, seen_evidence, seen_onset = observed
+            for n in nodes_seen:
+                if self._unanswered(n, seen_evidence[n]):
+                    late_down -= seen_onset[n] > down_horizon
+                    late_gray -= seen_onset[n] > gray_horizon
         # Warnings that start with the outage are its symptoms; later ones are the day's noise.
         degraded_late = sum(1 for at in degraded if at > down_horizon)
         elapsed = max(0.0, now - start)
@@ -1240,7 +1265,10 @@ class Engine:
         degraded = [
             inc.node_onset[n]
             for n, ev in nodes.items()
-            if n not in cand.seeds and n not in inc.observed_only and self._degraded(n, ev)
+            if ev is Evidence.DEGRADED
+            and n not in cand.seeds
+            and n not in inc.observed_only
+            and self._degraded(n, ev)
         ]
         covered = len(nodes) - len(seeds_in)
         onsets = [inc.node_onset[n] for n in nodes if n not in cand.seeds]
@@ -1255,7 +1283,7 @@ class Engine:
             path_silent,
             (inc.node_evidence, inc.node_onset),
             inc.node_evidence.keys(),
-            [inc.node_onset[n] for n in inc.observed_only if self._unanswered(n, nodes[n])],
+            (inc.observed_only, nodes, inc.node_onset),
         )
 
     def _incident_path_silent(self, inc: Incident, cand: _Candidate) -> int:
@@ -1403,11 +1431,14 @@ class Engine:
             cand = _Candidate(root, seeds, predicted, monitored, 0)
             members = [n for n in covered if n not in seeds]
             degraded = [
-                onset[n] for n in members if n in predicted and self._degraded(n, evidence[n])
+                onset[n]
+                for n in members
+                if evidence[n] is Evidence.DEGRADED
+                and n in predicted
+                and self._degraded(n, evidence[n])
             ]
             onsets = [onset[n] for n in covered]
             observed = [n for n in members if n not in predicted]
-            unknown = [onset[n] for n in observed if self._unanswered(n, evidence[n])]
             topo = [n for n in members if n in predicted]
             path = self._path_silent(cand, topo, set(covered))
             return self._cost(
@@ -1420,7 +1451,7 @@ class Engine:
                 path,
                 (evidence, onset),
                 covered,
-                unknown,
+                (observed, evidence, onset),
             ).cost
 
         alone = {n: self._alone_cost(evidence[n]) for n in order}
@@ -1587,7 +1618,11 @@ class Engine:
             seeds = self._graph.single(h)
             cand = _Candidate(h, seeds, predicted, graph.monitored_predicted(h), 0)
             members = [n for n in kept if n != h]
-            degraded = [inc.node_onset[n] for n in members if self._degraded(n, nodes[n])]
+            degraded = [
+                inc.node_onset[n]
+                for n in members
+                if nodes[n] is Evidence.DEGRADED and self._degraded(n, nodes[n])
+            ]
             onsets = [inc.node_onset[n] for n in members]
             path_silent = self._path_silent(cand, members[:REVIEW_MAX_NODES], set(kept))
             cost = self._cost(
@@ -2024,6 +2059,7 @@ class Engine:
         active = self._node_active.get(state.node, ())
         if not any(a is state for a in active):
             self._node_active[state.node] = (*active, state)
+        self._unobserved_cache.pop(state.node, None)
         probe = state.observer_node
         if probe is not None:
             seen = self._observer_nodes.get(probe)
@@ -2035,6 +2071,7 @@ class Engine:
     def _node_inactive(self, state: AlertState) -> None:
         if state.node is None:
             return
+        self._unobserved_cache.pop(state.node, None)
         active = self._node_active.get(state.node)
         if active is not None:
             left = tuple(a for a in active if a is not state)
@@ -2139,6 +2176,7 @@ class Engine:
         if self._suspect_at != self.now:
             self._suspect_at = self.now
             self._suspect_cache.clear()
+            self._unobserved_cache.clear()
         found = self._suspect_cache.get(probe)
         if found is None:
             found = self._blind_since(probe)
@@ -2165,10 +2203,16 @@ class Engine:
         """Every active alert on ``node`` comes from probes suspected of losing their path
         (a probe's alerts about itself excepted), and began once its probe may already
         have been blind: what a probe said well before its own trouble still counts."""
-        active = self._node_active.get(node)
-        if not active:
-            return False
-        return all(self._discounted(a) for a in active)
+        if self._suspect_at != self.now:
+            self._suspect_at = self.now
+            self._suspect_cache.clear()
+            self._unobserved_cache.clear()
+        found = self._unobserved_cache.get(node)
+        if found is None:
+            active = self._node_active.get(node, ())
+            found = bool(active) and all(self._discounted(a) for a in active)
+            self._unobserved_cache[node] = found
+        return found
 
     def _discounted(self, alert: AlertState) -> bool:
         """Whether ``alert`` is only the word of a probe that may already have been blind
