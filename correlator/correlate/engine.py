@@ -434,6 +434,10 @@ class Engine:
     def handle(self, event: Event, *, seq: int, event_id: str | None, now: float) -> Decision:
         """Take one normalized event at time ``now`` (call :meth:`advance` first)."""
         self.advance(now)
+        # What probes seem blind is decided afresh for each event: several events of one
+        # instant change the alerts it depends on, and an answer kept from an earlier
+        # event would depend on which probes that event happened to ask about.
+        self._suspect_at = float("nan")
         if isinstance(event, Notice):
             return self._on_notice(event)
         key = event.key
@@ -1175,11 +1179,17 @@ class Engine:
             if all(n in closure for n in alerting if n not in cand.seeds):
                 dominated = self.weights.dominated
         # Likewise an unobserved root whose every alert comes from one probe that seems
-        # blind and that its failure would blind: that probe's own loss of its path
-        # explains all of it, predicting no more failures.
+        # blind and that its failure would blind, and that predicts more monitored
+        # failures than that probe's own: the probe's loss of its path explains all of
+        # it, predicting no more failures (a link that only the probe uses is as good).
         if evidence is None and not dominated and alerting:
             probe = self._sole_blind_observer(alerting, cand.seeds)
-            if probe is not None and probe in cand.predicted and probe not in cand.seeds:
+            if (
+                probe is not None
+                and probe in cand.predicted
+                and probe not in cand.seeds
+                and self._graph.monitored_in(cand.predicted, cand.seeds | {probe}) > 0
+            ):
                 dominated = self.weights.dominated
         result = score(
             evidence=evidence,
@@ -2098,17 +2108,20 @@ class Engine:
     def _sole_blind_observer(self, alerting: Iterable[str], seeds: Collection[str]) -> str | None:
         """The one probe, seeming blind, that every alert on ``alerting`` (``seeds``
         and the probe itself aside) comes from, if there is one."""
-        sole: str | None = None
+        observers: set[str | None] = set()
+        others: set[str] = set()
         for n in alerting:
-            if n in seeds or n == sole:
+            if n in seeds:
                 continue
-            if not self._seen_only_by_suspect(n):
-                return None
-            for a in self._node_active.get(n, ()):
-                if sole is None:
-                    sole = a.observer_node
-                elif a.observer_node != sole:
-                    return None
+            if self._seen_only_by_suspect(n):
+                observers.update(a.observer_node for a in self._node_active.get(n, ()))
+            else:
+                others.add(n)
+        if len(observers) != 1:
+            return None
+        (sole,) = observers
+        if sole is None or others - {sole}:
+            return None
         return sole
 
     def _unanswered(self, node: str, evidence: Evidence) -> bool:

@@ -737,3 +737,38 @@ def test_a_degraded_common_dependency_beats_a_redundancy_group_lost_by_coinciden
     sim.advance(900)
     inc = sim.only()
     assert inc["root_cause"] == "db", sim.out()
+
+
+def test_the_sole_blind_observer_does_not_depend_on_the_order_nodes_are_asked(make_sim):
+    """Whether one blinded probe reports everything is the same answer whatever order
+    the alerting nodes are looked at in, the probe's own alert among them (replay must
+    not depend on set order)."""
+    topo = PROBES + "  - {id: sat, kind: probe, monitored_as: [sat], depends_on: [core]}\n"
+    sim = make_sim(topo)
+    for i, host in enumerate(["h-a1", "h-b1", "h-c1", "h-d1"]):
+        sim.problem(i, host, "Ping", source=Source.PRTG, severity=Severity.MINOR, observer="sat")
+    sim.problem(5, "sat", "Probe health", source=Source.PRTG, observer="sat")
+    engine = sim.engine
+    nodes = ["h-a1", "sat", "h-b1", "h-c1", "h-d1"]
+    seeds = frozenset({"core"})
+    first = engine._sole_blind_observer(nodes, seeds)
+    assert first == "sat"
+    assert engine._sole_blind_observer(list(reversed(nodes)), seeds) == first
+    assert engine._sole_blind_observer(["sat", *nodes], seeds) == first
+
+
+def test_a_link_only_the_blinded_probe_uses_is_as_good_a_root_as_the_probe(make_sim):
+    """A link that only the probe hangs from predicts no failure beyond the probe's own:
+    it is not dominated by the probe, and the probe's path is the root (the spec: "the
+    root is the probe's path")."""
+    topo = PROBES + (
+        "  - {id: upl-sat, kind: link, depends_on: [core]}\n"
+        "  - {id: sat, kind: probe, monitored_as: [sat], depends_on: [upl-sat]}\n"
+    )
+    sim = make_sim(topo)
+    for i, host in enumerate(["h-a1", "h-b1", "h-c1", "h-d1", "h-a2"]):
+        sim.problem(
+            2 * i, host, "Ping", source=Source.PRTG, severity=Severity.MINOR, observer="sat"
+        )
+    sim.advance(900)
+    assert sim.only()["root_cause"] == "upl-sat", sim.out()
