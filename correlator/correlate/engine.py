@@ -1160,9 +1160,10 @@ class Engine:
             # its blindness predicts, not the day's noise (a host reported down is not).
             nodes_seen, seen_evidence, seen_onset = observed
             for n in nodes_seen:
-                if self._unanswered(n, seen_evidence[n]):
-                    late_down -= seen_onset[n] > down_horizon
-                    late_gray -= seen_onset[n] > gray_horizon
+                at = seen_onset[n]
+                if at > down_horizon and self._unanswered(n, seen_evidence[n]):
+                    late_down -= 1
+                    late_gray -= at > gray_horizon
         # Warnings that start with the outage are its symptoms; later ones are the day's noise.
         degraded_late = sum(1 for at in degraded if at > down_horizon)
         elapsed = max(0.0, now - start)
@@ -2115,8 +2116,12 @@ class Engine:
                 continue
             if self._seen_only_by_suspect(n):
                 observers.update(a.observer_node for a in self._node_active.get(n, ()))
+                if len(observers) > 1:
+                    return None
             else:
                 others.add(n)
+                if len(others) > 1:  # only the probe itself may speak for itself
+                    return None
         if len(observers) != 1:
             return None
         (sole,) = observers
