@@ -962,11 +962,15 @@ class Engine:
         return [i for i in incidents if not i.pinned or i is pinned[0]]
 
     def _explains_all(self, cand: _Candidate, inc: Incident) -> bool:
+        """Whether ``cand`` explains every alert of ``inc``: through the graph, or through
+        an observer it takes down, but only one with evidence that it lost its path (a
+        probe nothing contradicts does not explain every alert it sends)."""
         predicted = cand.predicted
         for a in inc.alerts.values():
             if a.node in predicted:
                 continue
-            if a.observer_node is not None and a.observer_node in predicted:
+            probe = a.observer_node
+            if probe is not None and probe in predicted and self._suspect(probe):
                 continue
             return False
         return True

@@ -398,6 +398,38 @@ def test_unrelated_failures_spread_over_time_are_not_blamed_on_the_observer(make
     assert all(i["root_cause"] not in {"nagios-central", "core"} for i in out)
 
 
+OBSERVED_ELSEWHERE = """
+version: 1
+nodes:
+  - {id: pdu, kind: power, team: facilities}
+  - {id: core-1, kind: switch, monitored_as: [core-1], depends_on: [pdu]}
+  - {id: core-2, kind: switch, monitored_as: [core-2]}
+  - {id: leaf, kind: switch, monitored_as: [leaf], depends_on: [{any_of: [core-1, core-2]}]}
+  - {id: srv, kind: host, monitored_as: [srv], depends_on: [leaf]}
+  - {id: san, kind: storage, monitored_as: [san], depends_on: [pdu]}
+  - {id: ds-1, kind: storage, monitored_as: [ds-1], depends_on: [san]}
+  - {id: ds-2, kind: storage, monitored_as: [ds-2], depends_on: [san]}
+  - {id: ds-3, kind: storage, monitored_as: [ds-3], depends_on: [san]}
+  - {id: esx-p, kind: hypervisor, monitored_as: [esx-p], depends_on: [san]}
+  - {id: prom, kind: probe, monitored_as: [prom], depends_on: [esx-p]}
+"""
+
+
+def test_a_working_observer_below_a_hypothesis_does_not_make_it_explain_what_it_saw(make_sim):
+    """A warning seen by a probe that nothing says failed is not absorbed by a cause of that
+    probe: it stays its own, and the gray storage array keeps its own incident."""
+    sim = make_sim(OBSERVED_ELSEWHERE)
+    warning = Severity.WARNING
+    sim.problem(
+        0, "srv", "Disk space", source=Source.ALERTMANAGER, severity=warning, observer="prom"
+    )
+    sim.problem(30, "san", "Array latency", severity=Severity.WARNING)
+    for i, ds in enumerate(["ds-1", "ds-2", "ds-3"]):
+        sim.problem(60 + 30 * i, ds, "Controller status")
+    assert sim.holding("srv", "Disk space")["root_cause"] == "srv"
+    assert sim.holding("ds-3", "Controller status")["root_cause"] == "san"
+
+
 # -- determinism --------------------------------------------------------------------------
 
 
