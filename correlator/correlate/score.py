@@ -205,8 +205,17 @@ def score(
         + covered_degraded * weights.covered_degraded
         + max(0, covered - covered_degraded - observed_only) * weights.down_under_gray
     )
+    gray_root = root
+    if evidence is None and monitored:
+        # A gray failure shows first on the node itself (latency, errors): a monitored node
+        # whose tools had time to see it degrade and said nothing is doubly unlikely to be
+        # degrading, while a missed "down" is the one a storm of symptoms makes plausible.
+        gray_root += root - weights.inferred_unmonitored
     gray = Score(
-        weights.prior + root + gray_surprise + gray_extras, root, gray_surprise, gray_extras
+        weights.prior + gray_root + gray_surprise + gray_extras,
+        gray_root,
+        gray_surprise,
+        gray_extras,
     )
     if evidence is Evidence.DEGRADED:
         return gray

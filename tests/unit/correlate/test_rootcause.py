@@ -487,3 +487,35 @@ nodes:
     sim.problem(10, "c")
     sim.problem(15, "d")
     assert len(sim.out()) == 1
+
+
+ARRAY = """
+version: 1
+nodes:
+  - {id: san, kind: storage, team: storage, monitored_as: [san]}
+""" + "".join(
+    f"  - {{id: ds-{d}, kind: storage, monitored_as: [ds-{d}], depends_on: [san]}}\n"
+    + "".join(
+        f"  - {{id: esx-{d}{h}, kind: hypervisor, monitored_as: [esx-{d}{h}], "
+        f"depends_on: [ds-{d}]}}\n"
+        f"  - {{id: vm-{d}{h}, kind: vm, monitored_as: [vm-{d}{h}], depends_on: [esx-{d}{h}]}}\n"
+        for h in "ab"
+    )
+    for d in range(1, 5)
+)
+
+
+def test_silent_monitored_array_does_not_merge_a_gray_datastore_with_a_later_host_down(make_sim):
+    """A datastore degrading and a host down under another datastore, the array above both
+    silent long after its tools would have seen trouble, stay two incidents."""
+    sim = make_sim(ARRAY)
+    sim.problem(0, "ds-1", "Array latency", severity=Severity.WARNING)
+    sim.problem(60, "esx-1a", "Datastore latency", severity=Severity.WARNING)
+    sim.problem(90, "vm-1a", "Disk IO")
+    sim.problem(120, "vm-1b", "Disk IO")
+    sim.problem(700, "esx-3a")
+    sim.problem(760, "esx-2b", "CPU load", severity=Severity.WARNING)
+    roots = {i["root_cause"] for i in sim.out()}
+    assert "san" not in roots, roots
+    assert sim.holding("vm-1b", "Disk IO")["root_cause"] == "ds-1"
+    assert sim.holding("esx-3a")["root_cause"] == "esx-3a"
