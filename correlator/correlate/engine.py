@@ -838,6 +838,9 @@ class Engine:
             self._alerts[key] = state
             self._note_change(state, now)
         else:
+            previous = self._live(state.incident)
+            if previous is None or not self._can_rejoin(previous, now):
+                state = self._new_episode(state, now)
             state.active = True
             state.resolved_at = None
             state.onset = now
@@ -869,6 +872,27 @@ class Engine:
             )
         option = self._best_option(state, now)
         return self._apply(option, state, seq, event_id, now)
+
+    def _new_episode(self, old: AlertState, now: float) -> AlertState:
+        """The alert failing again outside the incident that holds its earlier episode: a
+        new episode with its own record (first seen now, no events, not acknowledged), so
+        onset order counts from this failure and the earlier incident keeps its own."""
+        state = AlertState(
+            key=old.key,
+            source=old.source,
+            host=old.host,
+            check=old.check,
+            node=old.node,
+            observer_node=old.observer_node,
+            evidence=old.evidence,
+            severity=old.severity,
+            first_seen=now,
+            onset=now,
+            changes=old.changes,
+            flapping=old.flapping,
+        )
+        self._alerts[old.key] = state
+        return state
 
     # -- choosing ----------------------------------------------------------------------
 

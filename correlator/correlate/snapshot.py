@@ -53,7 +53,10 @@ def _alert(state: AlertState) -> dict[str, Any]:
     }
 
 
-def _incident(inc: Incident) -> dict[str, Any]:
+def _incident(inc: Incident, current: Mapping[tuple[str, str], AlertState]) -> dict[str, Any]:
+    # An alert that failed again in another incident has a record per episode: this
+    # incident keeps its own (absent from snapshots written before episodes had records).
+    earlier = [a for k, a in inc.alerts.items() if current.get(k) is not a]
     return {
         "number": inc.number,
         "opened_at": inc.opened_at,
@@ -65,6 +68,7 @@ def _incident(inc: Incident) -> dict[str, Any]:
         "resolved_at": inc.resolved_at,
         "merged_into": inc.merged_into,
         "alerts": [list(k) for k in inc.alerts],
+        "episodes": [_alert(a) for a in earlier],
         "node_onset": inc.node_onset,
         "node_evidence": {n: e.value for n, e in inc.node_evidence.items()},
         "observed_only": sorted(inc.observed_only),
@@ -86,15 +90,39 @@ def _incident(inc: Incident) -> dict[str, Any]:
     }
 
 
+def _alert_state(raw: Mapping[str, Any]) -> AlertState:
+    return AlertState(
+        key=(str(raw["key"][0]), str(raw["key"][1])),
+        source=Source(raw["source"]),
+        host=raw["host"],
+        check=raw["check"],
+        node=raw["node"],
+        observer_node=raw["observer_node"],
+        evidence=Evidence(raw["evidence"]),
+        severity=Severity(raw["severity"]),
+        first_seen=float(raw["first_seen"]),
+        onset=float(raw["onset"]),
+        active=bool(raw["active"]),
+        resolved_at=raw["resolved_at"],
+        incident=raw["incident"],
+        changes=tuple(float(t) for t in raw["changes"]),
+        flapping=bool(raw["flapping"]),
+        maintenance=bool(raw["maintenance"]),
+        acked=bool(raw["acked"]),
+        events=tuple((int(s), str(i)) for s, i in raw["events"]),
+    )
+
+
 def export_state(engine: Engine) -> dict[str, Any]:
     """Everything the engine must remember, as plain JSON data."""
     state = engine.state_for_snapshot()
+    current = {a.key: a for a in state.alerts}
     return {
         "v": SNAPSHOT_VERSION,
         "now": engine.now,
         "next_number": state.next_number,
         "alerts": [_alert(a) for a in state.alerts],
-        "incidents": [_incident(i) for i in state.incidents],
+        "incidents": [_incident(i, current) for i in state.incidents],
         "maintenance": {
             "hosts": sorted(state.maint_hosts),
             "keys": [list(k) for k in sorted(state.maint_keys)],
@@ -111,29 +139,11 @@ def import_state(engine: Engine, data: Mapping[str, Any]) -> int:
     try:
         alerts: dict[tuple[str, str], AlertState] = {}
         for raw in data["alerts"]:
-            key = (str(raw["key"][0]), str(raw["key"][1]))
-            alerts[key] = AlertState(
-                key=key,
-                source=Source(raw["source"]),
-                host=raw["host"],
-                check=raw["check"],
-                node=raw["node"],
-                observer_node=raw["observer_node"],
-                evidence=Evidence(raw["evidence"]),
-                severity=Severity(raw["severity"]),
-                first_seen=float(raw["first_seen"]),
-                onset=float(raw["onset"]),
-                active=bool(raw["active"]),
-                resolved_at=raw["resolved_at"],
-                incident=raw["incident"],
-                changes=tuple(float(t) for t in raw["changes"]),
-                flapping=bool(raw["flapping"]),
-                maintenance=bool(raw["maintenance"]),
-                acked=bool(raw["acked"]),
-                events=tuple((int(s), str(i)) for s, i in raw["events"]),
-            )
+            state = _alert_state(raw)
+            alerts[state.key] = state
         incidents: list[Incident] = []
         for raw in data["incidents"]:
+            own = {a.key: a for a in map(_alert_state, raw.get("episodes", ()))}
             inc = Incident(
                 number=int(raw["number"]),
                 opened_at=float(raw["opened_at"]),
@@ -145,7 +155,8 @@ def import_state(engine: Engine, data: Mapping[str, Any]) -> int:
                 resolved_at=raw["resolved_at"],
                 merged_into=raw["merged_into"],
                 alerts={
-                    (str(k[0]), str(k[1])): alerts[(str(k[0]), str(k[1]))] for k in raw["alerts"]
+                    key: own.get(key) or alerts[key]
+                    for key in ((str(k[0]), str(k[1])) for k in raw["alerts"])
                 },
                 node_onset={n: float(t) for n, t in raw["node_onset"].items()},
                 node_evidence={n: Evidence(e) for n, e in raw["node_evidence"].items()},

@@ -48,6 +48,21 @@ def test_recovery_closes_the_alert(make_sim, site):
     assert alert["first_seen"] == sim.engine.now - 100
 
 
+def test_an_alert_failing_again_in_a_new_incident_is_first_seen_then(make_sim, site, t0):
+    """An alert failing again after its incident resolved is first seen in the new incident
+    when it failed again, and the earlier incident keeps its own record of it."""
+    sim = make_sim(site, resolve_linger_s=300.0)
+    sim.problem(0, "web-01", "Disk")
+    sim.ok(100, "web-01", "Disk")
+    sim.problem(3000, "web-01", "Disk")
+    earlier, later = sim.out()
+    assert earlier["status"] == "resolved"
+    assert earlier["alerts"][0]["first_seen"] == t0
+    assert earlier["alerts"][0]["resolved_at"] == t0 + 100
+    assert later["alerts"][0]["first_seen"] == t0 + 3000
+    assert later["alerts"][0]["resolved_at"] is None
+
+
 def test_recovery_events_are_listed_in_the_incident(make_sim, site):
     """Problems and recoveries alike appear in the incident's events, in input order."""
     sim = make_sim(site)

@@ -72,6 +72,24 @@ def test_a_recovery_after_a_restart_closes_the_open_incident():
     assert [e for _, e in incident.events] == ["a1", "a9"]
 
 
+def test_a_restart_keeps_each_episode_with_its_incident(make_sim):
+    """An alert that failed again in a new incident: after a restart the earlier incident
+    still shows its own episode (resolved), the new one the current episode."""
+    topology = load_topology(_site() / "topology.yaml")
+    sim = make_sim(topology, resolve_linger_s=300.0)
+    host = next(n.monitored_as[0] for n in topology.nodes.values() if n.monitored_as)
+    sim.problem(0, host, "Disk")
+    sim.ok(100, host, "Disk")
+    sim.problem(3000, host, "Disk")
+    restored = Engine(topology, sim.engine.settings)
+    import_state(restored, json.loads(json.dumps(export_state(sim.engine))))
+    before = [incident_json(i)["alerts"] for i in sim.engine.incidents()]
+    after = [incident_json(i)["alerts"] for i in restored.incidents()]
+    assert after == before
+    assert after[0][0]["resolved_at"] is not None
+    assert after[1][0]["resolved_at"] is None
+
+
 def test_a_foreign_document_is_refused():
     """Anything but a snapshot of this version is a SnapshotError, not a half restore."""
     topology = load_topology(_site() / "topology.yaml")
