@@ -1179,6 +1179,7 @@ class Engine:
         # Counted by bisection on the sorted onsets (the callers hand over lists of their
         # own): this runs for every candidate of every alert.
         early = bisect_left(onsets, limit)
+        stale = bisect_left(onsets, limit - 2 * self._settle)
         late_down = len(onsets) - bisect_right(onsets, down_horizon)
         late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
         observer_suspect = observed_only > 0 and self._suspect_probe_in(cand.predicted)
@@ -1228,6 +1229,7 @@ class Engine:
             covered_degraded_late=degraded_late,
             predicted=predicted,
             early=early,
+            stale=stale,
             observed_only=observed_only,
             observer_suspect=observer_suspect,
             path_silent=path_silent,

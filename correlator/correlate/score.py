@@ -55,6 +55,10 @@ class Weights:
     single dependent failing is better explained by its own fault."""
     early_symptom: float = 2.0
     """A symptom that began before its cause could have been detected."""
+    stale_symptom: float = 5.0
+    """A symptom that began long before its supposed cause (beyond twice the slowest
+    tool's detection delay on top of the cause's own): a failure noticed now does not
+    explain what had been failing for a while, any more than the day's later noise."""
     observer_covered: float = 1.5
     """An alert explained only by its observer losing its path (not by the topology): the
     hosts may be fine, so a topological explanation, when there is one, is preferred."""
@@ -159,6 +163,7 @@ def score(
     late_down: int = 0,
     late_gray: int = 0,
     covered_degraded_late: int | None = None,
+    stale: int = 0,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> Score:
     """Total cost of a hypothesis explaining ``covered`` alerting nodes besides its root.
@@ -176,7 +181,11 @@ def score(
     # A probe with evidence of its own failure (its checks failing together, unconfirmed)
     # explains what it alone reports as readily as a gray failure explains its symptoms.
     per_observed = weights.covered_degraded if observer_suspect else weights.observer_covered
-    shared = early * weights.early_symptom + observed_only * per_observed
+    shared = (
+        (early - stale) * weights.early_symptom
+        + stale * weights.stale_symptom
+        + observed_only * per_observed
+    )
     ripe = max(0.0, min(1.0, ripeness))
     late_down_cost = late_down * weights.late_symptom if evidence is None else 0.0
     down_surprise = surprise(covered, predicted, max_rate=weights.max_rate)

@@ -519,3 +519,17 @@ def test_silent_monitored_array_does_not_merge_a_gray_datastore_with_a_later_hos
     assert "san" not in roots, roots
     assert sim.holding("vm-1b", "Disk IO")["root_cause"] == "ds-1"
     assert sim.holding("esx-3a")["root_cause"] == "esx-3a"
+
+
+def test_a_late_warning_on_a_common_dependency_does_not_take_over_older_faults(make_sim):
+    """A warning on the array long after independent faults began under it explains none
+    of them: they keep their own roots and the array's warning stands alone."""
+    sim = make_sim(ARRAY)
+    sim.problem(0, "esx-1a", "CPU ready", severity=Severity.WARNING)
+    sim.problem(100, "vm-2a", "HTTP")
+    sim.problem(150, "vm-4b", "Replication lag", severity=Severity.WARNING)
+    sim.problem(1250, "esx-3b", "CPU ready", severity=Severity.WARNING)
+    sim.problem(1400, "vm-1b", "HTTP")
+    sim.problem(2500, "san", "CPU load", severity=Severity.WARNING)
+    assert sim.holding("san", "CPU load")["nodes"] == ["san"]
+    assert sim.holding("vm-2a", "HTTP")["root_cause"] != "san"
