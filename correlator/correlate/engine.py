@@ -1176,11 +1176,17 @@ class Engine:
         limit = float("-inf") if inferred_root else root_onset - self._tolerance(root)
         down_horizon = anchor + self._settle
         gray_horizon = anchor + self.weights.gray_horizon_s
+        wave_end = down_horizon
+        if inferred_root and not monitored and not observed_only:
+            # Known only through its symptoms, which each tool reports at its own pace (a
+            # monitored root's silence, on the other hand, weighs more the longer they come;
+            # what a probe reports of its own path is timed by the probe, not the tools).
+            wave_end = self._wave_end(onsets, degraded, down_horizon, gray_horizon)
         # Counted by bisection on the sorted onsets (the callers hand over lists of their
         # own): this runs for every candidate of every alert.
         early = bisect_left(onsets, limit)
         stale = bisect_left(onsets, limit - 2 * self._settle)
-        late_down = len(onsets) - bisect_right(onsets, down_horizon)
+        late_down = len(onsets) - bisect_right(onsets, wave_end)
         late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
         observer_suspect = observed_only > 0 and self._suspect_probe_in(cand.predicted)
         if observer_suspect and observed is not None:
@@ -1253,6 +1259,29 @@ class Engine:
                 result.extras,
             )
         return result
+
+    def _wave_end(
+        self, onsets: Sequence[float], degraded: Sequence[float], end: float, cap: float
+    ) -> float:
+        """Until when an outage inferred from its symptoms explains new ones: each tool
+        notices it at its own pace, so its hard symptoms keep coming within one detection
+        delay of each other (warnings do not carry it on), at most until ``cap``.
+
+        ``onsets`` is sorted; ``degraded`` holds the onsets of its warning-only nodes.
+        """
+        warnings = sorted(degraded)
+        settle = self._settle
+        j = 0
+        for at in onsets:
+            if at > end:
+                break
+            while j < len(warnings) and warnings[j] < at:
+                j += 1
+            if j < len(warnings) and warnings[j] == at:
+                j += 1
+                continue
+            end = min(cap, max(end, at + settle))
+        return end
 
     def _path_silent(self, cand: _Candidate, sources: Iterable[str], skip: Collection[str]) -> int:
         """Monitored, silent nodes between the hypothesis and the given alerting nodes.

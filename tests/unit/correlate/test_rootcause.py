@@ -188,6 +188,22 @@ def test_unmonitored_common_dependency_is_named_as_inferred_root(make_sim, site)
     assert inc["team"] == "facilities"
 
 
+def test_unmonitored_dependency_stays_the_root_while_its_symptoms_keep_coming(make_sim, site):
+    """The PDU below core-1 and san-01 stays the inferred root while the storage's symptoms
+    keep arriving at each tool's pace, minutes after the first one."""
+    sim = make_sim(site)
+    sim.problem(0, "esx-01", "Datastore accessible")
+    sim.problem(20, "san-01", "Ping", source=Source.PRTG)
+    sim.problem(70, "core-1", "Unavailable by ICMP ping", source=Source.ZABBIX)
+    sim.problem(190, "web-01")
+    sim.problem(300, "db-01")
+    sim.problem(420, "web-01", "HTTP")
+    sim.advance(1200)  # reviews and repartitions have run
+    inc = sim.only()
+    assert inc["root_cause"] == "pdu-a"
+    assert inc["root_cause_inferred"] is True
+
+
 def test_unmonitored_link_explains_the_hosts_behind_it(make_sim):
     """Hosts behind one unmonitored WAN link failing together are rooted at the link, inferred."""
     topo = """
