@@ -220,6 +220,8 @@ def score(
         # whose tools had time to see it degrade and said nothing is doubly unlikely to be
         # degrading, while a missed "down" is the one a storm of symptoms makes plausible.
         gray_root += root - weights.inferred_unmonitored
+        # Nor did the degradation show on the monitored nodes it must have passed through.
+        gray_extras += path_silent * weights.silent_on_path * ripe
     gray = Score(
         weights.prior + gray_root + gray_surprise + gray_extras,
         gray_root,

@@ -549,3 +549,19 @@ def test_a_late_warning_on_a_common_dependency_does_not_take_over_older_faults(m
     sim.problem(2500, "san", "CPU load", severity=Severity.WARNING)
     assert sim.holding("san", "CPU load")["nodes"] == ["san"]
     assert sim.holding("vm-2a", "HTTP")["root_cause"] != "san"
+
+
+def test_silent_monitored_array_does_not_gather_faults_under_other_silent_datastores(make_sim):
+    """Concurrent faults under different datastores that all stayed silent are not one gray
+    failure of the silent array above them: the degradation would have shown on the way."""
+    sim = make_sim(ARRAY)
+    sim.problem(0, "ds-1", "Array latency", severity=Severity.WARNING)
+    sim.problem(20, "esx-1a", "Datastore latency", severity=Severity.WARNING)
+    sim.problem(30, "vm-2a", "HTTP")
+    sim.problem(40, "esx-3a", "CPU ready", severity=Severity.WARNING)
+    sim.problem(50, "vm-4b", "HTTP")
+    sim.problem(200, "vm-3b", "HTTP")
+    sim.problem(400, "vm-2b", "HTTP")
+    sim.advance(1200)  # reviews and repartitions have run
+    roots = {i["root_cause"] for i in sim.out()}
+    assert "san" not in roots, roots
