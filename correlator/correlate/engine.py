@@ -987,14 +987,15 @@ class Engine:
 
     def _explains_all(self, cand: _Candidate, inc: Incident) -> bool:
         """Whether ``cand`` explains every alert of ``inc``: through the graph, or through
-        an observer it takes down, but only one with evidence that it lost its path (a
-        probe nothing contradicts does not explain every alert it sends)."""
+        an observer it takes down, but only one with evidence that it lost its path, and
+        only what it said once it may have been blind (a probe nothing contradicts does
+        not explain every alert it sends, nor a blinded one what it said before)."""
         predicted = cand.predicted
         for a in inc.alerts.values():
             if a.node in predicted:
                 continue
             probe = a.observer_node
-            if probe is not None and probe in predicted and self._suspect(probe):
+            if probe is not None and probe in predicted and self._discounted(a):
                 continue
             return False
         return True

@@ -445,6 +445,22 @@ def test_a_working_observer_below_a_hypothesis_does_not_make_it_explain_what_it_
     assert sim.holding("ds-3", "Controller status")["root_cause"] == "san"
 
 
+def test_what_a_probe_said_before_it_went_blind_is_not_blamed_on_its_path(make_sim):
+    """A warning a probe reported long before its host failed is not absorbed, through that
+    probe, by a cause of the failure: the probe was still seeing clearly then."""
+    sim = make_sim(OBSERVED_ELSEWHERE)
+    warning = Severity.WARNING
+    sim.problem(
+        0, "srv", "Disk space", source=Source.ALERTMANAGER, severity=warning, observer="prom"
+    )
+    sim.problem(1000, "esx-p")
+    sim.problem(1010, "san", "Array latency", severity=Severity.WARNING)
+    for i, ds in enumerate(["ds-1", "ds-2", "ds-3"]):
+        sim.problem(1040 + 30 * i, ds, "Controller status")
+    assert sim.holding("srv", "Disk space")["root_cause"] == "srv"
+    assert sim.holding("ds-3", "Controller status")["root_cause"] == "san"
+
+
 # -- determinism --------------------------------------------------------------------------
 
 
