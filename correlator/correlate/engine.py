@@ -1186,7 +1186,10 @@ class Engine:
         # Counted by bisection on the sorted onsets (the callers hand over lists of their
         # own): this runs for every candidate of every alert.
         early = bisect_left(onsets, limit)
-        stale = bisect_left(onsets, limit - 2 * self._settle)
+        # Symptoms far older than their supposed cause argue against it, unless the cause
+        # failed hard: a host check can go HARD long after its dependents (a Nagios host
+        # retried ten times), while a degradation shows on its own node first.
+        stale = 0 if evidence is Evidence.DOWN else bisect_left(onsets, limit - 2 * self._settle)
         late_down = len(onsets) - bisect_right(onsets, wave_end)
         late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
         observer_suspect = observed_only > 0 and self._suspect_probe_in(cand.predicted)

@@ -565,3 +565,16 @@ def test_silent_monitored_array_does_not_gather_faults_under_other_silent_datast
     sim.advance(1200)  # reviews and repartitions have run
     roots = {i["root_cause"] for i in sim.out()}
     assert "san" not in roots, roots
+
+
+def test_a_hard_down_cause_reported_minutes_after_its_symptoms_still_takes_them(make_sim, site):
+    """A hypervisor whose DOWN comes 410 s after a VM's (a slow host check with retries) still
+    explains both VMs: only a degradation must show before the faults it causes."""
+    sim = make_sim(site)
+    sim.problem(0, "web-01")
+    sim.problem(400, "db-01")
+    sim.problem(410, "esx-01")
+    sim.advance(600)
+    incident = sim.only()
+    assert incident["root_cause"] == "esx-01"
+    assert sorted(a["host"] for a in incident["alerts"]) == ["db-01", "esx-01", "web-01"]
