@@ -85,18 +85,24 @@ def _greedy(
     uncovered = set(nodes)
     groups: list[Group] = []
     order = {n: i for i, n in enumerate(nodes)}
+    # What each candidate offered in the previous round: None (not eligible) or its
+    # (gain, covered, cost). A candidate whose explained nodes and seeds all lie outside
+    # the group just taken sees the same uncovered nodes as before, so it offers exactly
+    # the same again (same covered set, built in the same order, same sum).
+    offers: dict[int, tuple[float, frozenset[str], float] | None] = {}
+    taken: frozenset[str] = frozenset()
     while uncovered:
         best: tuple[float, int, str, frozenset[str], frozenset[str], float] | None = None
         for rank, ((root, seeds), covers) in enumerate(explains.items()):
-            if (root, seeds) in excluded:
+            if rank in offers and taken.isdisjoint(covers) and taken.isdisjoint(seeds):
+                offer = offers[rank]
+            else:
+                offer = offers[rank] = _offer(
+                    root, seeds, covers, uncovered, order, cost_of, alone, excluded
+                )
+            if offer is None:
                 continue
-            if any(s in order and s not in uncovered for s in seeds):
-                continue
-            covered = frozenset(n for n in covers if n in uncovered)
-            if len(covered) < 2 and not (covered and root not in order):
-                continue  # a single node is better off as its own root (handled below)
-            cost = cost_of(root, seeds, covered)
-            gain = sum(alone[n] for n in covered) - cost
+            gain, covered, cost = offer
             if gain > 1e-9 and (best is None or (gain, -rank) > (best[0], -best[1])):
                 best = (gain, rank, root, seeds, covered, cost)
         if best is None:
@@ -104,8 +110,32 @@ def _greedy(
         _, _, root, seeds, covered, cost = best
         groups.append(Group(root, seeds, covered, cost))
         uncovered -= covered
+        taken = covered
     groups.extend(
         Group(node, frozenset((node,)), frozenset((node,)), alone[node])
         for node in sorted(uncovered, key=order.__getitem__)
     )
     return groups
+
+
+def _offer(
+    root: str,
+    seeds: frozenset[str],
+    covers: frozenset[str],
+    uncovered: set[str],
+    order: Mapping[str, int],
+    cost_of: CostOf,
+    alone: Mapping[str, float],
+    excluded: Collection[tuple[str, frozenset[str]]],
+) -> tuple[float, frozenset[str], float] | None:
+    """What one candidate offers this round: (gain, covered nodes, cost), None if nothing."""
+    if (root, seeds) in excluded:
+        return None
+    if any(s in order and s not in uncovered for s in seeds):
+        return None
+    covered = frozenset(n for n in covers if n in uncovered)
+    if len(covered) < 2 and not (covered and root not in order):
+        return None  # a single node is better off as its own root (handled below)
+    cost = cost_of(root, seeds, covered)
+    gain = sum(alone[n] for n in covered) - cost
+    return gain, covered, cost

@@ -1495,7 +1495,20 @@ class Engine:
                     root = min(group, key=lambda m: (onset.get(m, self._node_onset(m)), m))
                     explains[(root, group)] = frozenset(m for m in order if m in g_closure)
 
+        # The greedy cover asks for the same (root, seeds, covered) again and again: every
+        # round re-prices each candidate, most of them on an unchanged covered set, and the
+        # split check re-covers each group. Nothing the cost reads changes while the cover
+        # runs (same instant, same alerts), so each answer is kept for this repartition.
+        costs: dict[tuple[str, frozenset[str], frozenset[str]], float] = {}
+
         def cost_of(root: str, seeds: frozenset[str], covered: frozenset[str]) -> float:
+            key = (root, seeds, covered)
+            found = costs.get(key)
+            if found is None:
+                found = costs[key] = price_of(root, seeds, covered)
+            return found
+
+        def price_of(root: str, seeds: frozenset[str], covered: frozenset[str]) -> float:
             predicted = predicted_of[seeds]
             monitored = (
                 graph.monitored_predicted(root)
