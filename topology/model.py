@@ -96,7 +96,14 @@ class NodeSpec:
         return bool(self.monitored_as)
 
 
+_IPV4_CHARS: Final = frozenset("0123456789.")
+
+
 def _is_ip(text: str) -> bool:
+    # Most names are host names: without a colon (IPv6) a character other than ASCII
+    # digits and dots rules an address out, without the cost of a raised ValueError.
+    if ":" not in text and not _IPV4_CHARS.issuperset(text):
+        return False
     try:
         ipaddress.ip_address(text)
     except ValueError:
