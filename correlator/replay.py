@@ -15,9 +15,11 @@ them, without contacting anything. ``priority`` follows the config's
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Final
@@ -309,6 +311,20 @@ class _Progress:
             self.stream.write("\n")
 
 
+@contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep the objects that exist before the replay starts (the topology and its indexes,
+    tens of thousands of them on a large graph) out of the garbage collector's passes
+    while it runs: they live until the end anyway, and every full collection would walk
+    them again (a tenth of the replay's time on 15,000 nodes). Released afterwards."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``correlator replay``; returns the exit status."""
     try:
@@ -348,7 +364,7 @@ def _run(args: argparse.Namespace) -> int:
     # a line that is not JSON still stops the replay with its file and line, before any
     # output is written.
     try:
-        with args.alerts.open(encoding="utf-8") as stream:
+        with _frozen_heap(), args.alerts.open(encoding="utf-8") as stream:
             total = 0
             if sys.stderr.isatty():  # the progress bar needs the count: one cheap pass
                 total = sum(1 for _ in stream)
