@@ -60,9 +60,15 @@ def greedy_cover(
             refined.append(group)
             continue
         members = [n for n in nodes if n in group.nodes]
+        # Only hypotheses explaining some of the group's nodes can take part (the others
+        # would cover nothing); their relative order, which breaks ties, is kept.
         split = greedy_cover(
             members,
-            {k: v for k, v in explains.items() if k != (group.root, group.seeds)},
+            {
+                k: v
+                for k, v in explains.items()
+                if k != (group.root, group.seeds) and not v.isdisjoint(group.nodes)
+            },
             cost_of,
             alone,
             refine=refine - 1,

@@ -306,6 +306,7 @@ class Engine:
         self._names: dict[str, str] = {}  # host and check names, one copy each
         self._changed: dict[int, Incident] = {}
         self._cost_cache: dict[int, float] = {}
+        self._alone_costs: dict[Evidence, float] = {}
         self._suspect_at = float("nan")
         self._suspect_cache: dict[str, float] = {}  # probe -> since when it seems blind
         self._unobserved_cache: dict[str, bool] = {}  # node -> _seen_only_by_suspect
@@ -945,7 +946,7 @@ class Engine:
                 if node not in predicted and not (via_observer and observer in predicted):
                     continue
                 root = min(group, key=lambda m: (self._node_onset(m), m))
-                monitored = graph.monitored_in(predicted, group)
+                monitored = graph.monitored_group(group)
                 found.append(_Candidate(root, group, predicted, monitored, order))
                 order += 1
         return found
@@ -1143,7 +1144,7 @@ class Engine:
         observer's path, not by the topology) with each node's evidence and onset."""
         root = cand.root
         evidence = self._root_evidence(cand.seeds)
-        monitored = any(self.topology.nodes[s].monitored for s in cand.seeds)
+        monitored = not self._graph.monitored.isdisjoint(cand.seeds)
         root_onset = self._node_onset(root)
         if history is not None:
             recorded, recorded_onset = history
@@ -1297,7 +1298,7 @@ class Engine:
         silent is on the path too). A node that is alerting anywhere is not silent.
         """
         causes = self._graph.causes
-        nodes = self.topology.nodes
+        monitored = self._graph.monitored
         predicted = cand.predicted
         seeds = cand.seeds
         active = self._node_active
@@ -1305,10 +1306,11 @@ class Engine:
         count = 0
         for source in sources:
             for m in (source, *causes(source)):
-                if m in seen or m in seeds or m in skip or m not in predicted:
+                # Most of a chain lies below the hypothesis: test that first.
+                if m not in predicted or m in seen or m in seeds or m in skip:
                     continue
                 seen.add(m)
-                if m not in active and nodes[m].monitored:
+                if m in monitored and m not in active:
                     count += 1
         return count
 
@@ -1331,7 +1333,7 @@ class Engine:
         monitored = (
             self._graph.monitored_predicted(inc.root)
             if len(inc.seeds) <= 1
-            else self._graph.monitored_in(predicted, inc.seeds)
+            else self._graph.monitored_group(inc.seeds)
         )
         cand = _Candidate(
             inc.root, inc.seeds or self._graph.single(inc.root), predicted, monitored, 0
@@ -1424,15 +1426,20 @@ class Engine:
         return list(found.values())
 
     def _alone_cost(self, evidence: Evidence) -> float:
-        return score(
-            evidence=evidence,
-            monitored=True,
-            covered=0,
-            covered_degraded=0,
-            predicted=0,
-            early=0,
-            weights=self.weights,
-        ).cost
+        """What a node alerting with ``evidence`` costs as its own root, explaining nothing
+        else: a function of the evidence and the weights only, so computed once each."""
+        found = self._alone_costs.get(evidence)
+        if found is None:
+            found = self._alone_costs[evidence] = score(
+                evidence=evidence,
+                monitored=True,
+                covered=0,
+                covered_degraded=0,
+                predicted=0,
+                early=0,
+                weights=self.weights,
+            ).cost
+        return found
 
     def _repartition(self, inc: Incident, now: float) -> str | None:
         """Re-decide the incidents around ``inc`` at once (greedy weighted set cover).
@@ -1474,6 +1481,8 @@ class Engine:
         no_probes: frozenset[str] = frozenset()
 
         def explained(closure: frozenset[str]) -> frozenset[str]:
+            if not observers:  # the usual case: only the topology explains
+                return frozenset(m for m in order if m in closure)
             return frozenset(
                 m
                 for m in order
@@ -1513,9 +1522,7 @@ class Engine:
         def price_of(root: str, seeds: frozenset[str], covered: frozenset[str]) -> float:
             predicted = predicted_of[seeds]
             monitored = (
-                graph.monitored_predicted(root)
-                if len(seeds) == 1
-                else graph.monitored_in(predicted, seeds)
+                graph.monitored_predicted(root) if len(seeds) == 1 else graph.monitored_group(seeds)
             )
             cand = _Candidate(root, seeds, predicted, monitored, 0)
             members = [n for n in covered if n not in seeds]
