@@ -42,7 +42,13 @@ from correlator.correlate.score import DEFAULT_WEIGHTS, Score, Weights, score
 from correlator.correlate.settings import EngineSettings
 from correlator.dispatch.model import PageEvent
 from correlator.dispatch.paging import PageMemory, decide_paging, rate_limit_verdict
-from correlator.dispatch.priority import ITIL_MATRIX, Level, Priority, decide_priority
+from correlator.dispatch.priority import (
+    ITIL_MATRIX,
+    Level,
+    Priority,
+    PriorityDecision,
+    decide_priority,
+)
 from correlator.dispatch.settings import PagingSettings
 from correlator.model import Alert, Event, Notice, NoticeKind, Severity, Source, State
 from topology.model import Topology
@@ -307,6 +313,8 @@ class Engine:
         self._changed: dict[int, Incident] = {}
         self._cost_cache: dict[int, float] = {}
         self._alone_costs: dict[Evidence, float] = {}
+        self._priorities: dict[tuple[int, int, Severity, bool], PriorityDecision] = {}
+        self._priorities_matrix = self.priority_matrix  # the matrix they were decided with
         self._suspect_at = float("nan")
         self._suspect_cache: dict[str, float] = {}  # probe -> since when it seems blind
         self._unobserved_cache: dict[str, bool] = {}  # node -> _seen_only_by_suspect
@@ -953,12 +961,15 @@ class Engine:
 
     def _absorbable(self, cand: _Candidate, state: AlertState, now: float) -> Iterator[Incident]:
         numbers: set[int] = set()
+        by_root, by_cause = self._by_root, self._by_cause
         for seed in cand.seeds:
-            numbers |= self._by_root.get(seed, set())
-            numbers |= self._by_cause.get(seed, set())
+            if seed in by_root:
+                numbers |= by_root[seed]
+            if seed in by_cause:
+                numbers |= by_cause[seed]
         observer = state.observer_node
-        if observer is not None and observer in cand.predicted:
-            numbers |= self._by_observer.get(observer, set())
+        if observer is not None and observer in cand.predicted and observer in self._by_observer:
+            numbers |= self._by_observer[observer]
         window = self.settings.window_s
         for number in sorted(numbers):
             inc = self._incidents.get(number)
@@ -1009,7 +1020,7 @@ class Engine:
         for cand in self._candidates(state):
             absorbable = self._one_pinned(list(self._absorbable(cand, state, now)))
             root_onset = self._node_onset(cand.root)
-            if root_onset != float("inf"):
+            if root_onset != _NEVER:
                 tolerance = self._tolerance(cand.root)
                 timely = [i for i in absorbable if i.min_onset >= root_onset - tolerance]
                 choices = [timely] if len(timely) == len(absorbable) else [timely, absorbable]
@@ -1170,14 +1181,14 @@ class Engine:
             # Some of its alerts still count: only those say what the node did (a warning
             # a working probe saw is not made an outage by a blinded probe's "down").
             evidence = self._trusted_evidence(cand.seeds)
-        inferred_root = root_onset == float("inf")
+        inferred_root = root_onset == _NEVER
         onsets.sort()
         first = onsets[0] if onsets else (now if inferred_root else root_onset)
         start = first if inferred_root else min(root_onset, first)
         # A hypothesis has a horizon: an outage inferred from its symptoms makes them alert
         # within one detection delay of each other; a gray failure spreads for a while.
         anchor = start if inferred_root else root_onset
-        limit = float("-inf") if inferred_root else root_onset - self._tolerance(root)
+        limit = -_NEVER if inferred_root else root_onset - self._tolerance(root)
         down_horizon = anchor + self._settle
         gray_horizon = anchor + self.weights.gray_horizon_s
         wave_end = down_horizon
@@ -1480,8 +1491,10 @@ class Engine:
 
         no_probes: frozenset[str] = frozenset()
 
+        probes: frozenset[str] = frozenset().union(*observers.values())
+
         def explained(closure: frozenset[str]) -> frozenset[str]:
-            if not observers:  # the usual case: only the topology explains
+            if probes.isdisjoint(closure):  # the usual case: only the topology explains
                 return frozenset(m for m in order if m in closure)
             return frozenset(
                 m
@@ -2075,13 +2088,21 @@ class Engine:
             redundant = len(inc.seeds) <= 1 and graph.is_lone_redundant(inc.root)
             inc.team = nodes[inc.root].team or self.default_team
         inc.root_in_maintenance = self._root_in_maintenance(inc)
-        decision = decide_priority(
-            (crit,),
-            len(inc.node_evidence) or 1,
-            (inc.worst,),
-            redundant_root=redundant,
-            matrix=self.priority_matrix,
-        )
+        # decide_priority is a pure function of these four and the matrix, and they repeat
+        # across the many changes of an incident: each combination is decided once.
+        if self._priorities_matrix is not self.priority_matrix:
+            self._priorities.clear()
+            self._priorities_matrix = self.priority_matrix
+        key = (crit, len(inc.node_evidence) or 1, inc.worst, redundant)
+        decision = self._priorities.get(key)
+        if decision is None:
+            decision = self._priorities[key] = decide_priority(
+                (crit,),
+                key[1],
+                (inc.worst,),
+                redundant_root=redundant,
+                matrix=self.priority_matrix,
+            )
         inc.priority = decision.priority
         inc.priority_reason = decision.reason
         if inc.announced and inc.status is Status.OPEN:
@@ -2246,7 +2267,7 @@ class Engine:
     def _node_onset(self, node: str) -> float:
         active = self._node_active.get(node)
         if not active:
-            return float("inf")
+            return _NEVER
         return min(a.onset for a in active)
 
     def _is_inferred(self, inc: Incident) -> bool:
