@@ -2412,15 +2412,14 @@ class Engine:
                         answered.add(node)
         candidates.sort()
         together = self._settle / 2
-        best: list[str] = []
-        best_start = 0
+        best_start, best_len = 0, 0  # the first longest window (listed once, below)
         start = 0
         for end in range(len(candidates)):
             while candidates[end][0] - candidates[start][0] > together:
                 start += 1
-            if end - start + 1 > len(best):
-                best = [n for _, n in candidates[start : end + 1]]
-                best_start = start
+            if end - start + 1 > best_len:
+                best_start, best_len = start, end - start + 1
+        best = [n for _, n in candidates[best_start : best_start + best_len]]
         if len(best) < self.settings.observer_min_checks or self._one_subtree(
             best, probe, answered
         ):
