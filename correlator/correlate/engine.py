@@ -1428,12 +1428,15 @@ class Engine:
                     for state in self._node_active.get(node, ()):
                         if state.incident is not None:
                             consider(state.incident)
+        by_root, by_cause = self._by_root, self._by_cause
         for node in list(inc.node_evidence)[:REVIEW_MAX_NODES]:
             for c in self._graph.causes(node):
-                for number in sorted(self._by_root.get(c, ())):
+                if by_root.get(c):  # most nodes below are the root of nothing
+                    for number in sorted(by_root[c]):
+                        consider(number)
+            if by_cause.get(node):
+                for number in sorted(by_cause[node]):
                     consider(number)
-            for number in sorted(self._by_cause.get(node, ())):
-                consider(number)
         return list(found.values())
 
     def _alone_cost(self, evidence: Evidence) -> float:
@@ -1502,12 +1505,14 @@ class Engine:
                 if m in closure or not observers.get(m, no_probes).isdisjoint(closure)
             )
 
+        visited: set[str] = set()  # the nodes whose own hypothesis is in explains
         for n in order:
             via = [c for p in sorted(observers.get(n, ())) for c in (p, *graph.causes(p))]
             for h in (n, *graph.causes(n), *via):
-                key = (h, self._graph.single(h))
-                if key in explains:
+                if h in visited:
                     continue
+                visited.add(h)
+                key = (h, self._graph.single(h))
                 closure = graph.closure(h)
                 predicted_of[key[1]] = closure
                 explains[key] = explained(closure)
