@@ -42,13 +42,7 @@ from correlator.correlate.score import DEFAULT_WEIGHTS, Score, Weights, score
 from correlator.correlate.settings import EngineSettings
 from correlator.dispatch.model import PageEvent
 from correlator.dispatch.paging import PageMemory, decide_paging, rate_limit_verdict
-from correlator.dispatch.priority import (
-    ITIL_MATRIX,
-    Level,
-    Priority,
-    PriorityDecision,
-    decide_priority,
-)
+from correlator.dispatch.priority import ITIL_MATRIX, Level, Priority, decide_priority
 from correlator.dispatch.settings import PagingSettings
 from correlator.model import Alert, Event, Notice, NoticeKind, Severity, Source, State
 from topology.model import Topology
@@ -313,8 +307,6 @@ class Engine:
         self._changed: dict[int, Incident] = {}
         self._cost_cache: dict[int, float] = {}
         self._alone_costs: dict[Evidence, float] = {}
-        self._priorities: dict[tuple[int, int, Severity, bool], PriorityDecision] = {}
-        self._priorities_matrix = self.priority_matrix  # the matrix they were decided with
         self._suspect_at = float("nan")
         self._suspect_cache: dict[str, float] = {}  # probe -> since when it seems blind
         self._unobserved_cache: dict[str, bool] = {}  # node -> _seen_only_by_suspect
@@ -2093,21 +2085,13 @@ class Engine:
             redundant = len(inc.seeds) <= 1 and graph.is_lone_redundant(inc.root)
             inc.team = nodes[inc.root].team or self.default_team
         inc.root_in_maintenance = self._root_in_maintenance(inc)
-        # decide_priority is a pure function of these four and the matrix, and they repeat
-        # across the many changes of an incident: each combination is decided once.
-        if self._priorities_matrix is not self.priority_matrix:
-            self._priorities.clear()
-            self._priorities_matrix = self.priority_matrix
-        key = (crit, len(inc.node_evidence) or 1, inc.worst, redundant)
-        decision = self._priorities.get(key)
-        if decision is None:
-            decision = self._priorities[key] = decide_priority(
-                (crit,),
-                key[1],
-                (inc.worst,),
-                redundant_root=redundant,
-                matrix=self.priority_matrix,
-            )
+        decision = decide_priority(
+            (crit,),
+            len(inc.node_evidence) or 1,
+            (inc.worst,),
+            redundant_root=redundant,
+            matrix=self.priority_matrix,
+        )
         inc.priority = decision.priority
         inc.priority_reason = decision.reason
         if inc.announced and inc.status is Status.OPEN:
