@@ -1416,7 +1416,9 @@ class Engine:
         if inc.root is not None:
             closure = self._graph.closure(inc.root)
             if len(closure) <= STEAL_SCAN_MAX:
-                for node in closure:
+                # Sorted: under the size budget the order decides who is in, and a set's
+                # order follows the process's hash seed (replay must not).
+                for node in sorted(closure):
                     for state in self._node_active.get(node, ()):
                         if state.incident is not None:
                             consider(state.incident)
