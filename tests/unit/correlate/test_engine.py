@@ -835,3 +835,19 @@ def test_a_link_only_the_blinded_probe_uses_is_as_good_a_root_as_the_probe(make_
         )
     sim.advance(900)
     assert sim.only()["root_cause"] == "upl-sat", sim.out()
+
+
+def test_events_of_an_earlier_episode_are_never_lost(make_sim, site, t0):
+    """An alert that recovers and fails again (a new episode) in the same incident keeps the
+    first episode's events listed, even once the alert is split off into an incident of
+    its own (every input event stays in some incident's events)."""
+    sim = make_sim(site, reopen_s=900.0, window_s=300.0)
+    sim.problem(0, "esx-01", event_id="esx-down")
+    sim.problem(10, "web-01", event_id="web-down-1")
+    sim.ok(20, "web-01", event_id="web-up")
+    sim.problem(20 + 901, "web-01", event_id="web-down-2")  # past reopen_s: a new episode
+    (incident,) = sim.incidents()
+    (web,) = [key for key in incident.alerts if "web-01" in key[1]]
+    sim.engine.split(incident.id, [web], actor="alice", now=t0 + 1000)
+    listed = {event for inc in sim.out() for event in inc["events"]}
+    assert {"esx-down", "web-down-1", "web-up", "web-down-2"} <= listed, sim.out()
