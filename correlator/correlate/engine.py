@@ -1922,10 +1922,7 @@ class Engine:
                 self._by_observer.setdefault(state.observer_node, set()).add(target.number)
                 self._by_observer[state.observer_node].discard(other.number)
         for key, state in other.alerts.items():
-            earlier = target.alerts.get(key)
-            if earlier is not None and earlier is not state and earlier.events:
-                # Two episodes of one alert meet: the record kept lists both's events.
-                state.events = tuple(sorted({*earlier.events, *state.events}))
+            _keep_earlier_events(target, state)
             target.alerts[key] = state
             state.incident = target.number
         for n, ev in other.node_evidence.items():
@@ -1960,12 +1957,7 @@ class Engine:
             # A new episode in another incident: the events of earlier episodes belong to
             # the incidents that absorbed them, not to this one.
             state.events = ()
-        earlier = inc.alerts.get(state.key)
-        if earlier is not None and earlier is not state and earlier.events:
-            # The incident held an earlier episode of this alert: the new record takes its
-            # place, and the events of that episode stay listed (a later rebuild of the
-            # incident lists events from its alerts' records).
-            state.events = tuple(sorted({*earlier.events, *state.events}))
+        _keep_earlier_events(inc, state)
         state.incident = inc.number
         inc.alerts[state.key] = state
         if state.severity.rank > inc.worst.rank:
@@ -2534,3 +2526,12 @@ class Engine:
     def _label(state: AlertState) -> str:
         check = f"!{state.check}" if state.check else ""
         return f"{state.source.value}:{state.host}{check}"
+
+
+def _keep_earlier_events(inc: Incident, state: AlertState) -> None:
+    """``state`` is about to take the place of ``inc``'s record of the same alert (a new
+    episode rejoining, or two episodes meeting in a merge): the record kept lists the
+    events of both, since a later rebuild of the incident lists events from its records."""
+    earlier = inc.alerts.get(state.key)
+    if earlier is not None and earlier is not state and earlier.events:
+        state.events = tuple(sorted({*earlier.events, *state.events}))
