@@ -1192,6 +1192,10 @@ class Engine:
         # Counted by bisection on the sorted onsets (the callers hand over lists of their
         # own): this runs for every candidate of every alert.
         early = bisect_left(onsets, limit)
+        # A degradation is seen on its own node when a threshold has been crossed for a
+        # while, often after the dependents it slows down already failed: under a gray
+        # root, symptoms count as early only beyond one more detection delay.
+        gray_early = bisect_left(onsets, limit - self._settle)
         # Symptoms far older than their supposed cause argue against it, unless the cause
         # failed hard: a host check can go HARD long after its dependents (a Nagios host
         # retried ten times), while a degradation shows on its own node first.
@@ -1211,6 +1215,7 @@ class Engine:
                     late_gray -= at > gray_horizon
         # Warnings that start with the outage are its symptoms; later ones are the day's noise.
         degraded_late = sum(1 for at in degraded if at > down_horizon)
+        hard_late = max(0, len(onsets) - bisect_right(onsets, down_horizon) - degraded_late)
         elapsed = max(0.0, now - start)
         ripeness = min(1.0, elapsed / self._settle) if self._settle > 0 else 1.0
         topo_covered = max(0, covered - observed_only)
@@ -1254,6 +1259,8 @@ class Engine:
             direct_predicted=self._graph.direct_monitored(cand.seeds),
             late_down=late_down,
             late_gray=late_gray,
+            gray_early=gray_early,
+            hard_late=hard_late,
             weights=self.weights,
         )
         # A redundancy group lost as a whole: each member beyond the first failing too

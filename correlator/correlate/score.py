@@ -50,6 +50,10 @@ class Weights:
     down_under_gray: float = 2.0
     """Under a root that only degrades, a dependent that fails hard: possible ("when
     nothing else explains them"), but a hard explanation is preferred when there is one."""
+    down_under_gray_timely: float = 1.0
+    """Under a root seen degrading, a dependent that fails hard starting with the
+    degradation (within one detection delay of it): the usual effect of a database stuck on
+    locks or a slow storage array on what uses it, so cheaper than ``down_under_gray``."""
     gray_propagation: float = 3.0
     """A degraded root that takes dependents down with it: possible (gray failures), but a
     single dependent failing is better explained by its own fault."""
@@ -164,6 +168,8 @@ def score(
     late_gray: int = 0,
     covered_degraded_late: int | None = None,
     stale: int = 0,
+    gray_early: int | None = None,
+    hard_late: int | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> Score:
     """Total cost of a hypothesis explaining ``covered`` alerting nodes besides its root.
@@ -207,12 +213,28 @@ def score(
     gray_surprise = surprise(
         direct, max(float(direct_predicted), float(direct)), max_rate=weights.max_rate
     )
+    hard = max(0, covered - covered_degraded - observed_only)
+    gray_shared = shared
+    if evidence is Evidence.DEGRADED:
+        # A root seen degrading: hard symptoms that began with it are its expected effect
+        # (a database stuck on locks times its applications out), and its own warning may
+        # come after them (``gray_early`` counts the symptoms older than that allows).
+        timely_hard = hard - min(hard, hard_late if hard_late is not None else hard)
+        hard_cost = (
+            hard - timely_hard
+        ) * weights.down_under_gray + timely_hard * weights.down_under_gray_timely
+        if gray_early is not None:
+            gray_shared += (max(0, gray_early - stale) - (early - stale)) * weights.early_symptom
+    else:
+        # A root that failed hard or was inferred, in gray mode: its hard symptoms are the
+        # outage mode's to explain (a degradation that takes them down is the exception).
+        hard_cost = hard * weights.down_under_gray
     gray_extras = (
-        shared
+        gray_shared
         + late_gray * weights.late_symptom
         + weights.gray_propagation
         + covered_degraded * weights.covered_degraded
-        + max(0, covered - covered_degraded - observed_only) * weights.down_under_gray
+        + hard_cost
     )
     gray_root = root
     if evidence is None and monitored:

@@ -458,6 +458,40 @@ def test_gray_failure_root_warning_arriving_last_still_roots(make_sim):
     assert sim.only()["root_cause"] == "san"
 
 
+APP_DB = """
+version: 1
+nodes:
+  - {id: db, kind: database, monitored_as: [db]}
+  - {id: app-1, kind: application, monitored_as: [app-1], depends_on: [db]}
+  - {id: app-2, kind: application, monitored_as: [app-2], depends_on: [db]}
+  - {id: shop, kind: service, depends_on: [{any_of: [app-1, app-2]}]}
+"""
+
+
+def test_database_warning_after_its_applications_failed_roots_them(make_sim):
+    """A database stuck on locks times out both applications on it; its own warning
+    crosses its threshold two minutes after the first HTTP check failed: one incident,
+    rooted at the database (not the pair of applications lost as a whole)."""
+    sim = make_sim(APP_DB)
+    sim.problem(0, "app-1", "HTTP", source=Source.PRTG)
+    sim.problem(90, "app-1", "EndpointDown", source=Source.ALERTMANAGER)
+    sim.problem(125, "app-2", "HTTP")
+    sim.problem(127, "db", "PostgreSQL locks", severity=Severity.WARNING)
+    inc = sim.only()
+    assert inc["root_cause"] == "db"
+    assert inc["root_cause_inferred"] is False
+
+
+def test_database_warning_long_after_its_applications_failed_stays_apart(make_sim):
+    """The same warning half an hour after both applications failed explains neither."""
+    sim = make_sim(APP_DB)
+    sim.problem(0, "app-1", "HTTP", source=Source.PRTG)
+    sim.problem(125, "app-2", "HTTP")
+    sim.problem(1800, "db", "PostgreSQL locks", severity=Severity.WARNING)
+    assert sim.holding("db", "PostgreSQL locks")["nodes"] == ["db"]
+    assert sim.holding("app-2", "HTTP")["root_cause"] != "db"
+
+
 def test_slowly_spreading_fault_stays_one_incident(make_sim):
     """Dependents alerting one after another over 20 minutes, incident active: one incident."""
     sim = make_sim(SAN_FARM, window_s=300.0)
