@@ -842,7 +842,7 @@ class Engine:
             self._note_change(state, now)
         else:
             previous = self._live(state.incident)
-            if previous is None or not self._can_rejoin(previous, now):
+            if previous is None or not self._can_rejoin(previous, state, now):
                 state = self._new_episode(state, now)
             state.active = True
             state.resolved_at = None
@@ -856,7 +856,7 @@ class Engine:
         # A check coming back inside its incident's life (flapping, or a short recovery):
         # it rejoins that incident, reopening it if it had resolved recently.
         previous = self._live(state.incident)
-        if previous is not None and self._can_rejoin(previous, now):
+        if previous is not None and self._can_rejoin(previous, state, now):
             return self._rejoin(previous, state, seq, event_id, now)
         state.incident = None
 
@@ -970,7 +970,9 @@ class Engine:
             if inc.status is Status.RESOLVED:
                 if inc.root != cand.root or now - (inc.resolved_at or now) > self.settings.reopen_s:
                     continue
-            elif inc.active <= 0 and now - inc.last_activity > window:
+            elif (inc.active <= 0 and now - inc.last_activity > window) or self._outlived(
+                inc, state, now
+            ):
                 continue
             if inc.pinned and (inc.root != cand.root or inc.seeds != cand.seeds):
                 continue  # a person's root stands: joined under it, never re-rooted
@@ -1645,7 +1647,19 @@ class Engine:
         old_root = inc.root
         if len(seeds) == 1:
             seeds = self._graph.single(next(iter(seeds)))  # the shared singleton
-        inc.alerts = {st.key: st for st in alerts}
+        # Two episodes of one alert can meet here (each in its own incident before): the
+        # newer record stays, listing the events of both.
+        records: dict[tuple[str, str], AlertState] = {}
+        for st in alerts:
+            kept = records.get(st.key)
+            if kept is None or kept is st:
+                records[st.key] = st
+                continue
+            newer, older = (st, kept) if st.first_seen >= kept.first_seen else (kept, st)
+            newer.events = tuple(sorted({*older.events, *newer.events}))
+            records[st.key] = newer
+        alerts = list(records.values())
+        inc.alerts = records
         inc.node_onset = {}
         inc.node_evidence = {}
         inc.onsets = []
@@ -1894,16 +1908,51 @@ class Engine:
         self._refresh(inc)
         return Decision(Action.OPENED, inc.id, f"{label}: unplaced (no node for host {state.host})")
 
-    def _can_rejoin(self, inc: Incident, now: float) -> bool:
+    def _can_rejoin(self, inc: Incident, state: AlertState, now: float) -> bool:
         if inc.status is Status.OPEN:
             # Open, but a check failing again hours later (the incident kept open by some
             # other stuck alert) is a new failure, not this one.
             limit = self.settings.window_s if inc.active <= 0 else self.settings.reopen_s
-            return now - inc.last_activity <= limit
+            return now - inc.last_activity <= limit and not self._outlived(inc, state, now)
         return (
             inc.status is Status.RESOLVED
             and now - (inc.resolved_at or now) <= self.settings.reopen_s
         )
+
+    def _outlived(self, inc: Incident, state: AlertState, now: float) -> bool:
+        """Whether ``inc``'s root came back too long ago for ``state`` to belong to it.
+
+        An incident stays open while any of its alerts does (a disk-space warning can last
+        all day), but the failure it is about ended when its root came back: a symptom that
+        begins more than one detection delay after that (twice the slowest tool's, for the
+        tail of slow checks) is not that failure's, and the root itself failing again is a
+        new failure once ``reopen_s`` has passed. Only for roots that went down and have
+        recovered: an inferred root's end is not observed, and a gray root's warning clears
+        and returns while the degradation goes on.
+        """
+        seeds = inc.seeds
+        if not seeds or inc.active <= 0:
+            return False
+        evidence = inc.node_evidence
+        if not any(evidence.get(seed) is Evidence.DOWN for seed in seeds):
+            return False  # a degradation's warning clearing says less: it may come and go
+        active = self._node_active
+        for seed in seeds:
+            if any(a is not state for a in active.get(seed, ())):
+                return False
+        back = max(
+            (
+                a.resolved_at
+                for a in inc.alerts.values()
+                if a.resolved_at is not None and a.node in seeds and a is not state
+            ),
+            default=None,
+        )
+        if back is None:
+            return False
+        if state.node in seeds:
+            return now - back > self.settings.reopen_s
+        return now - back > 2 * self._settle
 
     def _rejoin(
         self, inc: Incident, state: AlertState, seq: int, event_id: str | None, now: float

@@ -121,6 +121,45 @@ def test_same_root_failing_after_reopen_window_opens_new(make_sim, site):
     assert out[1]["resolved_at"] is None
 
 
+def test_root_failing_again_hours_later_is_new_while_a_warning_lingers(make_sim, site):
+    """A warning of the first outage lasting all day keeps its incident open, but the root
+    failing again hours after it came back is a new failure: a new incident."""
+    sim = make_sim(site, reopen_s=900.0)
+    first = sim.problem(0, "esx-01")
+    sim.problem(40, "web-01")
+    sim.problem(50, "web-01", "Disk /", severity=Severity.WARNING)
+    sim.ok(600, "esx-01")
+    sim.ok(620, "web-01")
+    again = sim.problem(20_000, "esx-01", event_id="again")
+    assert again.incident != first.incident
+    assert sim.holding("web-01", "Disk /")["id"] == first.incident
+    (second,) = [i for i in sim.out() if i["id"] == again.incident]
+    assert second["events"] == ["again"]
+    assert second["root_cause"] == "esx-01"
+
+
+def test_symptom_beginning_long_after_the_root_came_back_does_not_join(make_sim, site):
+    """Nor does a new symptom under that root, hours later, join the lingering incident."""
+    sim = make_sim(site, reopen_s=900.0)
+    first = sim.problem(0, "esx-01")
+    sim.problem(40, "web-01", "Disk /", severity=Severity.WARNING)
+    sim.ok(600, "esx-01")
+    late = sim.problem(20_000, "db-01")
+    assert late.incident != first.incident
+    assert sim.holding("db-01")["root_cause"] == "db-01"
+
+
+def test_symptom_detected_just_after_the_root_came_back_still_joins(make_sim, site):
+    """A slow check that notices the outage a minute after the root came back is still
+    that outage's symptom."""
+    sim = make_sim(site, reopen_s=900.0)
+    first = sim.problem(0, "esx-01")
+    sim.problem(40, "web-01", "Disk /", severity=Severity.WARNING)
+    sim.ok(100, "esx-01")
+    late = sim.problem(160, "db-01")
+    assert late.incident == first.incident
+
+
 def test_reopen_does_not_page_again_at_the_same_priority(make_sim, site):
     """A reopened incident is not paged again unless its priority rises (default policy)."""
     sim = make_sim(site, resolve_linger_s=300.0, reopen_s=900.0)
