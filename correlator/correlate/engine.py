@@ -1417,6 +1417,7 @@ class Engine:
                 or other.root is None
                 or other.pinned
                 or budget + len(other.node_evidence) > REPARTITION_MAX_NODES
+                or self._apart(inc, other)
             ):
                 return
             found[other.number] = other
@@ -1926,33 +1927,48 @@ class Engine:
         all day), but the failure it is about ended when its root came back: a symptom that
         begins more than one detection delay after that (twice the slowest tool's, for the
         tail of slow checks) is not that failure's, and the root itself failing again is a
-        new failure once ``reopen_s`` has passed. Only for roots that went down and have
-        recovered: an inferred root's end is not observed, and a gray root's warning clears
-        and returns while the degradation goes on.
+        new failure once ``reopen_s`` has passed.
         """
+        back = self._root_back(inc, state)
+        if back is None:
+            return False
+        if state.node in inc.seeds:
+            return now - back > self.settings.reopen_s
+        return now - back > 2 * self._settle
+
+    def _apart(self, a: Incident, b: Incident) -> bool:
+        """Whether one of two open incidents began after the other's root had come back
+        (``_outlived``): they are about failures at different times, whatever the graph
+        says, so a re-decision of the neighbourhood does not pool them."""
+        back = self._root_back(a)
+        if back is not None and b.min_onset > back + 2 * self._settle:
+            return True
+        back = self._root_back(b)
+        return back is not None and a.min_onset > back + 2 * self._settle
+
+    def _root_back(self, inc: Incident, ignoring: AlertState | None = None) -> float | None:
+        """When an open incident's root came back: the last recovery of its own alerts, if
+        it went down and none of them (``ignoring`` aside) is failing now. None while it
+        is failing, and for roots whose end is not observed: an inferred root, or a gray
+        root (its warning clears and returns while the degradation goes on)."""
         seeds = inc.seeds
         if not seeds or inc.active <= 0:
-            return False
+            return None
         evidence = inc.node_evidence
         if not any(evidence.get(seed) is Evidence.DOWN for seed in seeds):
-            return False  # a degradation's warning clearing says less: it may come and go
+            return None
         active = self._node_active
         for seed in seeds:
-            if any(a is not state for a in active.get(seed, ())):
-                return False
-        back = max(
+            if any(a is not ignoring for a in active.get(seed, ())):
+                return None
+        return max(
             (
                 a.resolved_at
                 for a in inc.alerts.values()
-                if a.resolved_at is not None and a.node in seeds and a is not state
+                if a.resolved_at is not None and a.node in seeds and a is not ignoring
             ),
             default=None,
         )
-        if back is None:
-            return False
-        if state.node in seeds:
-            return now - back > self.settings.reopen_s
-        return now - back > 2 * self._settle
 
     def _rejoin(
         self, inc: Incident, state: AlertState, seq: int, event_id: str | None, now: float
