@@ -149,9 +149,7 @@ def test_symptom_beginning_long_after_the_root_came_back_does_not_join(make_sim,
     assert sim.holding("db-01")["root_cause"] == "db-01"
 
 
-def test_later_storm_under_a_root_that_came_back_is_not_pooled_with_its_incident(
-    make_sim, site
-):
+def test_later_storm_under_a_root_that_came_back_is_not_pooled_with_its_incident(make_sim, site):
     """Hours after the hypervisor came back (one warning of it lingering), its guests fail
     one after another: re-deciding their neighbourhood leaves the old incident alone."""
     sim = make_sim(site, reopen_s=900.0)
@@ -162,7 +160,7 @@ def test_later_storm_under_a_root_that_came_back_is_not_pooled_with_its_incident
     sim.problem(20_020, "web-01")
     sim.problem(20_040, "web-01", "HTTP")
     sim.advance(21_000)
-    old = [i for i in sim.out() if i["id"] == first.incident][0]
+    old = next(i for i in sim.out() if i["id"] == first.incident)
     assert set(old["nodes"]) == {"esx-01", "web-01"}
     assert sim.holding("db-01")["id"] != first.incident
     assert sim.holding("web-01", "HTTP")["id"] != first.incident
