@@ -2514,9 +2514,20 @@ class Engine:
             for c in (node, *graph.causes(node)):
                 if c not in path and node in graph.closure(c):
                     counts[c] = counts.get(c, 0) + 1
+        reached = sum(1 for n in nodes if n in answered)
         for c, count in counts.items():
             # Most of the failing nodes, and a good share of what that cause takes down.
             if count * 10 > len(nodes) * 6 and count * 3 >= graph.monitored_predicted(c) + 1:
+                return True
+            # Or that cause is failing (the probe found it so, or another observer did) and
+            # everything the probe reached failing lies below it: an outage the probe
+            # watched unfold (its first symptoms), not a probe cut off, whose failures
+            # would not keep to one subtree.
+            if (
+                count == reached
+                and count * 10 > len(nodes) * 6
+                and (c in answered or self._failing_elsewhere(c, probe))
+            ):
                 return True
         # An outage's symptoms arrive over more than the burst window: the same test over
         # everything the probe sees failing, the share of the cause counted over the
@@ -2533,6 +2544,13 @@ class Engine:
             if self._confirmed_in(closure, probe) * 3 >= graph.monitored_predicted(c) + 1:
                 return True
         return False
+
+    def _failing_elsewhere(self, node: str, probe: str) -> bool:
+        """Whether an observer other than ``probe`` reports ``node`` down."""
+        return any(
+            a.observer_node != probe and a.evidence is Evidence.DOWN
+            for a in self._node_active.get(node, ())
+        )
 
     def _confirmed_in(self, nodes: Collection[str], probe: str) -> int:
         """How many of ``nodes`` an observer other than ``probe`` sees failing."""

@@ -403,6 +403,44 @@ def test_alert_on_the_probe_path_explains_what_the_probe_observed(make_sim):
     assert inc["root_cause"] == "wan-2"
 
 
+STORAGE_BEHIND_PROBES = """
+version: 1
+nodes:
+  - {id: core, kind: router, monitored_as: [core]}
+  - {id: wan-2, kind: link, depends_on: [core]}
+  - {id: probe-remote, kind: probe, monitored_as: [probe-remote], depends_on: [wan-2]}
+  - {id: sat-remote, kind: probe, monitored_as: [sat-remote], depends_on: [wan-2]}
+  - {id: san, kind: storage, monitored_as: [san]}
+""" + "".join(
+    f"  - {{id: esx-{h}, kind: hypervisor, monitored_as: [esx-{h}], depends_on: [san]}}\n"
+    + "".join(
+        f"  - {{id: vm-{h}{v}, kind: vm, monitored_as: [vm-{h}{v}], depends_on: [esx-{h}]}}\n"
+        for v in range(4)
+    )
+    for h in range(6)
+)
+
+
+def test_first_symptoms_of_a_storage_outage_seen_by_local_probes_are_not_their_blindness(
+    make_sim,
+):
+    """A remote probe reports the array and three hypervisors on it failing (real results,
+    not Unknown), a satellite beside it a few of the guests: the start of a storage
+    outage under way, not both probes cut off, though most of what the array carries has
+    not alerted yet."""
+    sim = make_sim(STORAGE_BEHIND_PROBES)
+    sim.problem(0, "san", "NetApp I/O", source=Source.PRTG, observer="probe-remote")
+    for i in range(3):
+        sim.problem(
+            20 + i, f"esx-{i}", "VMware Datastore", source=Source.PRTG, observer="probe-remote"
+        )
+    for i, vm in enumerate(("vm-01", "vm-12", "vm-23", "vm-30")):
+        sim.problem(60 + i, vm, "SSH", source=Source.ICINGA, observer="sat-remote")
+    inc = sim.holding("vm-12", "SSH")
+    assert inc["root_cause"] == "san"
+    assert sim.holding("esx-1", "VMware Datastore")["id"] == inc["id"]
+
+
 def test_unrelated_failures_spread_over_time_are_not_blamed_on_the_observer(make_sim):
     """Failures one observer reports one by one over 15 minutes are not its own failure."""
     sim = make_sim(PROBES)
