@@ -1204,6 +1204,12 @@ class Engine:
         stale = 0 if evidence is Evidence.DOWN else bisect_left(onsets, limit - 2 * self._settle)
         late_down = len(onsets) - bisect_right(onsets, wave_end)
         late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
+        if inferred_root and not monitored and not observed_only:
+            # A degradation nobody watches is known only by its symptoms: they come in one
+            # wave, each within a detection delay of the one before (a warning now and
+            # another half an hour later are the day's noise, not a gray failure spreading).
+            gray_wave = self._wave_end(onsets, (), down_horizon, gray_horizon)
+            late_gray = len(onsets) - bisect_right(onsets, gray_wave)
         observer_suspect = observed_only > 0 and self._suspect_probe_in(cand.predicted)
         if observer_suspect and observed is not None:
             # A blinded probe reports each of its checks Unknown at that check's next

@@ -492,6 +492,42 @@ def test_database_warning_long_after_its_applications_failed_stays_apart(make_si
     assert sim.holding("app-2", "HTTP")["root_cause"] != "db"
 
 
+POWERED = """
+version: 1
+nodes:
+  - {id: pdu-a, kind: power, team: facilities}
+  - {id: pdu-b, kind: power, team: facilities}
+  - {id: core-1, kind: switch, monitored_as: [core-1], depends_on: [pdu-a]}
+  - {id: core-2, kind: switch, monitored_as: [core-2], depends_on: [pdu-b]}
+  - {id: fw, kind: switch, monitored_as: [fw], depends_on: [{any_of: [core-1, core-2]}, pdu-a]}
+  - {id: dist, kind: switch, monitored_as: [dist],
+     depends_on: [{any_of: [core-1, core-2]}, {any_of: [pdu-a, pdu-b]}]}
+  - {id: san, kind: storage, monitored_as: [san], depends_on: [pdu-a]}
+""" + "".join(
+    f"  - {{id: esx-{h}, kind: hypervisor, monitored_as: [esx-{h}], depends_on: [san, dist]}}\n"
+    + "".join(
+        f"  - {{id: vm-{h}{v}, kind: vm, monitored_as: [vm-{h}{v}], depends_on: [esx-{h}]}}\n"
+        for v in range(5)
+    )
+    for h in range(4)
+)
+
+
+def test_scattered_warnings_are_not_an_unwatched_feed_degrading(make_sim):
+    """Warnings on guests and a switch fed by one power feed, a quarter of an hour apart,
+    and a guest down in between: the day's noise, not the unmonitored feed failing
+    slowly."""
+    sim = make_sim(POWERED)
+    sim.problem(
+        0, "vm-01", "HostHighCpuLoad", source=Source.ALERTMANAGER, severity=Severity.WARNING
+    )
+    sim.problem(1040, "vm-02")
+    sim.problem(2150, "core-1", "Memory usage", severity=Severity.WARNING)
+    sim.problem(2330, "vm-12", "SNMP Disk Free", source=Source.PRTG, severity=Severity.WARNING)
+    roots = sorted(i["root_cause"] for i in sim.out())
+    assert "pdu-a" not in roots, roots
+
+
 def test_slowly_spreading_fault_stays_one_incident(make_sim):
     """Dependents alerting one after another over 20 minutes, incident active: one incident."""
     sim = make_sim(SAN_FARM, window_s=300.0)
