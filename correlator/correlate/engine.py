@@ -1953,28 +1953,25 @@ class Engine:
         return back is not None and a.min_onset > back + 2 * self._settle
 
     def _root_back(self, inc: Incident, ignoring: AlertState | None = None) -> float | None:
-        """When an open incident's root came back: the last recovery of its own alerts, if
-        it went down and none of them (``ignoring`` aside) is failing now. None while it
-        is failing, and for roots whose end is not observed: an inferred root, or a gray
-        root (its warning clears and returns while the degradation goes on)."""
+        """When an open incident's root came back: the last recovery of its own alerts in
+        the incident, if it went down and none of them (``ignoring`` aside) is failing now
+        (the root failing again is a new episode, in another incident). None while it is
+        failing, and for roots whose end is not observed: an inferred root, or a gray root
+        (its warning clears and returns while the degradation goes on)."""
         seeds = inc.seeds
         if not seeds or inc.active <= 0:
             return None
         evidence = inc.node_evidence
         if not any(evidence.get(seed) is Evidence.DOWN for seed in seeds):
             return None
-        active = self._node_active
-        for seed in seeds:
-            if any(a is not ignoring for a in active.get(seed, ())):
-                return None
-        return max(
-            (
-                a.resolved_at
-                for a in inc.alerts.values()
-                if a.resolved_at is not None and a.node in seeds and a is not ignoring
-            ),
-            default=None,
-        )
+        back: float | None = None
+        for a in inc.alerts.values():
+            if a.node not in seeds or a is ignoring:
+                continue
+            if a.active or a.resolved_at is None:
+                return None  # still failing, as far as this incident knows
+            back = a.resolved_at if back is None else max(back, a.resolved_at)
+        return back
 
     def _rejoin(
         self, inc: Incident, state: AlertState, seq: int, event_id: str | None, now: float

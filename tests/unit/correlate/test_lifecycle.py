@@ -166,6 +166,28 @@ def test_later_storm_under_a_root_that_came_back_is_not_pooled_with_its_incident
     assert sim.holding("web-01", "HTTP")["id"] != first.incident
 
 
+def test_root_failing_again_later_keeps_its_new_storm_apart_from_the_lingering_one(make_sim, site):
+    """The hypervisor fails, comes back (a warning of that outage lingering), and fails
+    again an hour later with its guests: the second outage is one incident of its own, and
+    re-deciding its neighbourhood leaves the first one alone."""
+    sim = make_sim(site, reopen_s=900.0)
+    first = sim.problem(0, "esx-01")
+    sim.problem(30, "web-01", "Disk /", severity=Severity.WARNING)
+    sim.problem(40, "db-01")
+    sim.ok(600, "esx-01")
+    sim.ok(620, "db-01")
+    again = sim.problem(4_000, "esx-01", event_id="again")
+    sim.problem(4_030, "db-01", event_id="db-again")
+    sim.problem(4_040, "web-01", "HTTP", event_id="web-again")
+    sim.advance(5_000)
+    assert again.incident != first.incident
+    second = next(i for i in sim.out() if i["id"] == again.incident)
+    assert second["root_cause"] == "esx-01"
+    assert set(second["events"]) == {"again", "db-again", "web-again"}
+    old = next(i for i in sim.out() if i["id"] == first.incident)
+    assert not {"again", "db-again", "web-again"} & set(old["events"])
+
+
 def test_symptom_detected_just_after_the_root_came_back_still_joins(make_sim, site):
     """A slow check that notices the outage a minute after the root came back is still
     that outage's symptom."""
