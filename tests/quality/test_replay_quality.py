@@ -55,7 +55,8 @@ SCENARIOS: list[tuple[str, Callable[[], gen.Scenario], bool]] = [
 BELOW_BAR: dict[str, str] = {
     "storm-1500-s2": "root 0.833: two branch core-pair losses blamed on the WAN link/router "
     "their blinded probes share",
-    "noise-150-s1": "a flapping check merged with a concurrent warning on a sibling host",
+    "noise-150-s1": "a flapping database check is merged under its host's concurrent CPU "
+    "warning, and that incident pages twice",
     "single-0-access-down": "two alerts of an unmonitored access switch stay apart",
 }
 
