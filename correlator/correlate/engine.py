@@ -2514,8 +2514,8 @@ class Engine:
         for node in nodes:
             if node not in answered:
                 continue
-            for c in (node, *graph.causes(node)):
-                if c not in path and node in graph.closure(c):
+            for c in graph.sole_causes(node):
+                if c not in path:
                     counts[c] = counts.get(c, 0) + 1
         reached = sum(1 for n in nodes if n in answered)
         for c, count in counts.items():
@@ -2541,7 +2541,7 @@ class Engine:
             closure = graph.closure(c)
             if len(closure) > STEAL_SCAN_MAX:
                 continue
-            under = sum(1 for n in seen if n in closure)
+            under = len(closure & seen)  # at C speed, over the smaller of the two
             if under * 10 <= len(seen) * 6:
                 continue
             if self._confirmed_in(closure, probe) * 3 >= graph.monitored_predicted(c) + 1:
@@ -2558,7 +2558,10 @@ class Engine:
     def _confirmed_in(self, nodes: Collection[str], probe: str) -> int:
         """How many of ``nodes`` an observer other than ``probe`` sees failing."""
         active = self._node_active
-        return sum(1 for n in nodes if any(a.observer_node != probe for a in active.get(n, ())))
+        # The failing ones first (a set intersection at C speed), then their observers.
+        return sum(
+            1 for n in active.keys() & nodes if any(a.observer_node != probe for a in active[n])
+        )
 
     def _place_observer(self, observer: str | None) -> str | None:
         if not observer:

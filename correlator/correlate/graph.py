@@ -36,6 +36,7 @@ class GraphIndex:
         "_monitored_group",
         "_monitored_in",
         "_single",
+        "_sole_causes",
         "monitored",
         "topology",
     )
@@ -49,6 +50,7 @@ class GraphIndex:
         self._min_crit: dict[frozenset[str], int] = {}
         self._direct_monitored: dict[frozenset[str], int] = {}
         self._single: dict[str, frozenset[str]] = {}
+        self._sole_causes: dict[str, tuple[str, ...]] = {}
         self._hub_dependents: dict[str, frozenset[str]] = {}  # nodes with many dependents
         self._monitored_group: dict[frozenset[str], int] = {}
         # The monitored nodes, asked about in every pricing loop (one set lookup instead
@@ -86,6 +88,16 @@ class GraphIndex:
                             queue.append(target)
             found = tuple(order)
             self._causes[node] = found
+        return found
+
+    def sole_causes(self, node: str) -> tuple[str, ...]:
+        """``node`` and the nodes below it whose failure alone takes it down (``node`` is
+        in their closure), nearest first: ``causes`` without the redundancy group
+        members ``node`` survives one at a time."""
+        found = self._sole_causes.get(node)
+        if found is None:
+            found = tuple(c for c in (node, *self.causes(node)) if node in self.closure(c))
+            self._sole_causes[node] = found
         return found
 
     def single(self, node: str) -> frozenset[str]:
