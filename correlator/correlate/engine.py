@@ -2576,10 +2576,14 @@ class Engine:
     def _confirmed_in(self, nodes: Collection[str], probe: str) -> int:
         """How many of ``nodes`` an observer other than ``probe`` sees failing."""
         active = self._node_active
+        count = 0
         # The failing ones first (a set intersection at C speed), then their observers.
-        return sum(
-            1 for n in active.keys() & nodes if any(a.observer_node != probe for a in active[n])
-        )
+        for n in active.keys() & nodes:
+            for a in active[n]:
+                if a.observer_node != probe:
+                    count += 1
+                    break
+        return count
 
     def _place_observer(self, observer: str | None) -> str | None:
         if not observer:
