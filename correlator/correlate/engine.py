@@ -2291,7 +2291,8 @@ class Engine:
             if n in seeds:
                 continue
             if self._seen_only_by_suspect(n):
-                observers.update(a.observer_node for a in self._node_active.get(n, ()))
+                for a in self._node_active.get(n, ()):
+                    observers.add(a.observer_node)
                 if len(observers) > 1:
                     return None
             else:
@@ -2481,9 +2482,17 @@ class Engine:
         node_active = self._node_active
         degraded, minor, symptom = Evidence.DEGRADED, Severity.MINOR, Evidence.SYMPTOM
         for node in seen:  # one pass per node: a probe may see hundreds of failing hosts
+            alerts = node_active.get(node, ())
+            if len(alerts) == 1:  # most nodes: the loop below, for one alert
+                a = alerts[0]
+                if a.observer_node == probe and (a.evidence is not degraded or a.severity is minor):
+                    candidates.append((a.onset, node))
+                    if a.severity is not minor or a.evidence is symptom:
+                        answered.add(node)
+                continue
             first: float | None = None
             hard = False
-            for a in node_active.get(node, ()):
+            for a in alerts:
                 if a.observer_node != probe:
                     break  # another observer confirms this host: it really is failing
                 if (a.evidence is not degraded or a.severity is minor) and (
