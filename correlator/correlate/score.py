@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from correlator.correlate.evidence import Evidence
 
@@ -91,9 +91,9 @@ class Weights:
 DEFAULT_WEIGHTS: Final = Weights()
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
-    """A cost and the terms it is made of (shown by --explain and the API)."""
+class Score(NamedTuple):
+    """A cost and the terms it is made of (shown by --explain and the API); a named tuple,
+    as one is built for every candidate root of every alert."""
 
     cost: float
     root_term: float
