@@ -789,8 +789,58 @@ class Engine:
             inc.quiet_since = now
             self._schedule(inc, now + self.settings.resolve_linger_s, "resolve")
             reason += f"; every alert clear, resolves after {self.settings.resolve_linger_s:.0f}s"
+            joined = self._recovered_together(inc, now)
+            if joined is not None:
+                inc = joined
+                reason += f"; cleared together with {inc.id}'s alerts: one failure of {inc.root}"
         self._touch(inc)
         return Decision(Action.RECOVERED, inc.id, reason)
+
+    def _recovered_together(self, inc: Incident, now: float) -> Incident | None:
+        """``inc`` has just cleared: if another incident cleared within two detection
+        delays of it, both were failing at the same time, and the nearest node below both
+        roots that explains them all was seen failing or is unmonitored, with every
+        monitored node it takes down having alerted, they were one failure seen apart (a
+        slow tool's symptom came too late to join): merged under that node. Independent
+        faults rarely fail and clear together (and one root alerting below the other
+        would have taken it in already)."""
+        if inc.root is None or inc.pinned:
+            return None
+        window = 2 * self._settle
+        graph = self._graph
+        first = inc.min_onset
+        for other in self._open_incidents():
+            if (
+                other is inc
+                or other.root is None
+                or other.pinned
+                or other.active > 0
+                or other.quiet_since is None
+                or now - other.quiet_since > window
+                or first > other.quiet_since  # never failing at the same time
+            ):
+                continue
+            nodes = set(inc.node_evidence) | set(other.node_evidence)
+            below_other = set(graph.causes(other.root))
+            for c in graph.causes(inc.root):
+                if c not in below_other:
+                    continue
+                closure = graph.closure(c)
+                if not nodes <= closure:
+                    continue
+                if c in graph.monitored and c not in nodes:
+                    break  # watched, and it said nothing: it did not fail
+                alerting = sum(1 for n in nodes if n != c and n in graph.monitored)
+                if alerting < 2 or alerting < graph.monitored_predicted(c):
+                    break  # the nearest common cause predicts more than failed
+                keep, gone = (inc, other) if inc.number < other.number else (other, inc)
+                self._merge(gone, keep, now)
+                self._rebuild(keep, list(keep.alerts.values()), c, graph.single(c), now)
+                keep.note(f"cleared together with {gone.id}: one failure of {c}")
+                keep.quiet_since = now  # the linger counts from the last recovery
+                self._schedule(keep, now + self.settings.resolve_linger_s, "resolve")
+                return keep
+        return None
 
     def _on_renotify(
         self, state: AlertState, alert: Alert, seq: int, event_id: str | None, now: float

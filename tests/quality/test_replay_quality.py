@@ -57,7 +57,6 @@ BELOW_BAR: dict[str, str] = {
     "their blinded probes share",
     "noise-150-s1": "a flapping database check is merged under its host's concurrent CPU "
     "warning, and that incident pages twice",
-    "single-0-access-down": "two alerts of an unmonitored access switch stay apart",
 }
 
 

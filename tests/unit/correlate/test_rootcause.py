@@ -528,6 +528,53 @@ def test_scattered_warnings_are_not_an_unwatched_feed_degrading(make_sim):
     assert "pdu-a" not in roots, roots
 
 
+ACCESS = """
+version: 1
+nodes:
+  - {id: dist, kind: switch, monitored_as: [dist]}
+  - {id: acc, kind: switch, depends_on: [dist]}
+  - {id: bkp, kind: host, monitored_as: [bkp], depends_on: [acc]}
+  - {id: tape, kind: host, monitored_as: [tape], depends_on: [acc]}
+"""
+
+
+def _two_hosts_clearing(sim, tape_back: float) -> None:
+    """Nagios finds one host down; Alertmanager says the other is down six minutes later
+    (a 5-minute ``for:`` and its group interval): too late to be taken as a symptom of
+    the same failure. Both come back about 45 minutes later."""
+    sim.problem(0, "bkp", event_id="bkp-down")
+    sim.problem(345, "tape", "InstanceDown", source=Source.ALERTMANAGER, event_id="tape-down")
+    sim.ok(tape_back, "tape", "InstanceDown", source=Source.ALERTMANAGER, event_id="tape-up")
+    sim.ok(2_890, "bkp", event_id="bkp-up")
+
+
+def test_hosts_clearing_together_under_an_unmonitored_switch_are_one_failure(make_sim):
+    """Two incidents that failed and cleared together, everything the unmonitored switch
+    between them carries having alerted: one failure of that switch, named as inferred."""
+    sim = make_sim(ACCESS)
+    _two_hosts_clearing(sim, tape_back=2_745)
+    inc = sim.only()
+    assert inc["root_cause"] == "acc"
+    assert inc["root_cause_inferred"] is True
+    assert inc["events"] == ["bkp-down", "tape-down", "tape-up", "bkp-up"]
+
+
+def test_hosts_clearing_apart_stay_two_failures(make_sim):
+    """The same hosts, one back half an hour before the other: two faults."""
+    sim = make_sim(ACCESS)
+    _two_hosts_clearing(sim, tape_back=1_000)
+    assert sorted(i["root_cause"] for i in sim.out()) == ["bkp", "tape"]
+
+
+def test_hosts_clearing_together_under_a_silent_watched_switch_stay_two(make_sim):
+    """When the switch between them is watched and said nothing, it did not fail: two."""
+    sim = make_sim(
+        ACCESS.replace("{id: acc, kind: switch,", "{id: acc, kind: switch, monitored_as: [acc],")
+    )
+    _two_hosts_clearing(sim, tape_back=2_745)
+    assert sorted(i["root_cause"] for i in sim.out()) == ["bkp", "tape"]
+
+
 def test_slowly_spreading_fault_stays_one_incident(make_sim):
     """Dependents alerting one after another over 20 minutes, incident active: one incident."""
     sim = make_sim(SAN_FARM, window_s=300.0)
