@@ -1071,7 +1071,10 @@ class Engine:
                 timely = [i for i in absorbable if i.min_onset >= root_onset - tolerance]
                 choices = [timely] if len(timely) == len(absorbable) else [timely, absorbable]
             else:
-                choices = [absorbable]
+                # No onset of its own to judge by: the incidents of the current wave alone
+                # are an option too (an old warning lingering under it need not come along).
+                recent = [i for i in absorbable if i.min_onset >= now - 2 * self._settle]
+                choices = [absorbable] if len(recent) == len(absorbable) else [recent, absorbable]
             for absorbed in choices:
                 option = self._price(cand, absorbed, state, now)
                 if best is None or (option.delta, cand.order) < (

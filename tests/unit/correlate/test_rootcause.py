@@ -575,6 +575,34 @@ def test_hosts_clearing_together_under_a_silent_watched_switch_stay_two(make_sim
     assert sorted(i["root_cause"] for i in sim.out()) == ["bkp", "tape"]
 
 
+RACK = """
+version: 1
+nodes:
+  - {id: leaf-a, kind: switch, monitored_as: [leaf-a]}
+  - {id: leaf-b, kind: switch, monitored_as: [leaf-b]}
+  - {id: pdu, kind: power, team: facilities}
+""" + "".join(
+    f"  - {{id: srv-{i}, kind: host, monitored_as: [srv-{i}],"
+    f" depends_on: [{{any_of: [leaf-a, leaf-b]}}, pdu]}}\n"
+    for i in range(6)
+)
+
+
+def test_a_rack_losing_power_is_one_incident_despite_an_old_warning_under_it(make_sim):
+    """A CPU warning on one server has lasted for hours when the rack's unmonitored power
+    feed fails and its servers go down one after another: one incident, rooted at the
+    feed (inferred); the old warning stays on its own."""
+    sim = make_sim(RACK)
+    sim.problem(0, "srv-5", "CPU load", severity=Severity.WARNING)
+    for i in range(5):
+        sim.problem(9_000 + 20 * i, f"srv-{i}")
+    storm = sim.holding("srv-0")
+    assert storm["root_cause"] == "pdu"
+    assert storm["root_cause_inferred"] is True
+    assert {a["host"] for a in storm["alerts"]} == {f"srv-{i}" for i in range(5)}
+    assert sim.holding("srv-5", "CPU load")["nodes"] == ["srv-5"]
+
+
 def test_slowly_spreading_fault_stays_one_incident(make_sim):
     """Dependents alerting one after another over 20 minutes, incident active: one incident."""
     sim = make_sim(SAN_FARM, window_s=300.0)
