@@ -282,6 +282,9 @@ class Engine:
         self.default_team = default_team
         self._graph = GraphIndex(topology)
         self._settle = max(self.settings.detection_delay_s.values(), default=300.0)
+        # Twice the slowest tool's detection delay: the tail of slow checks, beyond which a
+        # symptom no longer belongs to a failure that began (or ended) before it.
+        self._tail = 2 * self._settle
         self._alerts: dict[tuple[str, str], AlertState] = {}
         self._incidents: dict[int, Incident] = {}
         self._next_number = first_number  # a restarted daemon numbers on
@@ -806,7 +809,7 @@ class Engine:
         would have taken it in already)."""
         if inc.root is None or inc.pinned:
             return None
-        window = 2 * self._settle
+        window = self._tail
         graph = self._graph
         first = inc.min_onset
         for other in self._open_incidents():
@@ -1073,7 +1076,7 @@ class Engine:
             else:
                 # No onset of its own to judge by: the incidents of the current wave alone
                 # are an option too (an old warning lingering under it need not come along).
-                recent = [i for i in absorbable if i.min_onset >= now - 2 * self._settle]
+                recent = [i for i in absorbable if i.min_onset >= now - self._tail]
                 choices = [absorbable] if len(recent) == len(absorbable) else [recent, absorbable]
             for absorbed in choices:
                 option = self._price(cand, absorbed, state, now)
@@ -1256,7 +1259,7 @@ class Engine:
         # Symptoms far older than their supposed cause argue against it, unless the cause
         # failed hard: a host check can go HARD long after its dependents (a Nagios host
         # retried ten times), while a degradation shows on its own node first.
-        stale = 0 if evidence is Evidence.DOWN else bisect_left(onsets, limit - 2 * self._settle)
+        stale = 0 if evidence is Evidence.DOWN else bisect_left(onsets, limit - self._tail)
         late_down = len(onsets) - bisect_right(onsets, wave_end)
         late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
         if inferred_root and not monitored and not observed_only:
@@ -1398,11 +1401,7 @@ class Engine:
                 early=0,
                 weights=self.weights,
             )
-        predicted = (
-            self._graph.closure(inc.root)
-            if len(inc.seeds) <= 1
-            else self._graph.group_closure(inc.seeds)
-        )
+        predicted = self._predicted(inc)
         monitored = (
             self._graph.monitored_predicted(inc.root)
             if len(inc.seeds) <= 1
@@ -1995,17 +1994,17 @@ class Engine:
             return False
         if state.node in inc.seeds:
             return now - back > self.settings.reopen_s
-        return now - back > 2 * self._settle
+        return now - back > self._tail
 
     def _apart(self, a: Incident, b: Incident) -> bool:
         """Whether one of two open incidents began after the other's root had come back
         (``_outlived``): they are about failures at different times, whatever the graph
         says, so a re-decision of the neighbourhood does not pool them."""
         back = self._root_back(a)
-        if back is not None and b.min_onset > back + 2 * self._settle:
+        if back is not None and b.min_onset > back + self._tail:
             return True
         back = self._root_back(b)
-        return back is not None and a.min_onset > back + 2 * self._settle
+        return back is not None and a.min_onset > back + self._tail
 
     def _root_back(self, inc: Incident, ignoring: AlertState | None = None) -> float | None:
         """When an open incident's root came back: the last recovery of its own alerts in
@@ -2019,6 +2018,11 @@ class Engine:
         evidence = inc.node_evidence
         if not any(evidence.get(seed) is Evidence.DOWN for seed in seeds):
             return None
+        number = inc.number
+        for seed in seeds:  # the common answer, without a walk over the incident's alerts
+            for a in self._node_active.get(seed, ()):
+                if a.incident == number and a is not ignoring:
+                    return None  # still failing
         back: float | None = None
         for a in inc.alerts.values():
             if a.node not in seeds or a is ignoring:

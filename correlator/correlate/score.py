@@ -219,12 +219,10 @@ def score(
         # A root seen degrading: hard symptoms that began with it are its expected effect
         # (a database stuck on locks times its applications out), and its own warning may
         # come after them (``gray_early`` counts the symptoms older than that allows).
-        timely_hard = hard - min(hard, hard_late if hard_late is not None else hard)
-        hard_cost = (
-            hard - timely_hard
-        ) * weights.down_under_gray + timely_hard * weights.down_under_gray_timely
-        if gray_early is not None:
-            gray_shared += (max(0, gray_early - stale) - (early - stale)) * weights.early_symptom
+        late = hard if hard_late is None else min(hard, hard_late)
+        hard_cost = late * weights.down_under_gray + (hard - late) * weights.down_under_gray_timely
+        if gray_early is not None:  # in place of ``early`` (``stale`` <= ``gray_early``)
+            gray_shared += (gray_early - early) * weights.early_symptom
     else:
         # A root that failed hard or was inferred, in gray mode: its hard symptoms are the
         # outage mode's to explain (a degradation that takes them down is the exception).
