@@ -309,7 +309,7 @@ class Engine:
         self._names: dict[str, str] = {}  # host and check names, one copy each
         self._changed: dict[int, Incident] = {}
         self._cost_cache: dict[int, float] = {}
-        self._alone_costs: dict[Evidence, float] = {}
+        self._alone_scores: dict[Evidence, Score] = {}
         self._suspect_at = float("nan")
         self._suspect_cache: dict[str, float] = {}  # probe -> since when it seems blind
         self._unobserved_cache: dict[str, bool] = {}  # node -> _seen_only_by_suspect
@@ -1391,16 +1391,8 @@ class Engine:
         return count
 
     def _incident_cost(self, inc: Incident, now: float) -> Score:
-        if inc.root is None:
-            return score(
-                evidence=Evidence.DOWN,
-                monitored=True,
-                covered=0,
-                covered_degraded=0,
-                predicted=0,
-                early=0,
-                weights=self.weights,
-            )
+        if inc.root is None:  # unplaced: grouped by host, a fault of its own
+            return self._alone_score(Evidence.DOWN)
         predicted = self._predicted(inc)
         monitored = (
             self._graph.monitored_predicted(inc.root)
@@ -1505,10 +1497,15 @@ class Engine:
 
     def _alone_cost(self, evidence: Evidence) -> float:
         """What a node alerting with ``evidence`` costs as its own root, explaining nothing
-        else: a function of the evidence and the weights only, so computed once each."""
-        found = self._alone_costs.get(evidence)
+        else (``_alone_score``)."""
+        return self._alone_score(evidence).cost
+
+    def _alone_score(self, evidence: Evidence) -> Score:
+        """The score of a node alerting with ``evidence`` as its own root, explaining
+        nothing else: a function of the evidence and the weights only, so computed once."""
+        found = self._alone_scores.get(evidence)
         if found is None:
-            found = self._alone_costs[evidence] = score(
+            found = self._alone_scores[evidence] = score(
                 evidence=evidence,
                 monitored=True,
                 covered=0,
@@ -1516,7 +1513,7 @@ class Engine:
                 predicted=0,
                 early=0,
                 weights=self.weights,
-            ).cost
+            )
         return found
 
     def _repartition(self, inc: Incident, now: float) -> str | None:
