@@ -1065,6 +1065,7 @@ class Engine:
 
     def _best_option(self, state: AlertState, now: float) -> _Option:
         best: _Option | None = None
+        options: list[_Option] = []
         self._cost_cache.clear()
         for cand in self._candidates(state):
             absorbable = self._one_pinned(list(self._absorbable(cand, state, now)))
@@ -1080,11 +1081,14 @@ class Engine:
                 choices = [absorbable] if len(recent) == len(absorbable) else [recent, absorbable]
             for absorbed in choices:
                 option = self._price(cand, absorbed, state, now)
+                options.append(option)
                 if best is None or (option.delta, cand.order) < (
                     best.delta - 1e-9,
                     best.candidate.order,
                 ):
                     best = option
+        if best is not None:
+            best = keep_incumbent_root(best, options, self.weights.reroot_margin)
         if best is None:  # the alert's own node is always a candidate
             node = state.node
             assert node is not None
@@ -2707,6 +2711,26 @@ class Engine:
     def _label(state: AlertState) -> str:
         check = f"!{state.check}" if state.check else ""
         return f"{state.source.value}:{state.host}{check}"
+
+
+def keep_incumbent_root(best: _Option, options: Sequence[_Option], margin: float) -> _Option:
+    """Hysteresis on roots: when ``best`` would re-root the incidents it takes in, but one
+    of ``options`` takes in the same incidents under the root one of them has, for at most
+    ``margin`` more, that option. Near-ties tip one way and back with each new alert (a
+    branch's WAN link and its router explain its storm almost equally well); a root that
+    changes with every alert is one nobody on the NOC screen or the ticket can follow."""
+    roots = {(i.root, i.seeds) for i in best.absorbed}
+    if not roots or (best.candidate.root, best.candidate.seeds) in roots:
+        return best
+    numbers = [i.number for i in best.absorbed]
+    keep = [
+        o
+        for o in options
+        if (o.candidate.root, o.candidate.seeds) in roots
+        and [i.number for i in o.absorbed] == numbers
+        and o.delta <= best.delta + margin
+    ]
+    return min(keep, key=lambda o: (o.delta, o.candidate.order)) if keep else best
 
 
 def _keep_earlier_events(inc: Incident, state: AlertState) -> None:

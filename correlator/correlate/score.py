@@ -26,6 +26,8 @@ class Weights:
 
     prior: float = 6.0
     """Cost of one more independent fault: what a separate incident costs."""
+    reroot_margin: float = 0.5
+    """How much cheaper another root must be to re-root an incident an alert joins."""
     prior_local_degraded: float = 3.5
     """A node with only warning/performance trouble of its own, explaining nothing else:
     far more common than an outage (noise), so a cheaper hypothesis."""

@@ -6,7 +6,14 @@ seconds to minutes apart) and asserts which incidents exist and what their roots
 
 from __future__ import annotations
 
-from correlator.correlate.engine import Action
+from correlator.correlate.engine import (
+    Action,
+    Incident,
+    _Candidate,
+    _Option,
+    keep_incumbent_root,
+)
+from correlator.correlate.score import Score
 from correlator.model import Severity, Source
 
 # -- related alerts, late roots -----------------------------------------------------------
@@ -40,6 +47,30 @@ def test_root_arriving_after_its_symptoms_reroots_the_same_incident(make_sim, si
     assert late.incident == first.incident
     assert late.action is Action.REROOTED
     assert inc["root_cause"] == "dist-1"
+
+
+def test_a_root_only_slightly_better_does_not_re_root_the_incident():
+    """Hysteresis: another root takes an incident over only when it is better by
+    ``reroot_margin``; with other incidents taken in, or none, the best option stands."""
+    inc = Incident(number=7, opened_at=0.0, root="wan", seeds=frozenset({"wan"}), inferred=True)
+    other = Incident(
+        number=9, opened_at=5.0, root="fw-1", seeds=frozenset({"fw-1"}), inferred=False
+    )
+
+    def option(root: str, absorbed: list[Incident], delta: float, order: int) -> _Option:
+        cand = _Candidate(root, frozenset({root}), frozenset({root}), 1, order)
+        return _Option(cand, absorbed, Score(10.0 + delta, 0.0, 0.0, 0.0), 10.0, delta)
+
+    router = option("rtr-1", [inc], -0.9, 0)
+    keep = option("wan", [inc], -0.6, 1)
+    alone = option("host", [], 3.5, 2)
+    options = [router, keep, alone]
+    assert keep_incumbent_root(router, options, margin=0.5) is keep
+    assert keep_incumbent_root(router, options, margin=0.2) is router  # clearly better
+    # Keeping the root is an option only with the same incidents taken in.
+    merge = option("rtr-1", [inc, other], -0.9, 0)
+    assert keep_incumbent_root(merge, [merge, keep, alone], margin=0.5) is merge
+    assert keep_incumbent_root(alone, options, margin=0.5) is alone  # a new incident
 
 
 def test_symptoms_opened_apart_merge_under_their_late_root(make_sim, site):
