@@ -177,7 +177,9 @@ class Node:
     role: str
     crit: int = 3
     deps: list[str | tuple[str, ...]] = field(default_factory=list)
-    soft: set[str | tuple[str, ...]] = field(default_factory=set)  # deps whose loss only impairs this node
+    soft: set[str | tuple[str, ...]] = field(
+        default_factory=set
+    )  # deps whose loss only impairs this node
     monitored_as: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
@@ -512,7 +514,9 @@ class _Builder:
                 hosts.append(esx)
             clusters.append(tuple(hosts))
         w.nodes["vcsa01"].deps = [clusters[0], rng.choice(datastores)]
-        self.host("vcsa01", f"vcsa01.dc.{_DOMAIN}", w.ip("10.1.10"), [ng], services=("vCenter API",))
+        self.host(
+            "vcsa01", f"vcsa01.dc.{_DOMAIN}", w.ip("10.1.10"), [ng], services=("vCenter API",)
+        )
         w.groups += [("vcsa01", clusters[0])]
 
         def vm(nid: str, role: str, team: str, services: Sequence[str], nfs: bool = False,
@@ -655,10 +659,10 @@ class _Builder:
                 w.watch(inst, "alertmanager", f"{iip}:9100", "InstanceDown", AV, observer=pcl)
                 w.watch(inst, "alertmanager", f"{iip}:9100", "NodeHighCpu", PF, observer=pcl)
                 insts.append(inst)
-            deps: list[Any] = [tuple(insts)]
+            sdeps: list[Any] = [tuple(insts)]
             # call chains: each service calls one or two earlier-built services
             callees = rng.sample(svcs, min(len(svcs), rng.choice((0, 1, 1, 2)))) if svcs else []
-            deps += sorted(callees)
+            sdeps += sorted(callees)
             soft: set[str | tuple[str, ...]] = set(callees)
             if rng.random() < 0.4:
                 mdb = f"pg-{s}"
@@ -669,10 +673,10 @@ class _Builder:
                         observer=pcl)  # fmt: skip
                 w.watch(mdb, "alertmanager", f"{mdb}.cloud.internal:9187",
                         "PostgresSlowQueries", PF, observer=pcl)  # fmt: skip
-                deps.append(mdb)
+                sdeps.append(mdb)
                 soft.add(mdb)
             sid = f"svc-{s}"
-            w.add(sid, "application", "platform", cl, "svc", deps, crit=2)
+            w.add(sid, "application", "platform", cl, "svc", sdeps, crit=2)
             w.nodes[sid].soft = soft
             host = f"{s}.prod.svc"
             w.nodes[sid].monitored_as.append(host)
@@ -689,13 +693,20 @@ class _Builder:
         for town in _TOWNS[:n_ofc]:
             site = f"ofc-{town}"
             circ = []
-            for c in ("a", "b"):
-                cid = f"{site}-mpls-{c}"
-                w.add(cid, "link", "network", site, "circuit", [f"carrier-{c}", f"wan-pe-{c}"])
-                name = f"BGP peer {site} (carrier {c.upper()}) is down"
-                pe_host = next(x.host for x in w.nodes[f"wan-pe-{c}"].checks)
-                w.watch(cid, "zabbix", pe_host, name, AV, via=f"wan-pe-{c}",
-                        entry=f"{pe_host}!{name}", visible=f"WAN PE {c.upper()}")  # fmt: skip
+            for letter in ("a", "b"):
+                cid = f"{site}-mpls-{letter}"
+                w.add(
+                    cid,
+                    "link",
+                    "network",
+                    site,
+                    "circuit",
+                    [f"carrier-{letter}", f"wan-pe-{letter}"],
+                )
+                name = f"BGP peer {site} (carrier {letter.upper()}) is down"
+                pe_host = next(x.host for x in w.nodes[f"wan-pe-{letter}"].checks)
+                w.watch(cid, "zabbix", pe_host, name, AV, via=f"wan-pe-{letter}",
+                        entry=f"{pe_host}!{name}", visible=f"WAN PE {letter.upper()}")  # fmt: skip
                 circ.append(cid)
             rtr = f"{site}-rtr"
             w.add(rtr, "router", "network", site, "orouter", [tuple(circ)], crit=2)
@@ -789,7 +800,7 @@ class Fault:
 
 def _delay(rng: random.Random, tool: str) -> float:
     lo, hi, skew = _DELAY[tool]
-    return lo + (hi - lo) * rng.random() ** skew
+    return float(lo + (hi - lo) * rng.random() ** skew)
 
 
 def _propagate(
@@ -797,7 +808,7 @@ def _propagate(
 ) -> dict[str, tuple[float, str]]:
     """Failure time and mode of every affected node (dependencies first)."""
     state = {n: (t, m) for n, t, m in failures}
-    slow = any(m == DEGRADED for _, _, m in failures)
+    slow = any(m == DEGRADED and w.nodes[n].role == "array" for n, _, m in failures)
     for nid in w.order:
         if nid in state:
             continue
@@ -883,9 +894,7 @@ def _status(c: Check, mode: str) -> str:
     return "crit"
 
 
-def _force(
-    w: World, rng: random.Random, f: Fault, k: int, nid: str, cats: Sequence[str]
-) -> bool:
+def _force(w: World, rng: random.Random, f: Fault, k: int, nid: str, cats: Sequence[str]) -> bool:
     """Make sure ``nid`` raises something in ``cats`` (a missed detection redrawn)."""
     if any(e.check.node == nid and e.check.cat in cats for e in f.episodes):
         return True
@@ -970,10 +979,14 @@ def _pick_fault(w: World, rng: random.Random, kind: str, t0: float) -> Fault | N
         return Fault(kind, m, t0, [(m, t0, DOWN)], dur)
     if kind in ("pool-lost", "cluster-lost", "circuit-pair"):
         if kind == "pool-lost":
-            groups = [g for lbl, g in w.groups if lbl in ("dns", "ad") or w.nodes[lbl].role == "app"]
+            groups = [
+                g for lbl, g in w.groups if lbl in ("dns", "ad") or w.nodes[lbl].role == "app"
+            ]
             groups.append(("lb-01", "lb-02"))
         elif kind == "cluster-lost":
-            groups = sorted({g for _, g in w.groups if w.nodes[g[0]].role == "esx"}, key=len)[:3]
+            groups = sorted(
+                {g for _, g in w.groups if w.nodes[g[0]].role == "esx"}, key=lambda g: (len(g), g)
+            )[:3]
         else:
             groups = [g for lbl, g in w.groups if lbl in w.nodes and w.nodes[lbl].role == "orouter"]
         members = list(rng.choice(sorted(set(groups))))
@@ -1046,10 +1059,10 @@ def _realise(
             cats = (PF,) if f.failures[0][2] == DEGRADED else (AV, SV, HW)
             if not _force(w, rng, f, k, f.root, cats):
                 continue
-            if f.kind == "gray-office" and not any(
-                e.check.node != f.root and e.check.cat in (AV, SV) for e in f.episodes
-            ):
-                continue  # a gray failure with nothing failing hard above it is just noise
+            hard = {e.check.node for e in f.episodes if e.check.cat in (AV, SV)} - {f.root}
+            if f.failures[0][2] == DEGRADED and len(hard) < 2:
+                continue  # with fewer than two nodes failing hard above it, a gray failure
+                # is no better an explanation than the one failing node itself
         if f.kind == "svc-chain" and rng.random() < 0.6:
             # the callers' error rates are quicker than the service's own alert
             for e in f.episodes:
@@ -1147,7 +1160,7 @@ def _flapping(
         s = t
         for n in range(rng.randint(5, 8)):
             e = s + rng.uniform(60, 240)
-            if not (c.tool == "nagios" and 3 <= n):  # Nagios stops notifying once flapping
+            if not (c.tool == "nagios" and n >= 3):  # Nagios stops notifying once flapping
                 eps.append(Episode(c, s, e, "warn" if c.cat == PF else "crit", k, s))
             if n == 2 and c.tool in ("nagios", "icinga"):
                 notices.append((e + 1, c, "flapstart"))
@@ -1206,7 +1219,7 @@ def _unplaced(w: World, rng: random.Random, t: float, k: int, n: int) -> Extra:
         host = f"tmp-vm-{n:02d}{rng.choice('abcdef')}.{_DOMAIN}"
         tool, obs, addr = "nagios", "nagios-central", f"10.97.0.{rng.randint(2, 250)}"
         names = [(None, AV), ("SSH", SV), ("Disk /", PF)]  # type: ignore[list-item]
-    eps = []
+    eps: list[Episode] = []
     for name, cat in names[: rng.randint(1, len(names))]:
         c = Check("", tool, host, addr, name, cat, obs, None, "", str(900000 + n * 10 + len(eps)))
         start = t + rng.uniform(0, 120)
@@ -1427,17 +1440,20 @@ class _Renderer:
     # -- Alertmanager ------------------------------------------------------------------------
 
     def alertmanager(self, eps: Sequence[Episode]) -> None:
-        """Webhook bodies per group (alertname, cluster): group_wait 30 s, interval 60 s."""
-        groups: dict[tuple[str, str], list[Episode]] = {}
+        """Webhook bodies per group: group_wait 30 s, group_interval 60 s, repeat 4 h."""
+        groups: dict[tuple[str, str, str], list[Episode]] = {}
         for e in eps:
             c = e.check
             cluster = "cloud" if (c.observer or "").startswith("cloud") else "dc"
-            groups.setdefault((c.name or "", cluster), []).append(e)
+            # the warning route groups by instance too (tickets, no pages); critical alerts
+            # are grouped by alertname and cluster, so one body carries many hosts
+            inst = c.host if c.cat == PF else ""
+            groups.setdefault((c.name or "", cluster, inst), []).append(e)
         for key in sorted(groups):
             self._am_group(key, sorted(groups[key], key=lambda e: (e.start, e.check.ident)))
 
-    def _am_group(self, key: tuple[str, str], eps: list[Episode]) -> None:
-        alertname, cluster = key
+    def _am_group(self, key: tuple[str, str, str], eps: list[Episode]) -> None:
+        alertname, cluster, _ = key
         state = [0] * len(eps)  # 0 pending, 1 notified firing, 2 done
         f = eps[0].start + 30.0
         last_sent = -1e18
@@ -1467,9 +1483,7 @@ class _Renderer:
             )
             if nxt == math.inf:
                 return
-            if not firing and not resolved and not any(
-                state[i] == 1 for i in range(len(eps))
-            ):
+            if not firing and not resolved and not any(state[i] == 1 for i in range(len(eps))):
                 f = max(nxt + 30.0, f + 60.0)  # an empty group is gone: a new one waits
             else:
                 f += 60.0 * max(1, math.ceil((nxt - f) / 60.0))
@@ -1482,7 +1496,7 @@ class _Renderer:
         resolved: Sequence[Episode],
         t: float,
     ) -> None:
-        alerts = []
+        alerts: list[dict[str, Any]] = []
         for e, status in [*((e, "firing") for e in firing), *((e, "resolved") for e in resolved)]:
             c = e.check
             sev = {AV: "critical", SV: "critical", HW: "critical", PF: "warning"}[c.cat]
@@ -1507,7 +1521,9 @@ class _Renderer:
                 }
             )
         common = {
-            k: v for k, v in alerts[0]["labels"].items() if all(a["labels"].get(k) == v for a in alerts)
+            k: v
+            for k, v in alerts[0]["labels"].items()
+            if all(a["labels"].get(k) == v for a in alerts)
         }
         body = {
             "version": "4",
@@ -1559,7 +1575,7 @@ def _assemble(
         items.append((f.kind, f.root, site, f.t0, False, f.equivalents, f.watched))
         eps += f.episodes
     for x in extras:
-        site = w.nodes[x.root].site if x.root else None
+        site = w.nodes[x.root].site if x.root else ""
         items.append((x.kind, x.root, site or "", x.t0, x.maintenance, (), ()))
         eps += x.episodes
         notices += x.notices
@@ -1634,7 +1650,8 @@ def _schedule(
     extras: list[Extra],
 ) -> None:
     ex = _Explain(w)
-    for kind, t in zip(kinds, times, strict=True):
+    for kind, start in zip(kinds, times, strict=True):
+        t = start
         k = len(faults) + len(extras)
         if kind == "unplaced":
             for _ in range(rng.randint(1, 3)):
