@@ -995,7 +995,7 @@ def _pick_fault(w: World, rng: random.Random, kind: str, t0: float) -> Fault | N
         t = t0
         for m in members:
             fails.append((m, t, DOWN))
-            t += rng.uniform(90, 900)
+            t += rng.uniform(240, 900)  # the order stays visible through detection delays
         return Fault(kind, members[0], t0, fails, dur + t - t0)
     if kind in ("array-down", "array-latency"):
         arr = rng.choice(_by_role(w, "array"))
@@ -1057,7 +1057,9 @@ def _realise(
             f.equivalents = eq
         else:
             cats = (PF,) if f.failures[0][2] == DEGRADED else (AV, SV, HW)
-            if not _force(w, rng, f, k, f.root, cats):
+            # every lost member of a group shows its loss: a group nobody saw fail whole
+            # could not be told from a failure of the node above it
+            if not all(_force(w, rng, f, k, n, cats) for n, _, _ in f.failures):
                 continue
             hard = {e.check.node for e in f.episodes if e.check.cat in (AV, SV)} - {f.root}
             if f.failures[0][2] == DEGRADED and len(hard) < 2:
@@ -1113,8 +1115,27 @@ class Extra:
     maintenance: bool = False
 
 
-def _quiet(w: World, c: Check, t0: float, t1: float, faults: Sequence[Fault]) -> bool:
-    """Whether no fault touches ``c`` (its node, path or observer) around [t0, t1]."""
+def _quiet(
+    w: World,
+    c: Check,
+    t0: float,
+    t1: float,
+    faults: Sequence[Fault],
+    extras: Sequence[Extra] = (),
+) -> bool:
+    """Whether no fault touches ``c`` (its node, path or observer) around [t0, t1], and no
+    other background incident is on its node then (two warnings on one host within minutes
+    are one incident, not two)."""
+    for x in extras:
+        if (
+            x.root == c.node
+            and x.episodes
+            and (
+                min(e.start for e in x.episodes) - 1800 < t1
+                and t0 < max(e.end for e in x.episodes) + 1800
+            )
+        ):
+            return False
     for f in faults:
         if f.t0 - 1800 < t1 and t0 < f.end + 1800:
             if c.node in f.state or c.via in f.state or (c.probe and c.probe in f.state):
@@ -1125,15 +1146,25 @@ def _quiet(w: World, c: Check, t0: float, t1: float, faults: Sequence[Fault]) ->
 
 
 def _noise(
-    w: World, rng: random.Random, t: float, k: int, faults: Sequence[Fault], burst: bool = False
+    w: World,
+    rng: random.Random,
+    t: float,
+    k: int,
+    faults: Sequence[Fault],
+    extras: Sequence[Extra],
+    burst: bool = False,
 ) -> Extra | None:
-    checks = [c for n in w.order for c in w.nodes[n].checks]
+    # a burst (patch day, backup window) hits servers' own checks, not the infrastructure
+    roles = ("misc", "web", "dbvm", "dns", "ad", "osrv", "esx", "instance")
+    checks = [
+        c for n in w.order if not burst or w.nodes[n].role in roles for c in w.nodes[n].checks
+    ]
     for _ in range(30):
         c = rng.choice(checks)
         if c.cat != PF and not (c.cat == SV and rng.random() < 0.25):
             continue
         dur = rng.uniform(300, 2400) if burst else rng.uniform(300, 10800)
-        if not _quiet(w, c, t - 300, t + dur, faults):
+        if not _quiet(w, c, t - 300, t + dur, faults, extras):
             continue
         status = "warn" if c.cat == PF else "crit"
         start = t + _delay(rng, c.tool)
@@ -1142,7 +1173,7 @@ def _noise(
 
 
 def _flapping(
-    w: World, rng: random.Random, t: float, k: int, faults: Sequence[Fault]
+    w: World, rng: random.Random, t: float, k: int, faults: Sequence[Fault], extras: Sequence[Extra]
 ) -> Extra | None:
     checks = [
         c
@@ -1153,7 +1184,7 @@ def _flapping(
     ]
     for _ in range(30):
         c = rng.choice(checks)
-        if not _quiet(w, c, t - 300, t + 5400, faults):
+        if not _quiet(w, c, t - 300, t + 5400, faults, extras):
             continue
         eps: list[Episode] = []
         notices: list[tuple[float, Check, str]] = []
@@ -1172,7 +1203,7 @@ def _flapping(
 
 
 def _maintenance(
-    w: World, rng: random.Random, t: float, k: int, faults: Sequence[Fault]
+    w: World, rng: random.Random, t: float, k: int, faults: Sequence[Fault], extras: Sequence[Extra]
 ) -> Extra | None:
     cands = [
         n
@@ -1182,7 +1213,7 @@ def _maintenance(
     rng.shuffle(cands)
     for nid in cands:
         checks = [c for c in w.nodes[nid].checks if c.tool == "icinga"]
-        if not all(_quiet(w, c, t - 600, t + 3600, faults) for c in checks):
+        if not all(_quiet(w, c, t - 600, t + 3600, faults, extras) for c in checks):
             continue
         dur = rng.uniform(600, 1800)
         eps = []
@@ -1684,21 +1715,21 @@ def _background(
         return len(faults) + len(extras)
 
     for _ in range(noise):
-        x = _noise(w, rng, rng.uniform(t0, t1), k(), faults)
+        x = _noise(w, rng, rng.uniform(t0, t1), k(), faults, extras)
         if x:
             extras.append(x)
     for _ in range(bursts):  # a patch day or a backup window: many unrelated warnings at once
         t = rng.uniform(t0, t1)
         for _ in range(rng.randint(6, 14)):
-            x = _noise(w, rng, t + rng.uniform(0, 180), k(), faults, burst=True)
+            x = _noise(w, rng, t + rng.uniform(0, 180), k(), faults, extras, burst=True)
             if x:
                 extras.append(x)
     for _ in range(flapping):
-        x = _flapping(w, rng, rng.uniform(t0, t1), k(), faults)
+        x = _flapping(w, rng, rng.uniform(t0, t1), k(), faults, extras)
         if x:
             extras.append(x)
     for _ in range(maintenance):
-        x = _maintenance(w, rng, rng.uniform(t0, t1), k(), faults)
+        x = _maintenance(w, rng, rng.uniform(t0, t1), k(), faults, extras)
         if x:
             extras.append(x)
     for _ in range(unplaced):
