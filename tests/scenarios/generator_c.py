@@ -874,7 +874,9 @@ def _sample(w: World, rng: random.Random, f: Fault, k: int) -> None:
                 parent = w.prtg_parent.get(nid)
                 if parent in f.state and rng.random() < 0.6:
                     status = "paused"
-            eps.append(Episode(c, start, rec + _delay(rng, c.tool) * 0.5, status, k, t))
+            end = rec + _delay(rng, c.tool) * 0.5
+            if start < end - 60:  # a node that failed only as the root recovered saw nothing
+                eps.append(Episode(c, start, end, status, k, t))
     for nid in w.order:  # PRTG sensors of a probe that lost its core go Unknown
         for c in w.nodes[nid].checks:
             if c.tool == "prtg" and c.probe in cut:
@@ -1303,6 +1305,8 @@ class _Renderer:
         if t > self.horizon:
             return
         at = round(t + self.rng.uniform(0.2, 4.0), 3)
+        if not problem:
+            at = round(t + 4.5, 3)  # a recovery or notice never overtakes its problem
         self.lines.append(_Line(at, len(self.lines), source, payload, observer, problem))
 
     # -- Nagios --------------------------------------------------------------------------
@@ -1313,7 +1317,7 @@ class _Renderer:
         pid = str(self.pid)
         prob = ((e.truth, c.node),)
         t = e.start
-        while t < e.end:
+        while t == e.start or t < e.end - 300:  # re-notified hourly while it lasts
             self.emit(t, "nagios", self._nag(c, "PROBLEM", e.status, pid, t), c.observer, prob)
             t += 3600
         if e.ack is not None and e.ack < e.end:
