@@ -1170,6 +1170,9 @@ def _noise(
             continue
         status = "warn" if c.cat == PF else "crit"
         start = t + _delay(rng, c.tool)
+        if c.tool == "icinga" and rng.random() < 0.4:
+            # a blip: one soft StateChange, back to OK before the check turned hard
+            status, dur = "soft-" + status, rng.uniform(40, 150)
         return Extra("noise", c.node, t, [Episode(c, start, start + dur, status, k, t)])
     return None
 
@@ -1352,7 +1355,12 @@ class _Renderer:
     def icinga(self, e: Episode) -> None:
         c, rng = e.check, self.rng
         prob = ((e.truth, c.node),)
-        bad = 1 if c.name is None else (1 if e.status == "warn" else 2)
+        bad = 1 if c.name is None else (1 if e.status.endswith("warn") else 2)
+        if e.status.startswith("soft-"):
+            self.emit(e.start, "icinga", self._ici(c, "StateChange", bad, 0, e.start), c.observer,
+                      prob)  # fmt: skip
+            self.emit(e.end, "icinga", self._ici(c, "StateChange", 0, 0, e.end), c.observer)
+            return
         if rng.random() < 0.5:
             soft = e.start - rng.uniform(20, 60)
             self.emit(soft, "icinga", self._ici(c, "StateChange", bad, 0, soft), c.observer, prob)

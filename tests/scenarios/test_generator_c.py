@@ -151,3 +151,39 @@ def test_a_replay_lists_every_problem_event(label: str, tmp_path: Path) -> None:
     incidents = met.replay(replay, sc, tmp_path)
     m = met.evaluate(incidents, sc.truth)
     assert m.missing_events == 0
+
+
+def _recovers(line: dict[str, object]) -> bool:
+    """Whether a non-problem line takes its alert back to OK (not an ack or other notice)."""
+    p = line["payload"]
+    assert isinstance(p, dict)
+    src = line["source"]
+    if src == "zabbix":
+        return bool(p["event_value"] == "0")
+    if src == "nagios":
+        return bool(p["NOTIFICATIONTYPE"] == "RECOVERY")
+    if src == "icinga":
+        return bool(p["type"] == "StateChange")
+    return src == "prtg" and "now: Up" in str(p["status"])
+
+
+@pytest.mark.parametrize("label", ["storm", "day"])
+def test_one_alert_is_in_one_incident_at_a_time(label: str) -> None:
+    """No alert identity carries two true incidents at once: each episode recovers first."""
+    sc = scenario(label)
+    truth_of: dict[str, set[int]] = {}
+    for k, t in enumerate(sc.truth):
+        for e in t.event_ids:
+            truth_of.setdefault(e, set()).add(k)
+    state: dict[tuple[object, ...], set[int] | None] = {}
+    for line in sc.lines:
+        if line["source"] == "alertmanager":
+            continue  # a body carries many alerts; its labels are per line
+        for a in alerts_of(line):
+            key = (line["source"], *a["key"])
+            if a["problem"]:
+                now = state.get(key)
+                assert now is None or now & truth_of[line["id"]], (key, line["id"])
+                state[key] = truth_of[line["id"]]
+            elif _recovers(line):
+                state[key] = None
