@@ -46,6 +46,30 @@ within the tool defaults of config/default.yaml (Nagios/PRTG 90 s, Zabbix 120 s,
 Alertmanager 150 s) with most mass at the upper end; callers' error-rate alerts often fire
 before the failing service's own, slower, alert.
 
+Where the specs are silent, these assumptions (listed so they can be argued with):
+
+- Alertmanager groups critical alerts by ``alertname`` and ``cluster`` (one body carries
+  many hosts, sometimes of two incidents) and warnings by ``alertname``, ``cluster`` and
+  ``instance``; group_wait 30 s, group_interval 60 s, repeat 4 h, resolved alerts sent.
+- Nagios sends host and service notifications with retries done (HARD), re-notifies
+  hourly, suppresses most service notifications of a host it saw DOWN, says UNREACHABLE
+  for half of the children of a down parent it knows, and stops notifying a flapping
+  check after FLAPPINGSTART. Icinga sends a soft then a hard StateChange half of the
+  time, a Notification half of the time; soft blips that recover are noise.
+- A PRTG remote probe that loses its core (hung, or its office cut off) turns every
+  sensor it runs Unknown; a Zabbix proxy that goes away leaves its hosts silent (no
+  ``nodata`` triggers while the proxy is unavailable); a check polled through a node
+  that is down (a line card through the chassis, a datastore through vCenter, a circuit
+  through the PE router) stays silent.
+- Planned work: a downtime (host and each service) starts 1-5 minutes before the host
+  reboots and ends 2-7 minutes after it is back; Nagios, Zabbix, PRTG and Alertmanager
+  are silenced for it, only Icinga's event stream (which is not filtered) reports it.
+- VMware HA/vMotion restarts a lost host's VMs before any check notices; NFS, DNS, AD
+  and a database are soft dependencies (their loss impairs: service checks fail, hosts
+  stay up), network, hypervisors and storage are hard ones (dependents go down).
+- A storage array's slow degradation reaches its dependents level by level, 2-10
+  minutes a level; every other failure reaches them within 20 seconds.
+
 **Truth** (from specs/topology-format.md; the generator never looks at a correlator):
 
 - The root is the node that failed. A lost redundancy group's root is its first lost
@@ -1030,9 +1054,10 @@ def _pick_fault(w: World, rng: random.Random, kind: str, t0: float) -> Fault | N
     if kind == "gray-office":
         sw = rng.choice(_by_role(w, "osw"))
         return Fault(kind, sw, t0, [(sw, t0, DEGRADED)], dur + 1200)
-    if kind == "probe":
-        probes = [p for p in _by_role(w, "probe") if p.endswith("-probe")]
-        p = rng.choice(probes or [p for p in _by_role(w, "probe") if p.endswith("zbxproxy")])
+    if kind == "probe":  # an office's PRTG remote probe (mostly) or Zabbix proxy hangs
+        prtg = [p for p in _by_role(w, "probe") if p.endswith("-probe")]
+        zbx = [p for p in _by_role(w, "probe") if p.endswith("-zbxproxy")]
+        p = rng.choice(prtg if prtg and (not zbx or rng.random() < 0.7) else zbx)
         return Fault(kind, p, t0, [(p, t0, DOWN)], dur)
     raise ValueError(f"unknown fault kind {kind!r}")
 
