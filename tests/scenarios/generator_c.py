@@ -624,6 +624,11 @@ class _Builder:
                 via="zbxproxy-campus",
                 entry="Zabbix server!Proxy zbxproxy-campus: last seen more than 2m ago",
                 visible="Zabbix server")  # fmt: skip
+        # the campus's own PRTG remote probe watches every access point, printer and stack
+        cprobe = self.probe_node("camp-probe", "Remote Probe Campus", camp, ["camp-core"])
+        w.watch(cprobe.id, "prtg", "camp-probe", "Probe Health", AV, address=w.ip("10.20.1"),
+                observer="Local Probe", via=cprobe.id, entry="camp-probe")  # fmt: skip
+        rpc = "Remote Probe Campus"
         n_bld = max(1, min(6, n // 150))
         for b in range(1, n_bld + 1):
             riser = f"camp-b{b}-riser"
@@ -652,14 +657,14 @@ class _Builder:
                         label = dev.upper() if rng.random() < 0.5 else f"{kind} {dev} ({dip})"
                         w.nodes[dev].monitored_as += [dev, dip]  # a descriptive label: by address
                         w.watch(dev, "prtg", label, "Ping", AV, address=dip,
-                                observer="Local Probe")  # fmt: skip
+                                observer=rpc)  # fmt: skip
                         w.prtg_parent[dev] = stk
                         if not is_ap:
                             w.watch(dev, "prtg", label, "Toner level", PF, address=dip,
-                                    observer="Local Probe")  # fmt: skip
+                                    observer=rpc)  # fmt: skip
                 # PRTG knows the stack too (the parent of its devices' ping sensors)
                 w.watch(stk, "prtg", f"Stack {stk}", "Ping", AV, address=sip,
-                        observer="Local Probe")  # fmt: skip
+                        observer=rpc)  # fmt: skip
 
         # --- cloud region
         cl = "cloud-eu1"
@@ -671,7 +676,7 @@ class _Builder:
         svcs: list[str] = []
         for s in _SVCS[:n_svc]:
             insts = []
-            single = rng.random() < 0.25
+            single = len(svcs) >= 2 and rng.random() < 0.25  # the first two span both zones
             zones = [rng.choice(("cloud-az-a", "cloud-az-b"))] if single else ["cloud-az-a",
                                                                                "cloud-az-b"]  # fmt: skip
             for k in range(rng.randint(2, 3)):
