@@ -1093,7 +1093,11 @@ def _realise(
             # could not be told from a failure of the node above it
             if not all(_force(w, rng, f, k, n, cats) for n, _, _ in f.failures):
                 continue
-            hard = {e.check.node for e in f.episodes if e.check.cat in (AV, SV)} - {f.root}
+            hard = {
+                e.check.node
+                for e in f.episodes
+                if e.check.cat in (AV, SV) and w.nodes[e.check.node].kind != "probe"
+            } - {f.root}
             if f.failures[0][2] == DEGRADED and len(hard) < 2:
                 continue  # with fewer than two nodes failing hard above it, a gray failure
                 # is no better an explanation than the one failing node itself
