@@ -1015,8 +1015,17 @@ class Engine:
             if seed in by_cause:
                 numbers |= by_cause[seed]
         observer = state.observer_node
-        if observer is not None and observer in cand.predicted and observer in self._by_observer:
-            numbers |= self._by_observer[observer]
+        if observer is not None and observer in self._by_observer:
+            if observer in cand.predicted:
+                numbers |= self._by_observer[observer]
+            else:
+                # An incident blaming this alert's observer (or its path) for what it
+                # reports: a cause below the hosts may explain them better (a storage
+                # array whose hosts one tool saw going down first).
+                seen_by = self._by_observer[observer]
+                for c in (observer, *self._graph.causes(observer)):
+                    if c in by_root:
+                        numbers |= by_root[c] & seen_by
         window = self.settings.window_s
         for number in sorted(numbers):
             inc = self._incidents.get(number)

@@ -889,3 +889,36 @@ def test_events_of_an_earlier_episode_are_never_lost(make_sim, site, t0):
     sim.engine.split(incident.id, [web], actor="alice", now=t0 + 1000)
     listed = {event for inc in sim.out() for event in inc["events"]}
     assert {"esx-down", "web-down-1", "web-up", "web-down-2"} <= listed, sim.out()
+
+
+CENTRAL_OVER_SAN = """
+version: 1
+nodes:
+  - {id: core, kind: router, monitored_as: [core]}
+  - {id: icinga-central, kind: probe, monitored_as: [icinga-central], depends_on: [core]}
+  - {id: san, kind: storage, monitored_as: [san]}
+""" + "".join(
+    f"  - {{id: esx-{h}, kind: hypervisor, monitored_as: [esx-{h}], depends_on: [san]}}\n"
+    + "".join(
+        f"  - {{id: vm-{h}{v}, kind: vm, monitored_as: [vm-{h}{v}], depends_on: [esx-{h}]}}\n"
+        for v in range(8)
+    )
+    for h in range(12)
+)
+
+
+def test_an_incident_blamed_on_an_observer_joins_the_cause_found_later(make_sim):
+    """One tool sees guests on several hypervisors go down together, and nothing else has
+    spoken yet: its own blindness is a fair first guess. Once the array they all sit on
+    alerts, the next guest that tool reports brings the first ones along: one incident,
+    rooted at the array, not a monitoring incident beside a storage one."""
+    sim = make_sim(CENTRAL_OVER_SAN)
+    early = ("vm-01", "vm-12", "vm-23", "vm-30", "vm-41", "vm-52", "vm-63", "vm-74")
+    for i, vm in enumerate(early):
+        sim.problem(i * 3, vm, source=Source.ICINGA, observer="icinga-central")
+    assert sim.holding("vm-01")["root_cause"] == "icinga-central"  # the premise
+    sim.problem(40, "san", "Controller status", source=Source.PRTG, observer="prtg-local")
+    sim.problem(50, "vm-02", source=Source.ICINGA, observer="icinga-central")
+    inc = sim.holding("vm-02")
+    assert inc["root_cause"] == "san"
+    assert all(sim.holding(vm)["id"] == inc["id"] for vm in early)
