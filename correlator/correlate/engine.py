@@ -158,6 +158,9 @@ class AlertState:
     maintenance: bool = False
     acked: bool = False
     events: tuple[tuple[int, str], ...] = ()  # (input seq, event id)
+    # Seen only in SOFT states so far this episode: Nagios or Icinga is still retrying the
+    # check, and notifies nobody until it turns HARD.
+    soft: bool = False
 
 
 @dataclass(slots=True)
@@ -225,6 +228,11 @@ class Incident:
     @property
     def flapping(self) -> bool:
         return any(a.flapping for a in self.alerts.values())
+
+    @property
+    def unconfirmed(self) -> bool:
+        """Every one of its alerts is a SOFT state so far: unconfirmed, nobody is paged."""
+        return bool(self.alerts) and all(a.soft for a in self.alerts.values())
 
     @property
     def maintenance(self) -> bool:
@@ -856,6 +864,8 @@ class Engine:
         evidence = classify(alert)
         if _EVIDENCE_RANK[evidence] > _EVIDENCE_RANK[state.evidence]:
             state.evidence = evidence
+        if not alert.soft:
+            state.soft = False  # confirmed: the check turned HARD
         if inc is None:  # pragma: no cover - an active alert always has an incident
             return self._on_problem(state, alert, seq, event_id, now)
         inc.last_activity = now
@@ -890,6 +900,7 @@ class Engine:
                 severity=alert.severity,
                 first_seen=now,
                 onset=now,
+                soft=alert.soft,
             )
             self._alerts[key] = state
             self._note_change(state, now)
@@ -902,6 +913,7 @@ class Engine:
             state.onset = now
             state.severity = alert.severity
             state.evidence = classify(alert)
+            state.soft = alert.soft
             self._note_change(state, now)
         state.maintenance = self._in_maintenance(state)
         self._node_active_add(state)
@@ -2209,6 +2221,7 @@ class Engine:
             announced=True,
             maintenance=inc.maintenance,
             flapping=inc.flapping,
+            unconfirmed=inc.unconfirmed,
             memory=PageMemory(inc.pages, last, resolve_sent=inc.resolve_sent),
             rate=rate_limit_verdict(limit, inc.priority, recent, self.now),
         )

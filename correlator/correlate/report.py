@@ -63,6 +63,7 @@ def incident_json(inc: Incident) -> dict[str, Any]:
         "status": inc.status.value,
         "flapping": inc.flapping,
         "maintenance": inc.maintenance,
+        "unconfirmed": inc.unconfirmed,
         "priority_reason": inc.priority_reason,
         "explanation": (
             [

@@ -49,6 +49,7 @@ def _alert(state: AlertState) -> dict[str, Any]:
         "flapping": state.flapping,
         "maintenance": state.maintenance,
         "acked": state.acked,
+        "soft": state.soft,
         "events": [list(e) for e in state.events],
     }
 
@@ -109,6 +110,7 @@ def _alert_state(raw: Mapping[str, Any]) -> AlertState:
         flapping=bool(raw["flapping"]),
         maintenance=bool(raw["maintenance"]),
         acked=bool(raw["acked"]),
+        soft=bool(raw.get("soft", False)),  # absent from snapshots written before it
         events=tuple((int(s), str(i)) for s, i in raw["events"]),
     )
 

@@ -96,6 +96,7 @@ def decide_paging(
     flapping: bool,
     memory: PageMemory,
     rate: RateLimitVerdict | None = None,
+    unconfirmed: bool = False,
 ) -> PagingDecision:
     """What to tell on-call about one incident now (see the module docstring).
 
@@ -114,6 +115,10 @@ def decide_paging(
         return _none("inside the opening hold")
     if maintenance:
         return _none("under maintenance")
+    if unconfirmed and memory.pages == 0:
+        # Nagios and Icinga notify only once a check is HARD: a SOFT state may be a blip
+        # that the next retry clears, and nobody is woken for it.
+        return _none("unconfirmed: only SOFT states so far (the tool is still retrying)")
     threshold = settings.page_at_or_above
     if priority.rank > threshold.rank:
         return _none(f"{priority.value} is below the paging threshold {threshold.value}")

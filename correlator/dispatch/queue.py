@@ -61,6 +61,7 @@ class IncidentSnapshot:
     """Business services (kind ``service``) the root's failure takes down."""
     flapping: bool = False
     maintenance: bool = False
+    unconfirmed: bool = False  # every alert a SOFT state so far: nobody is paged yet
     resolved_at: float | None = None
     merged_into: str | None = None
 

@@ -250,6 +250,7 @@ def snapshot_from_record(
         services=frozenset(services),
         flapping=bool(doc.get("flapping")),
         maintenance=bool(doc.get("maintenance")),
+        unconfirmed=bool(doc.get("unconfirmed")),
         resolved_at=None if resolved_at is None else float(resolved_at),
         merged_into=str(merged_into) if merged_into else None,
     )
@@ -650,6 +651,7 @@ def plan_change(
         announced=snap.announced,
         maintenance=snap.maintenance,
         flapping=snap.flapping,
+        unconfirmed=snap.unconfirmed,
         memory=memory.page,
         rate=rate,
     )

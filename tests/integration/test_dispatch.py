@@ -513,6 +513,17 @@ async def test_sla_warnings_and_breaches_become_ticket_comments_once(stage: Stag
     assert sum(1 for h in history if "SLA breached" in h.detail) == 1
 
 
+async def test_a_soft_state_pages_only_once_it_turns_hard(stage: Stage) -> None:
+    """The daemon's dispatch follows the engine: an incident of SOFT states only (Nagios
+    still retrying the check) pages nobody; the same check turning HARD pages once."""
+    await stage.alert({**_nagios_down("sw-1"), "HOSTSTATETYPE": "SOFT"})
+    await stage.at(T0 + 31)  # past the hold
+    assert stage.pager.pages == []
+    await stage.alert(_nagios_down("sw-1"))
+    await stage.at(T0 + 32)
+    assert [p.event for p in stage.pager.pages] == [PageEvent.TRIGGER]
+
+
 async def test_unacknowledged_page_escalates_and_acknowledgement_stops_it(stage: Stage) -> None:
     """A page nobody acknowledges within the ack timeout goes to the next level (recorded
     in the ticket's history); once a person acknowledges the ticket, the pager is told and

@@ -55,10 +55,12 @@ class Sim:
         observer: str | None = None,
         unreachable: bool = False,
         suppressed: bool = False,
+        soft: bool = False,
         event_id: str | None = None,
         sid: str | None = None,
     ) -> Decision:
-        """A problem alert (state problem) of ``host``/``check`` at time ``T0 + at``."""
+        """A problem alert (state problem) of ``host``/``check`` at time ``T0 + at``
+        (``soft``: a Nagios/Icinga SOFT state, the check still being retried)."""
         alert = Alert(
             source=source,
             source_id=sid or source_id(host, check),
@@ -71,6 +73,7 @@ class Sim:
             observer=observer,
             unreachable=unreachable,
             source_suppressed=suppressed,
+            soft=soft,
         )
         return self.feed(alert, at, event_id)
 

@@ -6,7 +6,7 @@ import pytest
 
 from correlator.correlate.engine import Action
 from correlator.correlate.lifecycle import decide_flapping
-from correlator.model import NoticeKind, Severity
+from correlator.model import NoticeKind, Severity, Source
 
 # web-01!HTTP is shop-web, under the criticality-1 shop: a critical alert there is P1.
 P1_HOST, P1_CHECK = "web-01", "HTTP"
@@ -26,6 +26,44 @@ def test_incident_is_not_announced_or_paged_before_the_hold(make_sim, site):
     sim.advance(31)
     assert inc.announced
     assert inc.pages == 1
+
+
+def test_a_soft_state_that_clears_pages_nobody(make_sim, site):
+    """A SOFT state is a check being retried: Nagios and Icinga notify nobody until it
+    turns HARD. One that clears at the next retry is recorded, and pages nobody."""
+    sim = make_sim(site, hold_s=30.0, resolve_linger_s=60.0)
+    sim.problem(0, P1_HOST, P1_CHECK, source=Source.ICINGA, soft=True)
+    sim.advance(100)
+    assert sim.only()["unconfirmed"] is True
+    sim.ok(120, P1_HOST, P1_CHECK, source=Source.ICINGA)
+    sim.advance(600)
+    inc = sim.only()
+    assert inc["status"] == "resolved"
+    assert inc["pages"] == 0
+
+
+def test_a_soft_state_turning_hard_pages_then(make_sim, site, t0):
+    """The same check turning HARD confirms the failure: the incident pages then (once),
+    and its onset is still the SOFT state's."""
+    sim = make_sim(site, hold_s=30.0)
+    sim.problem(0, P1_HOST, P1_CHECK, source=Source.ICINGA, soft=True)
+    sim.advance(100)
+    (inc,) = sim.incidents()
+    assert inc.announced
+    assert inc.pages == 0
+    sim.problem(110, P1_HOST, P1_CHECK, source=Source.ICINGA)
+    assert inc.pages == 1
+    assert sim.only()["unconfirmed"] is False
+    assert sim.only()["alerts"][0]["first_seen"] == t0
+
+
+def test_a_hard_alert_beside_a_soft_one_pages(make_sim, site):
+    """An incident pages as usual once any of its alerts is HARD."""
+    sim = make_sim(site, hold_s=30.0)
+    sim.problem(0, "web-01", source=Source.ICINGA, soft=True)
+    sim.problem(5, "esx-01")
+    sim.advance(100)
+    assert sim.only()["pages"] == 1
 
 
 def test_root_arriving_inside_the_hold_gives_one_page(make_sim, site):

@@ -69,6 +69,15 @@ def test_no_page_under_maintenance():
     assert (decision.event, decision.reason) == (None, "under maintenance")
 
 
+def test_no_page_while_every_alert_is_soft():
+    """An incident of SOFT states only (checks still retried) pages nobody; once it has
+    paged, that no longer matters (a later rise pages as usual)."""
+    decision = decide(Priority.P1, unconfirmed=True)
+    assert decision.event is None
+    assert decision.reason.startswith("unconfirmed")
+    assert decide(Priority.P1, paged(Priority.P3), unconfirmed=True).event is PageEvent.TRIGGER
+
+
 def test_flapping_incident_pages_at_most_once():
     """A flapping incident pages once, then not even when its priority rises."""
     assert decide(Priority.P3, flapping=True).event is PageEvent.TRIGGER
