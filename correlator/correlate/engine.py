@@ -1307,6 +1307,12 @@ class Engine:
         # Warnings that start with the outage are its symptoms; later ones are the day's noise.
         degraded_late = sum(1 for at in degraded if at > down_horizon)
         hard_late = max(0, len(onsets) - bisect_right(onsets, down_horizon) - degraded_late)
+        if hard_late and evidence is Evidence.DEGRADED and observed is not None:
+            # A degradation spreads hop by hop (storage latency, then a datastore, then
+            # its guests): a hard symptom that began with the failure of the alerting
+            # node it depends on is timely, however long after the root that was.
+            hard_late -= self._timely_by_hop(observed[1], observed[2], down_horizon)
+            hard_late = max(0, hard_late)
         elapsed = max(0.0, now - start)
         ripeness = min(1.0, elapsed / self._settle) if self._settle > 0 else 1.0
         topo_covered = max(0, covered - observed_only)
@@ -1367,6 +1373,24 @@ class Engine:
                 result.extras,
             )
         return result
+
+    def _timely_by_hop(
+        self, evidence: Mapping[str, Evidence], onset: Mapping[str, float], horizon: float
+    ) -> int:
+        """How many hard-failing nodes that began after ``horizon`` began within one
+        detection delay of the nearest alerting node they depend on."""
+        causes = self._graph.causes
+        settle = self._settle
+        count = 0
+        for n, at in onset.items():
+            if at <= horizon or evidence.get(n, Evidence.DEGRADED) is Evidence.DEGRADED:
+                continue
+            for c in causes(n):
+                parent = onset.get(c)
+                if parent is not None:
+                    count += parent <= at <= parent + settle
+                    break
+        return count
 
     def _wave_end(
         self, onsets: Sequence[float], degraded: Sequence[float], end: float, cap: float

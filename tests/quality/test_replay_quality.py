@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from scenarios import generator as gen
 from scenarios import generator_b as genb
+from scenarios import generator_c as genc
 from scenarios import metrics as met
 
 
@@ -216,3 +217,17 @@ def test_a_storms_root_does_not_flip_back_and_forth(
     explain = capsys.readouterr().err
     assert "re-rooted" in explain  # roots still change when the evidence says so
     assert _root_flips(explain) == []
+
+
+@pytest.mark.parametrize("seed", [6, 8, 9])
+def test_a_slow_storage_degradation_stays_one_incident(seed: int, tmp_path: Path) -> None:
+    """Generator C's array latency (array, then datastores, then guests failing over half an
+    hour, each hop a detection delay or two after the last): one incident under the array,
+    on days with a few dozen other faults and the day's noise."""
+    scenario = genc.day(seed)
+    metrics, _incidents, _problems = judge(scenario, tmp_path, storm=False)
+    spreads = [f for f in metrics.faults if f.truth.kind_of_fault == "array-latency"]
+    assert spreads
+    for f in spreads:
+        assert f.root_ok, f.describe()
+        assert f.one_incident, f.describe()

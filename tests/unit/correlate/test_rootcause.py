@@ -754,3 +754,20 @@ def test_a_hard_down_cause_reported_minutes_after_its_symptoms_still_takes_them(
     incident = sim.only()
     assert incident["root_cause"] == "esx-01"
     assert sorted(a["host"] for a in incident["alerts"]) == ["db-01", "esx-01", "web-01"]
+
+
+def test_a_degradation_spreading_hop_by_hop_stays_one_incident(make_sim):
+    """Array latency, then two datastores' latency, then their hypervisors failing, then
+    the guests, each a couple of minutes after the node it sits on (specs: a slow spread
+    stays one incident while related alerts keep coming): minutes after the array's own
+    warning, but right after the failure they depend on, so rooted at the array."""
+    sim = make_sim(ARRAY)
+    sim.problem(0, "san", "Latency", severity=Severity.WARNING)
+    for d in range(1, 5):
+        sim.problem(170 + 30 * d, f"ds-{d}", "Latency", severity=Severity.WARNING)
+        for k, h in enumerate("ab"):
+            sim.problem(300 + 30 * d + 10 * k, f"esx-{d}{h}", "Datastore inaccessible")
+            sim.problem(420 + 30 * d + 10 * k, f"vm-{d}{h}", "SSH")
+    sim.advance(1200)  # reviews and repartitions have run
+    inc = sim.only()
+    assert inc["root_cause"] == "san"
