@@ -52,7 +52,7 @@ class Weights:
     down_under_gray: float = 2.0
     """Under a root that only degrades, a dependent that fails hard: possible ("when
     nothing else explains them"), but a hard explanation is preferred when there is one."""
-    down_under_gray_timely: float = 1.0
+    down_under_gray_timely: float = 0.5
     """Under a root seen degrading, a dependent that fails hard starting with the
     degradation (within one detection delay of it): the usual effect of a database stuck on
     locks or a slow storage array on what uses it, so cheaper than ``down_under_gray``."""

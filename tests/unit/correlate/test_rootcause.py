@@ -771,3 +771,30 @@ def test_a_degradation_spreading_hop_by_hop_stays_one_incident(make_sim):
     sim.advance(1200)  # reviews and repartitions have run
     inc = sim.only()
     assert inc["root_cause"] == "san"
+
+
+OFFICE = """
+version: 1
+nodes:
+  - {id: rtr, kind: router, monitored_as: [rtr]}
+  - {id: sw, kind: switch, monitored_as: [sw], depends_on: [rtr]}
+  - {id: srv, kind: host, monitored_as: [srv], depends_on: [sw]}
+""" + "".join(
+    f"  - {{id: ap-{i}, kind: host, monitored_as: [ap-{i}], depends_on: [sw]}}\n"
+    for i in range(1, 7)
+)
+
+
+def test_two_hard_failures_that_began_with_their_switch_degrading_are_its_incident(make_sim):
+    """An office switch reports interface errors, and within the minute the server and an
+    access point behind it stop answering while five other access points keep working:
+    one gray failure of the switch, not a warning and two coincidences."""
+    sim = make_sim(OFFICE)
+    sim.problem(0, "sw", "Interface errors", source=Source.PRTG, severity=Severity.WARNING)
+    sim.problem(24, "ap-4", "Ping", source=Source.PRTG)
+    sim.problem(25, "srv", "Load", source=Source.PRTG, severity=Severity.WARNING)
+    sim.problem(64, "srv")
+    sim.problem(67, "srv", "SMB share", source=Source.PRTG)
+    sim.advance(600)
+    inc = sim.only()
+    assert inc["root_cause"] == "sw"
