@@ -987,7 +987,14 @@ class Engine:
         base = (node, *graph.causes(node))
         observer = state.observer_node
         via_observer: tuple[str, ...] = ()
-        if observer is not None and self._observer_evidence(observer):
+        if (
+            observer is not None
+            and state.severity.rank > Severity.WARNING.rank
+            and self._observer_evidence(observer)
+        ):
+            # A probe that lost its path gets no answer: its checks time out (critical,
+            # unknown), they do not cross a warning threshold. A warning it reports is a
+            # host it reached.
             via_observer = (observer, *graph.causes(observer))
         order = 0
         for h in itertools.chain(base, via_observer):

@@ -922,3 +922,18 @@ def test_an_incident_blamed_on_an_observer_joins_the_cause_found_later(make_sim)
     inc = sim.holding("vm-02")
     assert inc["root_cause"] == "san"
     assert all(sim.holding(vm)["id"] == inc["id"] for vm in early)
+
+
+def test_a_warning_is_not_blamed_on_a_probe_that_seems_blind(make_sim):
+    """A probe cut off gets no answer: its checks time out, critical or unknown. A warning it
+    reports (a disk filling up) is a host it reached, so it stays that host's own incident,
+    even while the probe seems blind."""
+    sim = make_sim(PROBES)
+    for i, host in enumerate(SPREAD_HOSTS):
+        sim.problem(i * 5, host, "Ping", source=Source.PRTG, observer="probe-remote")
+    assert sim.holding("h-a1", "Ping")["root_cause"] in {"probe-remote", "wan-2"}  # premise
+    sim.problem(
+        60, "h-d2", "Disk free", source=Source.PRTG, severity=Severity.WARNING,
+        observer="probe-remote",
+    )  # fmt: skip
+    assert sim.holding("h-d2", "Disk free")["root_cause"] == "h-d2"
