@@ -1086,7 +1086,12 @@ class Engine:
             if a.node in predicted:
                 continue
             probe = a.observer_node
-            if probe is not None and probe in predicted and self._discounted(a):
+            if (
+                probe is not None
+                and probe in predicted
+                and a.severity.rank > Severity.WARNING.rank  # a warning is a host it reached
+                and self._discounted(a)
+            ):
                 continue
             return False
         return True

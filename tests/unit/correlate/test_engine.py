@@ -937,3 +937,7 @@ def test_a_warning_is_not_blamed_on_a_probe_that_seems_blind(make_sim):
         observer="probe-remote",
     )  # fmt: skip
     assert sim.holding("h-d2", "Disk free")["root_cause"] == "h-d2"
+    # Nor does the probe's incident take it in when the probe's next timeout arrives.
+    sim.problem(70, "h-c2", "Ping", source=Source.PRTG, observer="probe-remote")
+    assert sim.holding("h-c2", "Ping")["root_cause"] in {"probe-remote", "wan-2"}
+    assert sim.holding("h-d2", "Disk free")["root_cause"] == "h-d2"
