@@ -35,7 +35,7 @@ from heapq import merge as heap_merge
 from typing import Final, NamedTuple
 
 from correlator.correlate.cover import Group, greedy_cover
-from correlator.correlate.evidence import Evidence, classify
+from correlator.correlate.evidence import Evidence, classify, threshold_warning
 from correlator.correlate.graph import GraphIndex
 from correlator.correlate.lifecycle import decide_flapping
 from correlator.correlate.score import DEFAULT_WEIGHTS, Score, Weights, score
@@ -989,12 +989,12 @@ class Engine:
         via_observer: tuple[str, ...] = ()
         if (
             observer is not None
-            and state.severity.rank > Severity.WARNING.rank
+            and not threshold_warning(state.severity, state.check)
             and self._observer_evidence(observer)
         ):
-            # A probe that lost its path gets no answer: its checks time out (critical,
-            # unknown), they do not cross a warning threshold. A warning it reports is a
-            # host it reached.
+            # A probe that lost its path gets no answer: its checks time out or return no
+            # data, they do not cross a performance threshold. Such a warning is a host it
+            # reached.
             via_observer = (observer, *graph.causes(observer))
         order = 0
         for h in itertools.chain(base, via_observer):
@@ -1089,7 +1089,7 @@ class Engine:
             if (
                 probe is not None
                 and probe in predicted
-                and a.severity.rank > Severity.WARNING.rank  # a warning is a host it reached
+                and not threshold_warning(a.severity, a.check)  # a host it reached
                 and self._discounted(a)
             ):
                 continue

@@ -39,6 +39,18 @@ _PERFORMANCE: Final = re.compile(
 )
 
 
+def threshold_warning(severity: Severity, check: str | None) -> bool:
+    """A warning that a performance threshold was crossed (load, disk, latency): the tool
+    reached the host and measured it. A probe cut off gets no answer (timeouts, no data,
+    unknown), so such a warning is never the word of a blinded probe."""
+    return (
+        severity.rank <= Severity.WARNING.rank
+        and check is not None
+        and _PERFORMANCE.search(check) is not None
+        and _AVAILABILITY.search(check) is None
+    )
+
+
 def classify(alert: Alert) -> Evidence:
     """Classify an alert; pure, cheap, and the same in the daemon and in replay."""
     if alert.unreachable or alert.source_suppressed:

@@ -924,10 +924,10 @@ def test_an_incident_blamed_on_an_observer_joins_the_cause_found_later(make_sim)
     assert all(sim.holding(vm)["id"] == inc["id"] for vm in early)
 
 
-def test_a_warning_is_not_blamed_on_a_probe_that_seems_blind(make_sim):
-    """A probe cut off gets no answer: its checks time out, critical or unknown. A warning it
-    reports (a disk filling up) is a host it reached, so it stays that host's own incident,
-    even while the probe seems blind."""
+def test_a_threshold_warning_is_not_blamed_on_a_probe_that_seems_blind(make_sim):
+    """A probe cut off gets no answer: its checks time out or return no data. A threshold
+    warning it reports (a disk filling up) is a host it reached, so it stays that host's
+    own incident, even while the probe seems blind."""
     sim = make_sim(PROBES)
     for i, host in enumerate(SPREAD_HOSTS):
         sim.problem(i * 5, host, "Ping", source=Source.PRTG, observer="probe-remote")
@@ -941,3 +941,10 @@ def test_a_warning_is_not_blamed_on_a_probe_that_seems_blind(make_sim):
     sim.problem(70, "h-c2", "Ping", source=Source.PRTG, observer="probe-remote")
     assert sim.holding("h-c2", "Ping")["root_cause"] in {"probe-remote", "wan-2"}
     assert sim.holding("h-d2", "Disk free")["root_cause"] == "h-d2"
+    # A warning that data stopped coming is what a blinded probe does report.
+    sim.problem(
+        80, "h-b2", "No SNMP data collection", source=Source.ZABBIX,
+        severity=Severity.WARNING, observer="probe-remote",
+    )  # fmt: skip
+    nodata = sim.holding("h-b2", "No SNMP data collection")
+    assert nodata["id"] == sim.holding("h-c2", "Ping")["id"]
