@@ -81,13 +81,16 @@ def judge(spec: Spec) -> tuple[Spec, int, int, float, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--set", default="tested,held-out", help="tested, held-out or both")
+    ap.add_argument(
+        "--set", default="both", help="tested, held-out, or both (the two, comma-separated)"
+    )
     ap.add_argument("--jobs", type=int, default=2, help="replays run side by side")
     ap.add_argument("--list", action="store_true", help="print each scenario short of the bar")
     args = ap.parse_args(argv)
     sets = {"tested": tested, "held-out": held_out}
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for name in args.set.split(","):
+        names = "tested,held-out" if args.set == "both" else args.set
+        for name in names.split(","):
             specs = sets[name]()
             results = list(pool.map(judge, specs))
             right = sum(r[1] for r in results)
