@@ -2663,7 +2663,12 @@ class Engine:
         reached = sum(1 for n in nodes if n in answered)
         for c, count in counts.items():
             # Most of the failing nodes, and a good share of what that cause takes down.
-            if count * 10 > len(nodes) * 6 and count * 3 >= graph.monitored_predicted(c) + 1:
+            outside = reached - count  # failures it reached that this cause leaves unexplained
+            if (
+                count * 10 > len(nodes) * 6
+                and count * 3 >= graph.monitored_predicted(c) + 1
+                and outside * 10 <= reached
+            ):
                 return True
             # Or that cause is failing (the probe found it so, or another observer did) and
             # everything the probe reached failing lies below it: an outage the probe

@@ -948,3 +948,39 @@ def test_a_threshold_warning_is_not_blamed_on_a_probe_that_seems_blind(make_sim)
     )  # fmt: skip
     nodata = sim.holding("h-b2", "No SNMP data collection")
     assert nodata["id"] == sim.holding("h-c2", "Ping")["id"]
+
+
+MOSTLY_ONE_SWITCH = (
+    """
+version: 1
+nodes:
+  - {id: core, kind: router, monitored_as: [core]}
+  - {id: wan, kind: link, depends_on: [core]}
+  - {id: probe, kind: probe, monitored_as: [probe], depends_on: [wan]}
+  - {id: dist, kind: switch, monitored_as: [dist], depends_on: [core]}
+  - {id: acc, kind: switch, monitored_as: [acc], depends_on: [core]}
+"""
+    + "".join(
+        f"  - {{id: d-{i}, kind: host, monitored_as: [d-{i}], depends_on: [dist]}}\n"
+        for i in range(7)
+    )
+    + "".join(
+        f"  - {{id: a-{i}, kind: host, monitored_as: [a-{i}], depends_on: [acc]}}\n"
+        for i in range(3)
+    )
+)
+
+
+def test_a_blind_probe_watching_mostly_one_switch_is_not_that_switch_failing(make_sim):
+    """A probe cut off times out on everything it watches at once: seven hosts behind one
+    switch, three behind another. Most of the failures lie under the first switch, but
+    the other three fail with them and that switch's outage explains none of those: the
+    probe's path, one incident, and nobody is paged for the hosts."""
+    sim = make_sim(MOSTLY_ONE_SWITCH)
+    hosts = [f"d-{i}" for i in range(7)] + [f"a-{i}" for i in range(3)]
+    for i, host in enumerate(sorted(hosts, key=lambda h: h[-1])):
+        sim.problem(i * 4, host, "Ping", source=Source.PRTG, observer="probe")
+    sim.advance(600)
+    inc = sim.holding("d-0", "Ping")
+    assert inc["root_cause"] in {"probe", "wan"}
+    assert all(sim.holding(h, "Ping")["id"] == inc["id"] for h in hosts)
