@@ -109,6 +109,7 @@ def snapshot_of(inc: Incident, graph: GraphIndex) -> IncidentSnapshot:
         services=frozenset(services),
         flapping=inc.flapping,
         maintenance=inc.maintenance,
+        unconfirmed=inc.unconfirmed,
         resolved_at=inc.resolved_at,
         merged_into=merged_into,
     )

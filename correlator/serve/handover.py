@@ -203,6 +203,7 @@ class IncidentRow:
     sla: SlaView
     flapping: bool
     maintenance: bool
+    unconfirmed: bool  # every alert a SOFT state so far (the checks still being retried)
     merged_into: str | None
     major: str | None
     problem: str | None
@@ -515,6 +516,7 @@ def incident_row(
         sla=sla_view(facts, at),
         flapping=bool(record.get("flapping")),
         maintenance=bool(record.get("maintenance")),
+        unconfirmed=bool(record.get("unconfirmed")),
         merged_into=merged_into_of(record),
         major=(majors or {}).get(incident_id),
         problem=(problems or {}).get(incident_id),
@@ -718,6 +720,7 @@ def row_json(row: IncidentRow) -> dict[str, Any]:
         "sla": _sla_json(row.sla),
         "flapping": row.flapping,
         "maintenance": row.maintenance,
+        "unconfirmed": row.unconfirmed,
         "merged_into": row.merged_into,
         "major": row.major,
         "problem": row.problem,
@@ -852,6 +855,7 @@ def _flags(row: IncidentRow) -> str:
             (row.problem is not None, f"problem {row.problem}"),
             (row.flapping, "flapping"),
             (row.maintenance, "maintenance"),
+            (row.unconfirmed, "unconfirmed (SOFT)"),
             (row.assignee is not None, f"assigned to {row.assignee}"),
         )
         if on

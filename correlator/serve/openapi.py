@@ -127,6 +127,10 @@ def _schemas() -> dict[str, Any]:
         "sla": {"oneOf": [{"type": "null"}, _ref("Sla")]},
         "flapping": _BOOL,
         "maintenance": _BOOL,
+        "unconfirmed": {
+            "type": "boolean",
+            "description": "Every alert a Nagios/Icinga SOFT state so far: nobody paged yet.",
+        },
         "merged_into": _nullable("string"),
         "major": _nullable("string", description="The major incident it belongs to."),
         "problem": _nullable("string", description="The problem record it belongs to."),

@@ -28,6 +28,7 @@ from correlator.serve.handover import (
     load_handover,
     parse_period,
     parse_since,
+    row_json,
 )
 from correlator.store.protocol import (
     HistoryEntry,
@@ -241,6 +242,17 @@ def test_open_row_shows_team_ticket_acknowledgement_and_sla() -> None:
     assert row.assignee == "bob"
     assert row.sla.state is SlaState.OK
     assert row.sla.detail == "resolution due in 2h"
+
+
+def test_an_unconfirmed_incident_says_so_in_its_row() -> None:
+    """An incident of SOFT states only (nobody paged yet) is flagged in the row and its JSON."""
+    doc = body(1, opened=T0 + 8 * H)
+    doc["unconfirmed"] = True
+    (row,) = shift(IncidentFacts(doc)).open
+    assert row.unconfirmed is True
+    assert row_json(row)["unconfirmed"] is True
+    (plain,) = shift(IncidentFacts(body(1, opened=T0 + 8 * H))).open
+    assert plain.unconfirmed is False
 
 
 def test_acknowledgement_falls_back_to_the_first_history_step_of_a_person() -> None:
