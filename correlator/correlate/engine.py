@@ -1059,6 +1059,8 @@ class Engine:
                 continue
             if inc.pinned and (inc.root != cand.root or inc.seeds != cand.seeds):
                 continue  # a person's root stands: joined under it, never re-rooted
+            if inc.maintenance and not self._planned(cand.root):
+                continue  # planned work, explained by itself (see _best_option)
             # A lost redundancy group is explained only with all its members.
             if (
                 (inc.root in cand.predicted and len(inc.seeds) <= 1)
@@ -1122,6 +1124,17 @@ class Engine:
                     best = option
         if best is not None:
             best = keep_incumbent_root(best, options, self.weights.reroot_margin)
+        if (
+            best is not None
+            and state.maintenance
+            and best.absorbed
+            and not self._planned(best.candidate.root)
+        ):
+            # Planned work explains an alert on a node under maintenance: it joins only
+            # a hypothesis under maintenance too (its incident pages nobody), never as a
+            # symptom of another failure that would page for it.
+            planned = [o for o in options if not o.absorbed or self._planned(o.candidate.root)]
+            best = min(planned, key=lambda o: (o.delta, o.candidate.order), default=None)
         if best is None:  # the alert's own node is always a candidate
             node = state.node
             assert node is not None
@@ -1134,6 +1147,15 @@ class Engine:
             )
             best = self._price(cand, [], state, now)
         return best
+
+    def _planned(self, node: str) -> bool:
+        """Whether ``node`` is under maintenance (a downtime notice, an operator's window,
+        or its own alerts marked so)."""
+        return (
+            node in self._maint_nodes
+            or node in self._operator_maint
+            or any(a.maintenance for a in self._node_active.get(node, ()))
+        )
 
     def _price(
         self, cand: _Candidate, absorbed: list[Incident], state: AlertState, now: float
@@ -1531,6 +1553,7 @@ class Engine:
                 or other.pinned
                 or budget + len(other.node_evidence) > REPARTITION_MAX_NODES
                 or self._apart(inc, other)
+                or other.maintenance != inc.maintenance  # planned work stays apart
             ):
                 return
             found[other.number] = other

@@ -270,6 +270,27 @@ def test_alerts_under_downtime_are_recorded_and_never_paged(make_sim, site):
     assert inc["maintenance"] is True
 
 
+def test_a_host_down_under_downtime_is_not_made_a_symptom_of_a_warning_below_it(make_sim, site):
+    """Planned work explains a host going down during its downtime: it is not taken in as
+    a symptom by the hypervisor's lingering CPU warning (an incident that would page for
+    it), now or when the neighbourhood is re-decided."""
+    sim = make_sim(site)
+    sim.problem(0, "esx-01", "CPU usage", severity=Severity.WARNING)
+    sim.problem(30, "db-01", "Disk", severity=Severity.WARNING)
+    sim.notice(200, NoticeKind.DOWNTIME_START, "web-01")
+    sim.problem(600, "web-01")
+    sim.problem(610, "web-01", "HTTP")
+    sim.problem(650, "db-01", "Load", severity=Severity.WARNING)
+    sim.ok(900, "web-01")
+    sim.ok(905, "web-01", "HTTP")
+    sim.advance(3600)
+    planned = sim.holding("web-01")
+    assert planned["maintenance"] is True
+    assert planned["pages"] == 0
+    assert {a["host"] for a in planned["alerts"]} == {"web-01"}
+    assert sim.holding("esx-01", "CPU usage")["id"] != planned["id"]
+
+
 def test_downtime_started_during_the_hold_prevents_the_page(make_sim, site):
     """A downtime that starts before the incident is announced means no page."""
     sim = make_sim(site, hold_s=30.0)
