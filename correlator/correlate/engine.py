@@ -29,7 +29,7 @@ import itertools
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from heapq import merge as heap_merge
 from typing import Final, NamedTuple
@@ -264,6 +264,7 @@ class _Option:
     new: Score
     old: float
     delta: float
+    note: str = ""  # why a better-priced option was passed over, when one was
 
 
 class Engine:
@@ -1124,6 +1125,7 @@ class Engine:
                     best = option
         if best is not None:
             best = keep_incumbent_root(best, options, self.weights.reroot_margin)
+        passed: str | None = None
         if (
             best is not None
             and state.maintenance
@@ -1133,6 +1135,7 @@ class Engine:
             # Planned work explains an alert on a node under maintenance: it joins only
             # a hypothesis under maintenance too (its incident pages nobody), never as a
             # symptom of another failure that would page for it.
+            passed = best.candidate.root
             planned = [o for o in options if not o.absorbed or self._planned(o.candidate.root)]
             best = min(planned, key=lambda o: (o.delta, o.candidate.order), default=None)
         if best is None:  # the alert's own node is always a candidate
@@ -1146,6 +1149,8 @@ class Engine:
                 0,
             )
             best = self._price(cand, [], state, now)
+        if passed is not None:
+            best = replace(best, note=f"under maintenance: not a symptom of {passed}")
         return best
 
     def _planned(self, node: str) -> bool:
@@ -1945,6 +1950,8 @@ class Engine:
         why = f"root {cand.root}{' (inferred)' if inferred else ''} {option.new.describe()}" + (
             f" replacing {replaced}" if replaced else ""
         )
+        if option.note:
+            why += f"; {option.note}"
         if not option.absorbed:
             inc = self._open(cand.root, cand.seeds, now, inferred=inferred)
             self._add_alert(inc, state, seq, event_id, now)
@@ -2816,7 +2823,15 @@ def keep_incumbent_root(best: _Option, options: Sequence[_Option], margin: float
         and [i.number for i in o.absorbed] == numbers
         and o.delta <= best.delta + margin
     ]
-    return min(keep, key=lambda o: (o.delta, o.candidate.order)) if keep else best
+    if not keep:
+        return best
+    kept = min(keep, key=lambda o: (o.delta, o.candidate.order))
+    gain = kept.delta - best.delta
+    return replace(
+        kept,
+        note=f"kept: {best.candidate.root} would be only {gain:.2f} cheaper"
+        f" (re-rooting takes {margin:g})",
+    )
 
 
 def _keep_earlier_events(inc: Incident, state: AlertState) -> None:

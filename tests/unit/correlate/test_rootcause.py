@@ -65,7 +65,9 @@ def test_a_root_only_slightly_better_does_not_re_root_the_incident():
     keep = option("wan", [inc], -0.6, 1)
     alone = option("host", [], 3.5, 2)
     options = [router, keep, alone]
-    assert keep_incumbent_root(router, options, margin=0.5) is keep
+    kept = keep_incumbent_root(router, options, margin=0.5)
+    assert (kept.candidate, kept.absorbed, kept.delta) == (keep.candidate, [inc], -0.6)
+    assert kept.note == "kept: rtr-1 would be only 0.30 cheaper (re-rooting takes 0.5)"
     assert keep_incumbent_root(router, options, margin=0.2) is router  # clearly better
     # Keeping the root is an option only with the same incidents taken in.
     merge = option("rtr-1", [inc, other], -0.9, 0)
