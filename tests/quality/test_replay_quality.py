@@ -19,6 +19,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +232,38 @@ def test_a_slow_storage_degradation_stays_one_incident(seed: int, tmp_path: Path
     for f in spreads:
         assert f.root_ok, f.describe()
         assert f.one_incident, f.describe()
+
+
+# Generator C (written from the specs only, by someone who had not read the engine): its
+# storms and days must clear the same bar (root accuracy and pairwise F1; its storms are
+# not built for the "incidents <= 5 % of problem events" bar, so they are judged as days).
+C_BELOW_BAR: dict[str, str] = {
+    "c-storm-s6": "F1 0.56: an array's latency spreading over half an hour is split over "
+    "four incidents under the array and one of its datastores",
+    "c-day-s9": "root 0.93: a service chain rooted at the caller, two gray office switches "
+    "named as their Zabbix proxies, two VM alerts merged under a chassis CPU warning",
+}
+C_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
+    *((f"c-storm-s{s}", partial(genc.storm, s)) for s in range(1, 11)),
+    *((f"c-day-s{s}", partial(genc.day, s)) for s in range(1, 11)),
+]
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        pytest.param(
+            f,
+            id=label,
+            marks=[pytest.mark.xfail(strict=True, reason=C_BELOW_BAR[label])]
+            if label in C_BELOW_BAR
+            else [],
+        )
+        for label, f in C_SCENARIOS
+    ],
+)
+def test_generator_c_clears_the_bar(factory: Callable[[], gen.Scenario], tmp_path: Path) -> None:
+    """Generator C's storms and days: right roots, right grouping, no page for planned work
+    or for the hosts a failed probe watched."""
+    _metrics, _incidents, problems = judge(factory(), tmp_path, storm=False)
+    assert not problems, "\n".join(problems)
