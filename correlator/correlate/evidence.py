@@ -39,15 +39,24 @@ _PERFORMANCE: Final = re.compile(
 )
 
 
+# What a tool reports when it gets no answer: the check itself is about reaching the host.
+_NO_ANSWER: Final = re.compile(
+    r"\bno\b[\w ]*\bdata\b|nodata|unavailable|unreachable|not available|\bdown\b|agent|"
+    r"last seen|timeout|timed out|ping|icmp|heartbeat|alive|uptime|reachab|instancedown|"
+    r"targetdown|connect|status",
+    re.IGNORECASE,
+)
+
+
 def threshold_warning(severity: Severity, check: str | None) -> bool:
-    """A warning that a performance threshold was crossed (load, disk, latency): the tool
-    reached the host and measured it. A probe cut off gets no answer (timeouts, no data,
-    unknown), so such a warning is never the word of a blinded probe."""
+    """A warning that a performance threshold was crossed (load, disk, latency, interface
+    errors): the tool reached the host and measured it. A probe cut off gets no answer
+    (timeouts, no data, unknown), so such a warning is never the word of a blinded probe."""
     return (
         severity.rank <= Severity.WARNING.rank
         and check is not None
         and _PERFORMANCE.search(check) is not None
-        and _AVAILABILITY.search(check) is None
+        and _NO_ANSWER.search(check) is None
     )
 
 

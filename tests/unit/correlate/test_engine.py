@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from correlator.correlate.engine import Action
-from correlator.correlate.evidence import Evidence
+from correlator.correlate.evidence import Evidence, threshold_warning
 from correlator.model import NoticeKind, Severity, Source
 
 # -- deduplication ------------------------------------------------------------------------
@@ -1005,3 +1005,26 @@ def test_a_blind_probe_watching_mostly_one_switch_is_not_that_switch_failing(mak
     inc = sim.holding("d-0", "Ping")
     assert inc["root_cause"] in {"probe", "wan"}
     assert all(sim.holding(h, "Ping")["id"] == inc["id"] for h in hosts)
+
+
+@pytest.mark.parametrize(
+    ("check", "severity", "measured"),
+    [
+        ("Interface errors", Severity.WARNING, True),
+        ("SNMP CPU Load", Severity.WARNING, True),
+        ("Disk /", Severity.WARNING, True),
+        ("HTTP response time", Severity.WARNING, True),
+        ("No SNMP data collection", Severity.WARNING, False),
+        ("High ICMP ping loss", Severity.WARNING, False),
+        ("Zabbix agent is not available (for 3m)", Severity.WARNING, False),
+        ("Zabbix proxy last seen more than 600 seconds ago", Severity.WARNING, False),
+        ("Load", Severity.CRITICAL, False),  # a timeout is critical (or unknown)
+        (None, Severity.WARNING, False),
+    ],
+)
+def test_threshold_warnings_are_measurements_a_blind_probe_cannot_make(
+    check: str | None, severity: Severity, measured: bool
+) -> None:
+    """A warning that a threshold was crossed means the tool reached the host; a warning
+    that data or answers stopped coming is what a probe that lost its path reports."""
+    assert threshold_warning(severity, check) is measured
