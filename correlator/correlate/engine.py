@@ -1156,10 +1156,8 @@ class Engine:
     def _planned(self, node: str) -> bool:
         """Whether ``node`` is under maintenance (a downtime notice, an operator's window,
         or its own alerts marked so)."""
-        return (
-            node in self._maint_nodes
-            or node in self._operator_maint
-            or any(a.maintenance for a in self._node_active.get(node, ()))
+        return self._node_in_maintenance(node) or any(
+            a.maintenance for a in self._node_active.get(node, ())
         )
 
     def _price(
@@ -2759,16 +2757,16 @@ class Engine:
         return (
             state.host.lower() in self._maint_hosts
             or state.key in self._maint_keys
-            or (
-                state.node is not None
-                and (state.node in self._maint_nodes or state.node in self._operator_maint)
-            )
+            or (state.node is not None and self._node_in_maintenance(state.node))
         )
+
+    def _node_in_maintenance(self, node: str) -> bool:
+        """``node`` is under a downtime notice or an operator's maintenance window."""
+        return node in self._maint_nodes or node in self._operator_maint
 
     def _root_in_maintenance(self, inc: Incident) -> bool:
         """Its root is under a downtime notice or an operator's maintenance window."""
-        root = inc.root
-        return root is not None and (root in self._maint_nodes or root in self._operator_maint)
+        return inc.root is not None and self._node_in_maintenance(inc.root)
 
     def _apply_maintenance(self) -> None:
         for state in self._alerts.values():
