@@ -35,7 +35,12 @@ from heapq import merge as heap_merge
 from typing import Final, NamedTuple
 
 from correlator.correlate.cover import Group, greedy_cover
-from correlator.correlate.evidence import Evidence, classify, threshold_warning
+from correlator.correlate.evidence import (
+    Evidence,
+    classify,
+    spreading_warning,
+    threshold_warning,
+)
 from correlator.correlate.graph import GraphIndex
 from correlator.correlate.lifecycle import decide_flapping
 from correlator.correlate.score import DEFAULT_WEIGHTS, Score, Weights, score
@@ -1395,6 +1400,11 @@ class Engine:
             late_gray=late_gray,
             gray_early=gray_early,
             hard_late=hard_late,
+            spreading=(
+                evidence is Evidence.DEGRADED
+                and 0 < len(degraded) == covered
+                and self._spreads(cand.seeds, alerting)
+            ),
             weights=self.weights,
         )
         # A redundancy group lost as a whole: each member beyond the first failing too
@@ -1410,6 +1420,24 @@ class Engine:
                 result.extras,
             )
         return result
+
+    def _spreads(self, seeds: Collection[str], alerting: Iterable[str]) -> bool:
+        """Whether a root among ``seeds`` warns of something its dependents' warnings can
+        come from, and every other alerting node warns only of such things (latency and
+        errors spread to callers; a certificate or a full disk does not)."""
+        active = self._node_active
+        if not any(
+            a.evidence is Evidence.DEGRADED and spreading_warning(a.check)
+            for s in seeds
+            for a in active.get(s, ())
+        ):
+            return False
+        return all(
+            spreading_warning(a.check)
+            for n in alerting
+            if n not in seeds
+            for a in active.get(n, ())
+        )
 
     def _timely_by_hop(
         self, evidence: Mapping[str, Evidence], onset: Mapping[str, float], horizon: float

@@ -48,6 +48,27 @@ _NO_ANSWER: Final = re.compile(
 )
 
 
+# Warnings that what a node depends on can cause: its callers' latency, errors and queues
+# grow when it slows down. Not those about the node's own state (a certificate, a disk
+# filling up, a backup, its clock, its hardware), which nothing upstream explains.
+_SPREADING: Final = re.compile(
+    r"latency|response|slow|error|timeout|timed out|queue|lag|wait|iops|throughput|"
+    r"drops?|loss|jitter|load|cpu|saturat|5xx|retr(y|ies)",
+    re.IGNORECASE,
+)
+_LOCAL: Final = re.compile(
+    r"certificate|cert|backup|ntp|clock|temperature|temp|fan|space|inode|swap|memory|"
+    r"\bmem\b|raid|battery|psu|power|licen[sc]e|update|patch|full",
+    re.IGNORECASE,
+)
+
+
+def spreading_warning(check: str | None) -> bool:
+    """A warning of the kind a slow dependency causes in what uses it (latency, error
+    rate, timeouts, queues, load), as opposed to one about the node's own state."""
+    return check is not None and bool(_SPREADING.search(check)) and not _LOCAL.search(check)
+
+
 def threshold_warning(severity: Severity, check: str | None) -> bool:
     """A warning that a performance threshold was crossed (load, disk, latency, interface
     errors): the tool reached the host and measured it. A probe cut off gets no answer

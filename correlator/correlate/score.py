@@ -59,6 +59,11 @@ class Weights:
     gray_propagation: float = 3.0
     """A degraded root that takes dependents down with it: possible (gray failures), but a
     single dependent failing is better explained by its own fault."""
+    degraded_spread: float = 1.0
+    """Under a root seen degrading, a dependent that only degrades too, starting with it
+    (latency or errors spreading to the callers of a slow service): the pair costs a local
+    warning's prior plus this per dependent, less than two warnings standing alone, as two
+    unrelated warnings rarely begin together on nodes one of which depends on the other."""
     early_symptom: float = 2.0
     """A symptom that began before its cause could have been detected."""
     stale_symptom: float = 5.0
@@ -172,6 +177,7 @@ def score(
     stale: int = 0,
     gray_early: int | None = None,
     hard_late: int | None = None,
+    spreading: bool = False,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> Score:
     """Total cost of a hypothesis explaining ``covered`` alerting nodes besides its root.
@@ -251,6 +257,14 @@ def score(
         gray_extras,
     )
     if evidence is Evidence.DEGRADED:
+        if spreading and not (hard or late_degraded or late_gray) and covered_degraded == covered:
+            # Only warnings of the kind that spreads, all beginning with the root's: one
+            # degradation seen on the node and on what uses it (``spreading`` says the
+            # warnings are of that kind), priced as a local warning that spread.
+            spread_extras = gray_shared + covered_degraded * weights.degraded_spread
+            spread = weights.prior_local_degraded + gray_surprise + spread_extras
+            if spread < gray.cost:
+                return Score(spread, 0.0, gray_surprise, spread_extras)
         return gray
     if direct == 0:
         return down

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from correlator.correlate.engine import Action
-from correlator.correlate.evidence import Evidence, threshold_warning
+from correlator.correlate.evidence import Evidence, spreading_warning, threshold_warning
 from correlator.model import NoticeKind, Severity, Source
 
 # -- deduplication ------------------------------------------------------------------------
@@ -1028,3 +1028,60 @@ def test_threshold_warnings_are_measurements_a_blind_probe_cannot_make(
     """A warning that a threshold was crossed means the tool reached the host; a warning
     that data or answers stopped coming is what a probe that lost its path reports."""
     assert threshold_warning(severity, check) is measured
+
+
+CALL_CHAIN = """
+version: 1
+nodes:
+  - {id: payments, kind: application, monitored_as: [payments]}
+  - {id: catalog, kind: application, monitored_as: [catalog], depends_on: [payments]}
+  - {id: shop, kind: application, monitored_as: [shop], depends_on: [catalog]}
+  - {id: mail, kind: application, monitored_as: [mail]}
+"""
+
+
+def test_a_slow_service_and_its_callers_errors_are_one_degradation(make_sim):
+    """The caller's error rate climbs a few seconds before the slow service's own alert:
+    two warnings beginning together on a service and what calls it are one degradation,
+    rooted at the service, not two unrelated warnings."""
+    sim = make_sim(CALL_CHAIN)
+    sim.problem(0, "catalog", "HighErrorRate", severity=Severity.WARNING)
+    sim.problem(9, "payments", "HighErrorRate", severity=Severity.WARNING)
+    sim.advance(900)
+    inc = sim.only()
+    assert inc["root_cause"] == "payments", sim.out()
+
+
+def test_warnings_about_a_nodes_own_state_do_not_spread_to_it(make_sim):
+    """A certificate about to expire on the caller is not the slow service's doing, and a
+    warning half an hour later is the day's noise: each stays its own incident."""
+    sim = make_sim(CALL_CHAIN)
+    sim.problem(0, "catalog", "SSL certificate expires soon", severity=Severity.WARNING)
+    sim.problem(9, "payments", "HighErrorRate", severity=Severity.WARNING)
+    sim.problem(1800, "shop", "Response time", severity=Severity.WARNING)
+    sim.advance(900)
+    roots = sorted(inc["root_cause"] for inc in sim.out())
+    assert roots == ["catalog", "payments", "shop"], sim.out()
+
+
+@pytest.mark.parametrize(
+    ("check", "spreads"),
+    [
+        ("HighErrorRate", True),
+        ("HTTP response time", True),
+        ("Disk read/write request responses are too high", True),
+        ("Message queue length", True),
+        ("SNMP CPU Load", True),
+        ("SSL certificate expires soon", False),
+        ("Free disk space is less than 20%", False),
+        ("Swap usage", False),
+        ("Backup age", False),
+        ("NTP offset", False),
+        ("Chassis temperature", False),
+        (None, False),
+    ],
+)
+def test_warnings_that_spread_to_callers(check: str | None, spreads: bool) -> None:
+    """Latency, errors, queues and load grow in what uses a slow node; a node's own
+    certificate, disk, memory, backups, clock and hardware do not."""
+    assert spreading_warning(check) is spreads
