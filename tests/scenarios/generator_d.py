@@ -205,9 +205,23 @@ DAY_WEIGHTS: Final[Mapping[str, float]] = {
 CONCURRENT_KINDS: Final = ("access-dead", "span-cut", "cabinet-power", "agg-lost", "ring-both")
 
 _REGIONS: Final = (
-    "nrt", "sth", "est", "wst", "ctr", "hil", "val", "cst", "lak", "mtn", "riv", "bay",
-    "frs", "moo", "gle", "pen",
-)  # fmt: skip
+    "nrt",
+    "sth",
+    "est",
+    "wst",
+    "ctr",
+    "hil",
+    "val",
+    "cst",
+    "lak",
+    "mtn",
+    "riv",
+    "bay",
+    "frs",
+    "moo",
+    "gle",
+    "pen",
+)
 
 # Check categories: which failure modes make a check fire.
 AV: Final = "avail"  # fires when the node is dead (or, impaired, intermittently)
@@ -297,7 +311,9 @@ class Region:
     spans: list[str] = field(default_factory=list)
     rings: list[tuple[str, str]] = field(default_factory=list)
     cabinets: list[tuple[str, list[str]]] = field(default_factory=list)  # (feed, children)
-    masts: list[tuple[str, str, str, str]] = field(default_factory=list)  # csr, mains, batt, watched
+    masts: list[tuple[str, str, str, str]] = field(
+        default_factory=list
+    )  # csr, mains, batt, watched
     access: list[str] = field(default_factory=list)
     radios: list[str] = field(default_factory=list)
     rtus: list[str] = field(default_factory=list)
@@ -568,20 +584,36 @@ class _Builder:
         self.prtg_ping_of[node.id] = c.key
         return c
 
-    def router_checks(self, node: Node, proxy: str | None, prtg: str | None, parent: str | None) -> None:
+    def router_checks(
+        self, node: Node, proxy: str | None, prtg: str | None, parent: str | None
+    ) -> None:
         """Routers: Zabbix SNMP/ICMP (and gray/noise triggers), Nagios or Icinga, PRTG, AM."""
         self.check(node, "zabbix", "Unavailable by ICMP ping", AV, "4", "zabbix", observer=proxy)
         if self.rng.random() < 0.7:
-            self.check(node, "zabbix", "No SNMP data collection", AV, "2", "zabbix-slow", observer=proxy)
-        self.check(node, "zabbix", "Interface Te0/0/0: High error rate", PF, "2", "zabbix", observer=proxy)
+            self.check(
+                node, "zabbix", "No SNMP data collection", AV, "2", "zabbix-slow", observer=proxy
+            )
+        self.check(
+            node, "zabbix", "Interface Te0/0/0: High error rate", PF, "2", "zabbix", observer=proxy
+        )
         self.check(node, "zabbix", "High CPU utilization", NOISE, "2", "zabbix", observer=proxy)
         self.nagios_or_icinga(node, 0.65, 0.25)
         if prtg is not None and self.rng.random() < 0.6:
             self.prtg_ping(node, prtg, parent)
             self.check(node, "prtg", "Ping Jitter", PF, "Warning", "prtg", observer=prtg)
         if self.rng.random() < 0.5:
-            self.check(node, "alertmanager", "SNMPTargetDown", AV, "critical", "alertmanager", group="snmp")
-            self.check(node, "alertmanager", "InterfaceErrorsHigh", PF, "warning", "alertmanager", group="snmp")
+            self.check(
+                node, "alertmanager", "SNMPTargetDown", AV, "critical", "alertmanager", group="snmp"
+            )
+            self.check(
+                node,
+                "alertmanager",
+                "InterfaceErrorsHigh",
+                PF,
+                "warning",
+                "alertmanager",
+                group="snmp",
+            )
 
     # -- the world -----------------------------------------------------------------------
 
@@ -595,58 +627,187 @@ class _Builder:
             self.check(core, "nagios", "BGP peers", SV, "CRITICAL", "nagios")
         cores = ("core-1", "core-2")
         for i in (1, 2):
-            sw = self.add(f"dc-sw-{i}", "switch", "network-core", "dc", deps=[cores], crit=1, ip_net="10.1")
+            sw = self.add(
+                f"dc-sw-{i}", "switch", "network-core", "dc", deps=[cores], crit=1, ip_net="10.1"
+            )
             self.check(sw, "zabbix", "Unavailable by ICMP ping", AV, "4", "zabbix")
             self.check(sw, "zabbix", "High CPU utilization", NOISE, "2", "zabbix")
             self.nagios_or_icinga(sw, 0.7, 0.3)
         dcsw = ("dc-sw-1", "dc-sw-2")
         hosts = {}
-        for role in ("dns-1", "dns-2", "radius-1", "radius-2", "dhcp-1", "dhcp-2", "bill-app-1",
-                     "bill-db-1", "portal-web-1", "portal-web-2"):  # fmt: skip
+        for role in (
+            "dns-1",
+            "dns-2",
+            "radius-1",
+            "radius-2",
+            "dhcp-1",
+            "dhcp-2",
+            "bill-app-1",
+            "bill-db-1",
+            "portal-web-1",
+            "portal-web-2",
+        ):
             h = self.add(role, "host", "systems", "dc", deps=[dcsw], crit=2, ip_net="10.2")
             hosts[role] = h
             self.nagios_or_icinga(h, 0.55, 0.45)
-            self.check(h, "alertmanager", "InstanceDown", AV, "critical", "alertmanager", group="node")
-            self.check(h, "alertmanager", "DiskSpaceLow", NOISE, "warning", "alertmanager", group="node")
+            self.check(
+                h, "alertmanager", "InstanceDown", AV, "critical", "alertmanager", group="node"
+            )
+            self.check(
+                h, "alertmanager", "DiskSpaceLow", NOISE, "warning", "alertmanager", group="node"
+            )
             tool = "nagios" if any(c.tool == "nagios" for c in h.checks) else "icinga"
             name = "Disk /var" if tool == "nagios" else "disk"
             self.check(h, tool, name, NOISE, "WARNING", tool)
-        vip_dns = self.add("dns-anycast", "host", "systems", "dc", deps=[dcsw], crit=1, ip_net="10.3", monitored=False)
-        vip_rad = self.add("radius-vip", "host", "systems", "dc", deps=[dcsw], crit=1, ip_net="10.3", monitored=False)
+        vip_dns = self.add(
+            "dns-anycast",
+            "host",
+            "systems",
+            "dc",
+            deps=[dcsw],
+            crit=1,
+            ip_net="10.3",
+            monitored=False,
+        )
+        vip_rad = self.add(
+            "radius-vip",
+            "host",
+            "systems",
+            "dc",
+            deps=[dcsw],
+            crit=1,
+            ip_net="10.3",
+            monitored=False,
+        )
         # The anycast/VIP names are claimed whole by the service applications.
-        dns = self.add("dns-svc", "application", "dns-team", "dc", deps=[("dns-1", "dns-2")], crit=1, monitored=False)
+        dns = self.add(
+            "dns-svc",
+            "application",
+            "dns-team",
+            "dc",
+            deps=[("dns-1", "dns-2")],
+            crit=1,
+            monitored=False,
+        )
         dns.monitored_as = ["dns-anycast", vip_dns.ip or ""]
         vip_dns.depends_on = []
-        self.check(dns, "nagios", "DNS query", SV, "CRITICAL", "nagios-slow", host_node=vip_dns, host="dns-anycast",
-                   text="DNS CRITICAL - query timed out")  # fmt: skip
-        self.check(dns, "alertmanager", "DNSProbeFailed", SV, "critical", "alertmanager", host_node=vip_dns,
-                   host="dns-anycast", group="blackbox")  # fmt: skip
-        aaa = self.add("aaa-svc", "application", "aaa-team", "dc", deps=[("radius-1", "radius-2")], crit=1, monitored=False)
+        self.check(
+            dns,
+            "nagios",
+            "DNS query",
+            SV,
+            "CRITICAL",
+            "nagios-slow",
+            host_node=vip_dns,
+            host="dns-anycast",
+            text="DNS CRITICAL - query timed out",
+        )
+        self.check(
+            dns,
+            "alertmanager",
+            "DNSProbeFailed",
+            SV,
+            "critical",
+            "alertmanager",
+            host_node=vip_dns,
+            host="dns-anycast",
+            group="blackbox",
+        )
+        aaa = self.add(
+            "aaa-svc",
+            "application",
+            "aaa-team",
+            "dc",
+            deps=[("radius-1", "radius-2")],
+            crit=1,
+            monitored=False,
+        )
         aaa.monitored_as = ["radius-vip", vip_rad.ip or ""]
-        self.check(aaa, "nagios", "RADIUS auth", SV, "CRITICAL", "nagios-slow", host_node=vip_rad, host="radius-vip",
-                   text="RADIUS CRITICAL - no response from server")  # fmt: skip
-        self.check(aaa, "alertmanager", "RadiusProbeFailed", SV, "critical", "alertmanager", host_node=vip_rad,
-                   host="radius-vip", group="blackbox")  # fmt: skip
+        self.check(
+            aaa,
+            "nagios",
+            "RADIUS auth",
+            SV,
+            "CRITICAL",
+            "nagios-slow",
+            host_node=vip_rad,
+            host="radius-vip",
+            text="RADIUS CRITICAL - no response from server",
+        )
+        self.check(
+            aaa,
+            "alertmanager",
+            "RadiusProbeFailed",
+            SV,
+            "critical",
+            "alertmanager",
+            host_node=vip_rad,
+            host="radius-vip",
+            group="blackbox",
+        )
         # The VIP host nodes are not needed in the graph: drop them (the services claim them).
         for vip in (vip_dns, vip_rad):
             del self.nodes[vip.id]
             self.order.remove(vip.id)
         for c in (*dns.checks, *aaa.checks):
             c.host_node = c.node
-        dhcp = self.add("dhcp-svc", "application", "systems", "dc", deps=[("dhcp-1", "dhcp-2")], crit=2, monitored=False)
+        dhcp = self.add(
+            "dhcp-svc",
+            "application",
+            "systems",
+            "dc",
+            deps=[("dhcp-1", "dhcp-2")],
+            crit=2,
+            monitored=False,
+        )
         del dhcp
-        bill = self.add("billing", "application", "it-apps", "dc", deps=["bill-app-1", "bill-db-1", "dns-svc"], crit=2,
-                        monitored=False)  # fmt: skip
-        self.check(bill, "alertmanager", "BillingAPIErrors", SV, "critical", "alertmanager-fast",
-                   host_node=hosts["bill-app-1"], claim=True, group="billing")  # fmt: skip
-        portal = self.add("portal", "application", "it-apps", "dc",
-                          deps=[("portal-web-1", "portal-web-2"), "billing", "dns-svc", "aaa-svc"], crit=2,
-                          monitored=False)  # fmt: skip
+        bill = self.add(
+            "billing",
+            "application",
+            "it-apps",
+            "dc",
+            deps=["bill-app-1", "bill-db-1", "dns-svc"],
+            crit=2,
+            monitored=False,
+        )
+        self.check(
+            bill,
+            "alertmanager",
+            "BillingAPIErrors",
+            SV,
+            "critical",
+            "alertmanager-fast",
+            host_node=hosts["bill-app-1"],
+            claim=True,
+            group="billing",
+        )
+        portal = self.add(
+            "portal",
+            "application",
+            "it-apps",
+            "dc",
+            deps=[("portal-web-1", "portal-web-2"), "billing", "dns-svc", "aaa-svc"],
+            crit=2,
+            monitored=False,
+        )
         for w in ("portal-web-1", "portal-web-2"):
-            self.check(portal, "alertmanager", "PortalErrorRate", SV, "critical", "alertmanager-fast",
-                       host_node=hosts[w], claim=True, group="portal")  # fmt: skip
-        self.add("customer-portal", "service", "it-apps", "dc", deps=["portal"], crit=1, monitored=False)
-        self.add("billing-service", "service", "it-apps", "dc", deps=["billing"], crit=1, monitored=False)
+            self.check(
+                portal,
+                "alertmanager",
+                "PortalErrorRate",
+                SV,
+                "critical",
+                "alertmanager-fast",
+                host_node=hosts[w],
+                claim=True,
+                group="portal",
+            )
+        self.add(
+            "customer-portal", "service", "it-apps", "dc", deps=["portal"], crit=1, monitored=False
+        )
+        self.add(
+            "billing-service", "service", "it-apps", "dc", deps=["billing"], crit=1, monitored=False
+        )
 
         # Regions.
         budget = max(60, (self.size - len(self.order)) // n_regions)
@@ -656,10 +817,24 @@ class _Builder:
         codes = [r.code for r in self.regions]
         for k, r in enumerate(self.regions):
             other = self.regions[(k + 1) % len(codes)]
-            self.add(f"internet-{r.code}", "service", "service-desk", r.code, deps=[(r.bng, other.bng)], crit=1,
-                     monitored=False)  # fmt: skip
-        self.add("scada", "service", "scada-ops", "dc", deps=[tuple(r.radios[0] for r in self.regions)], crit=1,
-                 monitored=False)  # fmt: skip
+            self.add(
+                f"internet-{r.code}",
+                "service",
+                "service-desk",
+                r.code,
+                deps=[(r.bng, other.bng)],
+                crit=1,
+                monitored=False,
+            )
+        self.add(
+            "scada",
+            "service",
+            "scada-ops",
+            "dc",
+            deps=[tuple(r.radios[0] for r in self.regions)],
+            crit=1,
+            monitored=False,
+        )
         del rng
         dependents: dict[str, list[str]] = {}
         for nid in self.order:
@@ -683,7 +858,9 @@ class _Builder:
     def _parents(self) -> None:
         for tool in ("nagios", "icinga"):
             watched = {
-                nid for nid in self.order if any(c.tool == tool and c.name is None for c in self.nodes[nid].checks)
+                nid
+                for nid in self.order
+                if any(c.tool == tool and c.name is None for c in self.nodes[nid].checks)
             }
             for nid in self.order:
                 node = self.nodes[nid]
@@ -716,54 +893,112 @@ class _Builder:
         net = f"10.{10 + len(self.regions) * 4}"
         start = len(self.order)
         for i in (1, 2):
-            agg = self.add(f"agg-{code}-{i}", "router", "network-core", code, deps=[cores], crit=2, ip_net=net)
+            agg = self.add(
+                f"agg-{code}-{i}", "router", "network-core", code, deps=[cores], crit=2, ip_net=net
+            )
             reg.aggs.append(agg.id)
         # Probes hang off the aggregation routers through private uplinks.
-        pu = self.add(f"upl-prtg-{code}", "link", "network-access", code, deps=[reg.aggs[0]], monitored=False)
-        probe = self.add(f"prtg-probe-{code}", "probe", "noc-tools", code, deps=[pu.id], crit=3, ip_net=net)
-        zu = self.add(f"upl-zbx-{code}", "link", "network-access", code, deps=[reg.aggs[1]], monitored=False)
-        proxy = self.add(f"zbx-prx-{code}", "probe", "noc-tools", code, deps=[zu.id], crit=3, ip_net=net)
+        pu = self.add(
+            f"upl-prtg-{code}", "link", "network-access", code, deps=[reg.aggs[0]], monitored=False
+        )
+        probe = self.add(
+            f"prtg-probe-{code}", "probe", "noc-tools", code, deps=[pu.id], crit=3, ip_net=net
+        )
+        zu = self.add(
+            f"upl-zbx-{code}", "link", "network-access", code, deps=[reg.aggs[1]], monitored=False
+        )
+        proxy = self.add(
+            f"zbx-prx-{code}", "probe", "noc-tools", code, deps=[zu.id], crit=3, ip_net=net
+        )
         reg.prtg, reg.prtg_uplink, reg.proxy, reg.proxy_uplink = probe.id, pu.id, proxy.id, zu.id
-        for i, a in enumerate(reg.aggs):
-            self.router_checks(self.nodes[a], None if i == 0 else None, probe.id, None)
+        for a in reg.aggs:
+            self.router_checks(self.nodes[a], None, probe.id, None)
         if rng.random() < 0.7:
-            spur = self.add(f"agg-{code}-3", "router", "network-core", code, deps=[reg.aggs[0]], crit=2, ip_net=net)
+            spur = self.add(
+                f"agg-{code}-3",
+                "router",
+                "network-core",
+                code,
+                deps=[reg.aggs[0]],
+                crit=2,
+                ip_net=net,
+            )
             self.router_checks(spur, proxy.id, probe.id, reg.aggs[0])
             reg.aggs.append(spur.id)
             reg.spur = spur.id
         # The probes' own health, seen centrally.
         self.check(probe, "prtg", "Probe Health", AV, "Down", "prtg", text="Probe disconnected")
         self.check(probe, "nagios", None, AV, "DOWN", "nagios")
-        self.check(proxy, "zabbix", f"Proxy {proxy.id}: last seen more than 10m ago", AV, "4", "zabbix",
-                   text="Zabbix proxy last seen 612s ago")  # fmt: skip
+        self.check(
+            proxy,
+            "zabbix",
+            f"Proxy {proxy.id}: last seen more than 10m ago",
+            AV,
+            "4",
+            "zabbix",
+            text="Zabbix proxy last seen 612s ago",
+        )
         self.check(proxy, "nagios", None, AV, "DOWN", "nagios")
-        bng = self.add(f"bng-{code}", "router", "network-core", code, deps=[(reg.aggs[0], reg.aggs[1])], crit=1,
-                       ip_net=net)  # fmt: skip
+        bng = self.add(
+            f"bng-{code}",
+            "router",
+            "network-core",
+            code,
+            deps=[(reg.aggs[0], reg.aggs[1])],
+            crit=1,
+            ip_net=net,
+        )
         self.router_checks(bng, None, probe.id, None)
         reg.bng = bng.id
-        sess = self.add(f"sess-{code}", "application", "aaa-team", code, deps=[bng.id, "aaa-svc"], crit=2,
-                        monitored=False)  # fmt: skip
-        self.check(sess, "zabbix", "Subscriber auth failures > 5%", SV, "3", "zabbix", host_node=bng, claim=True)
+        sess = self.add(
+            f"sess-{code}",
+            "application",
+            "aaa-team",
+            code,
+            deps=[bng.id, "aaa-svc"],
+            crit=2,
+            monitored=False,
+        )
+        self.check(
+            sess,
+            "zabbix",
+            "Subscriber auth failures > 5%",
+            SV,
+            "3",
+            "zabbix",
+            host_node=bng,
+            claim=True,
+        )
         reg.sess = sess.id
         # Radio backhaul with SCADA RTUs, polled by the proxy.
         for i in range(1, 1 + (1 if rng.random() < 0.6 else 2)):
-            mw = self.add(f"mw-{code}-{i}", "link", "scada-ops", code, deps=[reg.aggs[0]], crit=2, ip_net=net)
+            mw = self.add(
+                f"mw-{code}-{i}", "link", "scada-ops", code, deps=[reg.aggs[0]], crit=2, ip_net=net
+            )
             self.check(mw, "zabbix", "Radio link down", AV, "4", "zabbix", observer=proxy.id)
             self.check(mw, "zabbix", "RSL below threshold", NOISE, "2", "zabbix", observer=proxy.id)
             reg.radios.append(mw.id)
             for j in range(1, 2 + rng.randint(1, 2)):
-                rtu = self.add(f"rtu-{code}-{i}{j}", "rtu", "scada-ops", code, deps=[mw.id], crit=2, ip_net=net)
-                self.check(rtu, "zabbix", "Unavailable by ICMP ping", AV, "4", "zabbix", observer=proxy.id)
-                self.check(rtu, "zabbix", "DNP3 polling failed", AV, "3", "zabbix-slow", observer=proxy.id)
+                rtu = self.add(
+                    f"rtu-{code}-{i}{j}", "rtu", "scada-ops", code, deps=[mw.id], crit=2, ip_net=net
+                )
+                self.check(
+                    rtu, "zabbix", "Unavailable by ICMP ping", AV, "4", "zabbix", observer=proxy.id
+                )
+                self.check(
+                    rtu, "zabbix", "DNP3 polling failed", AV, "3", "zabbix-slow", observer=proxy.id
+                )
                 reg.rtus.append(rtu.id)
         # Access groups until the budget is used.
         n_span = n_ring = n_cab = n_mast = 0
         kinds = ["span", "ring", "cabinet", "mast", "span"]
         k = 0
         while len(self.order) - start < budget - 8:
-            kind = kinds[k % len(kinds)] if k < len(kinds) else rng.choices(
-                ["span", "ring", "cabinet", "mast"], [4, 3, 2, 1.5]
-            )[0]
+            kind = (
+                kinds[k % len(kinds)]
+                if k < len(kinds)
+                else rng.choices(["span", "ring", "cabinet", "mast"], [4, 3, 2, 1.5])[0]
+            )
             k += 1
             if kind == "span":
                 n_span += 1
@@ -783,14 +1018,41 @@ class _Builder:
     def _agg_for_span(self, reg: Region) -> str:
         return self.rng.choice(reg.aggs)
 
-    def _access(self, reg: Region, net: str, nid: str, kind: str, deps: list[str | tuple[str, ...]],
-                upstream: str) -> Node:  # fmt: skip
+    def _access(
+        self,
+        reg: Region,
+        net: str,
+        nid: str,
+        kind: str,
+        deps: list[str | tuple[str, ...]],
+        upstream: str,
+    ) -> Node:
         rng = self.rng
-        node = self.add(nid, "router" if kind == "csr" else kind, "network-access", reg.code, deps=deps, crit=3,
-                        ip_net=net, role=kind)  # fmt: skip
-        self.check(node, "zabbix", "Unavailable by ICMP ping", AV, "4", "zabbix-slow", observer=reg.proxy)
-        self.check(node, "zabbix", "No SNMP data collection", AV, "2", "zabbix-slow", observer=reg.proxy)
-        self.check(node, "zabbix", "Interface uplink: High error rate", PF, "2", "zabbix", observer=reg.proxy)
+        node = self.add(
+            nid,
+            "router" if kind == "csr" else kind,
+            "network-access",
+            reg.code,
+            deps=deps,
+            crit=3,
+            ip_net=net,
+            role=kind,
+        )
+        self.check(
+            node, "zabbix", "Unavailable by ICMP ping", AV, "4", "zabbix-slow", observer=reg.proxy
+        )
+        self.check(
+            node, "zabbix", "No SNMP data collection", AV, "2", "zabbix-slow", observer=reg.proxy
+        )
+        self.check(
+            node,
+            "zabbix",
+            "Interface uplink: High error rate",
+            PF,
+            "2",
+            "zabbix",
+            observer=reg.proxy,
+        )
         self.nagios_or_icinga(node, 0.45, 0.35)
         if rng.random() < 0.45:
             self.prtg_ping(node, reg.prtg, upstream)
@@ -799,15 +1061,38 @@ class _Builder:
         cpes = []
         for j in range(rng.randint(4, 9)):
             cid = f"cpe-{nid.split('-', 1)[1]}-{j + 1:02d}"
-            cpe = self.add(cid, "cpe", "service-desk", reg.code, deps=[nid], crit=5, ip_net=f"100.{64 + len(self.regions)}")
+            cpe = self.add(
+                cid,
+                "cpe",
+                "service-desk",
+                reg.code,
+                deps=[nid],
+                crit=5,
+                ip_net=f"100.{64 + len(self.regions)}",
+            )
             r = rng.random()
             if r < 0.4:
-                self.check(cpe, "zabbix", "Unavailable by ICMP ping", AV, "4", "zabbix-fast",
-                           text="ICMP ping: 100% loss")  # fmt: skip
+                self.check(
+                    cpe,
+                    "zabbix",
+                    "Unavailable by ICMP ping",
+                    AV,
+                    "4",
+                    "zabbix-fast",
+                    text="ICMP ping: 100% loss",
+                )
                 self.check(cpe, "zabbix", "High ICMP ping response time", NOISE, "2", "zabbix-fast")
             elif r < 0.7:
-                self.check(cpe, "zabbix", "Unavailable by ICMP ping", AV, "4", "zabbix-fast", observer=reg.proxy,
-                           text="ICMP ping: 100% loss")  # fmt: skip
+                self.check(
+                    cpe,
+                    "zabbix",
+                    "Unavailable by ICMP ping",
+                    AV,
+                    "4",
+                    "zabbix-fast",
+                    observer=reg.proxy,
+                    text="ICMP ping: 100% loss",
+                )
             else:
                 self.prtg_ping(cpe, reg.prtg, nid)
             cpes.append(cid)
@@ -816,43 +1101,90 @@ class _Builder:
 
     def _span_group(self, reg: Region, net: str, tag: str, n: int) -> list[str]:
         agg = self._agg_for_span(reg)
-        span = self.add(f"span-{tag}", "link", "field-ops", reg.code, deps=[agg], crit=3, monitored=False)
+        span = self.add(
+            f"span-{tag}", "link", "field-ops", reg.code, deps=[agg], crit=3, monitored=False
+        )
         reg.spans.append(span.id)
         out = []
         for i in range(n):
             kind = self.rng.choice(["olt", "olt", "dslam"])
-            out.append(self._access(reg, net, f"{kind}-{tag}{chr(97 + i)}", kind, [span.id], agg).id)
+            out.append(
+                self._access(reg, net, f"{kind}-{tag}{chr(97 + i)}", kind, [span.id], agg).id
+            )
         return out
 
     def _ring_group(self, reg: Region, net: str, tag: str) -> None:
         sides = []
         for side, agg in (("a", reg.aggs[0]), ("b", reg.aggs[1])):
-            link = self.add(f"ring-{tag}{side}", "link", "field-ops", reg.code, deps=[agg], crit=3, monitored=False)
+            link = self.add(
+                f"ring-{tag}{side}",
+                "link",
+                "field-ops",
+                reg.code,
+                deps=[agg],
+                crit=3,
+                monitored=False,
+            )
             port = f"Te0/{len(reg.rings) + 1}/{0 if side == 'a' else 1}"
-            self.check(link, "zabbix", f"Interface {port}(ring {tag}): Link down", AV, "3", "zabbix-trap",
-                       host_node=self.nodes[agg], claim=True, text=f"Interface {port} ring {tag} down")  # fmt: skip
+            self.check(
+                link,
+                "zabbix",
+                f"Interface {port}(ring {tag}): Link down",
+                AV,
+                "3",
+                "zabbix-trap",
+                host_node=self.nodes[agg],
+                claim=True,
+                text=f"Interface {port} ring {tag} down",
+            )
             if self.rng.random() < 0.5:
-                self.check(link, "nagios", f"Interface {port} ring {tag}", AV, "CRITICAL", "nagios",
-                           host_node=self.nodes[agg], claim=True)  # fmt: skip
+                self.check(
+                    link,
+                    "nagios",
+                    f"Interface {port} ring {tag}",
+                    AV,
+                    "CRITICAL",
+                    "nagios",
+                    host_node=self.nodes[agg],
+                    claim=True,
+                )
             sides.append(link.id)
         reg.rings.append((sides[0], sides[1]))
         for i in range(self.rng.randint(2, 3)):
-            self._access(reg, net, f"olt-r{tag}{chr(97 + i)}", "olt", [(sides[0], sides[1])], reg.aggs[0])
+            self._access(
+                reg, net, f"olt-r{tag}{chr(97 + i)}", "olt", [(sides[0], sides[1])], reg.aggs[0]
+            )
 
     def _cabinet_group(self, reg: Region, net: str, tag: str, span_tag: str) -> None:
         agg = self._agg_for_span(reg)
-        span = self.add(f"span-{span_tag}", "link", "field-ops", reg.code, deps=[agg], crit=3, monitored=False)
+        span = self.add(
+            f"span-{span_tag}", "link", "field-ops", reg.code, deps=[agg], crit=3, monitored=False
+        )
         reg.spans.append(span.id)
         feed = self.add(f"pwr-cab-{tag}", "power", "field-ops", reg.code, crit=3, monitored=False)
         children = []
         if self.rng.random() < 0.6:
-            ctl = self.add(f"cab-{tag}", "cabinet", "field-ops", reg.code, deps=[feed.id, span.id], crit=4, ip_net=net)
-            self.check(ctl, "zabbix", "Unavailable by ICMP ping", AV, "4", "zabbix", observer=reg.proxy)
-            self.check(ctl, "zabbix", "Cabinet temperature high", NOISE, "2", "zabbix", observer=reg.proxy)
+            ctl = self.add(
+                f"cab-{tag}",
+                "cabinet",
+                "field-ops",
+                reg.code,
+                deps=[feed.id, span.id],
+                crit=4,
+                ip_net=net,
+            )
+            self.check(
+                ctl, "zabbix", "Unavailable by ICMP ping", AV, "4", "zabbix", observer=reg.proxy
+            )
+            self.check(
+                ctl, "zabbix", "Cabinet temperature high", NOISE, "2", "zabbix", observer=reg.proxy
+            )
             children.append(ctl.id)
         for i in range(2):
             children.append(
-                self._access(reg, net, f"dslam-c{tag}{chr(97 + i)}", "dslam", [feed.id, span.id], agg).id
+                self._access(
+                    reg, net, f"dslam-c{tag}{chr(97 + i)}", "dslam", [feed.id, span.id], agg
+                ).id
             )
         # The span also feeds an access node outside the cabinet.
         self._access(reg, net, f"olt-s{span_tag}", "olt", [span.id], agg)
@@ -869,17 +1201,41 @@ class _Builder:
             upstream = reg.aggs[0]
         else:
             agg = self._agg_for_span(reg)
-            span = self.add(f"span-m{tag}", "link", "field-ops", reg.code, deps=[agg], crit=3, monitored=False)
+            span = self.add(
+                f"span-m{tag}", "link", "field-ops", reg.code, deps=[agg], crit=3, monitored=False
+            )
             reg.spans.append(span.id)
             path, upstream = span.id, agg
-        csr = self._access(reg, net, f"csr-{tag}", "csr", [path, (mains.id, batt.id)], str(upstream))
+        csr = self._access(
+            reg, net, f"csr-{tag}", "csr", [path, (mains.id, batt.id)], str(upstream)
+        )
         watched = "mains" if self.rng.random() < 0.5 else "batt"
         if watched == "mains":
-            self.check(mains, "zabbix", "Rectifier: mains failure", AV, "3", "zabbix", observer=reg.proxy,
-                       host_node=csr, claim=True, text="Mains input lost, running on battery")  # fmt: skip
+            self.check(
+                mains,
+                "zabbix",
+                "Rectifier: mains failure",
+                AV,
+                "3",
+                "zabbix",
+                observer=reg.proxy,
+                host_node=csr,
+                claim=True,
+                text="Mains input lost, running on battery",
+            )
         else:
-            self.check(batt, "zabbix", "Battery voltage low", AV, "4", "zabbix", observer=reg.proxy,
-                       host_node=csr, claim=True, text="Battery voltage 46.1 V < 47 V")  # fmt: skip
+            self.check(
+                batt,
+                "zabbix",
+                "Battery voltage low",
+                AV,
+                "4",
+                "zabbix",
+                observer=reg.proxy,
+                host_node=csr,
+                claim=True,
+                text="Battery voltage 46.1 V < 47 V",
+            )
         reg.masts.append((csr.id, mains.id, batt.id, watched))
 
 
@@ -899,7 +1255,9 @@ def topology_of(w: World) -> dict[str, Any]:
         if n.monitored_as:
             d["monitored_as"] = list(n.monitored_as)
         if n.depends_on:
-            d["depends_on"] = [x if isinstance(x, str) else {"any_of": list(x)} for x in n.depends_on]
+            d["depends_on"] = [
+                x if isinstance(x, str) else {"any_of": list(x)} for x in n.depends_on
+            ]
         out.append(d)
     return {"version": 1, "defaults": {"team": "service-desk"}, "nodes": out}
 
@@ -955,8 +1313,9 @@ def _delay(rng: random.Random, speed: str) -> float:
     return rng.uniform(lo, hi)
 
 
-def _propagate(w: World, rng: random.Random, roots: Mapping[str, tuple[float, float]], mode: str = DEAD
-               ) -> dict[str, tuple[float, float, str]]:  # fmt: skip
+def _propagate(
+    w: World, rng: random.Random, roots: Mapping[str, tuple[float, float]], mode: str = DEAD
+) -> dict[str, tuple[float, float, str]]:
     """Fail ``roots`` (node -> (fail, recover)); dependents follow with ``any_of`` semantics."""
     state: dict[str, tuple[float, float, str]] = {n: (t, e, mode) for n, (t, e) in roots.items()}
     changed = True
@@ -1000,7 +1359,7 @@ def _fires(c: Check, mode: str) -> bool:
 def _status(c: Check, mode: str) -> str:
     if c.tool in ("nagios", "icinga") and c.name is None:
         return "down"
-    if mode in (GRAY,) or c.severity in ("2", "Warning", "WARNING", "warning"):
+    if mode == GRAY or c.severity in ("2", "Warning", "WARNING", "warning"):
         return "warn"
     return "crit"
 
@@ -1025,7 +1384,9 @@ class _Sim:
         w, rng = self.w, self.rng
         eps: list[Ep] = []
         cut = {
-            n: (t, e) for n, (t, e, m) in f.state.items() if m == DEAD and w.nodes[n].kind == "probe"
+            n: (t, e)
+            for n, (t, e, m) in f.state.items()
+            if m == DEAD and w.nodes[n].kind == "probe"
         }
         for nid in w.order:
             st = f.state.get(nid)
@@ -1076,9 +1437,7 @@ class _Sim:
             cands = [
                 c
                 for c in w.nodes[nid].checks
-                if _fires(c, mode)
-                and not (c.observer in cut)
-                and not self._host_dead(f, c, t_fail)
+                if _fires(c, mode) and c.observer not in cut and not self._host_dead(f, c, t_fail)
             ]
             if not cands:
                 continue
@@ -1118,8 +1477,12 @@ class _Sim:
         for e in eps:
             c = e.check
             if c.tool in ("nagios", "icinga") and c.name is None and not e.artifact:
-                host_down[(c.tool, c.host_node)] = min(e.start, host_down.get((c.tool, c.host_node), 1e18))
-        prtg_down = {e.check.key: e.start for e in eps if e.check.tool == "prtg" and e.status == "crit"}
+                host_down[(c.tool, c.host_node)] = min(
+                    e.start, host_down.get((c.tool, c.host_node), 1e18)
+                )
+        prtg_down = {
+            e.check.key: e.start for e in eps if e.check.tool == "prtg" and e.status == "crit"
+        }
         out: list[Ep] = []
         for e in sorted(eps, key=lambda e: (e.start, e.check.key)):
             c = e.check
@@ -1132,7 +1495,12 @@ class _Sim:
                             e.status = "unreach"
                         else:
                             e.quiet = True
-                    elif c.tool == "nagios" and e.end is not None and latest < e.end and rng.random() < 0.6:
+                    elif (
+                        c.tool == "nagios"
+                        and e.end is not None
+                        and latest < e.end
+                        and rng.random() < 0.6
+                    ):
                         e.later.append((latest + rng.uniform(1, 30), "unreach"))
             if c.tool in ("nagios", "icinga") and c.name is not None:
                 hd = host_down.get((c.tool, c.host_node))
@@ -1147,7 +1515,12 @@ class _Sim:
                     e.status = "paused"
                 elif pt is not None and e.end is not None and pt < e.end and rng.random() < 0.5:
                     e.later.append((pt + rng.uniform(1, 10), "paused"))
-            if f.maintenance and f.root is not None and c.node == f.root and c.tool in ("nagios", "icinga"):
+            if (
+                f.maintenance
+                and f.root is not None
+                and c.node == f.root
+                and c.tool in ("nagios", "icinga")
+            ):
                 if c.tool == "nagios":
                     continue  # no notification during a downtime
                 e.quiet = True
@@ -1225,7 +1598,7 @@ class _Picker:
         regs = [r for r in self.w.regions if allowed is None or r.code in allowed]
         return self.rng.choice(regs)
 
-    def pick(self, kind: str, t0: float, allowed: Sequence[str] | None) -> Fault | None:  # noqa: PLR0911
+    def pick(self, kind: str, t0: float, allowed: Sequence[str] | None) -> Fault | None:
         w, rng = self.w, self.rng
         central = kind in ("core-one", "svc-degradation")
         if central and allowed is not None and "dc" not in allowed:
@@ -1280,7 +1653,9 @@ class _Picker:
                 f.state = _propagate(w, rng, {first: (t0, t0 + d)})
                 return f
             t2 = t0 + rng.uniform(120, 720)
-            f.state = _propagate(w, rng, {first: (t0, t0 + d), second: (t2, t0 + d - rng.uniform(0, 200))})
+            f.state = _propagate(
+                w, rng, {first: (t0, t0 + d), second: (t2, t0 + d - rng.uniform(0, 200))}
+            )
             f.forced_checks += [c.key for c in w.nodes[second].checks if c.tool == "zabbix"]
             f.forced.append(second)
             f.custom_truth = True
@@ -1307,7 +1682,9 @@ class _Picker:
             return f
         if kind == "probe-cut":
             assert reg is not None
-            probe, uplink = (reg.prtg, reg.prtg_uplink) if rng.random() < 0.5 else (reg.proxy, reg.proxy_uplink)
+            probe, uplink = (
+                (reg.prtg, reg.prtg_uplink) if rng.random() < 0.5 else (reg.proxy, reg.proxy_uplink)
+            )
             cause = uplink if rng.random() < 0.7 else probe
             f = Fault(kind, probe, reg.code, t0, t0 + d)
             f.forced = [probe]
@@ -1369,7 +1746,11 @@ class _Picker:
             for up in w.dependents.get(n, ()):
                 node = w.nodes[up]
                 plain = any(d == n for d in node.depends_on if isinstance(d, str))
-                if plain and up not in seen and node.kind not in ("service", "probe", "application"):
+                if (
+                    plain
+                    and up not in seen
+                    and node.kind not in ("service", "probe", "application")
+                ):
                     seen.add(up)
                     out.append(up)
                     stack.append(up)
@@ -1459,7 +1840,9 @@ class _Picker:
         d = rng.uniform(600, 1800)
         f = Fault("maintenance", nid, reg.code, t0, t0 + d, maintenance=True)
         f.forced = [nid]
-        f.forced_checks = [c.key for c in w.nodes[nid].checks if c.tool == "zabbix" and c.cat == AV][:1]
+        f.forced_checks = [
+            c.key for c in w.nodes[nid].checks if c.tool == "zabbix" and c.cat == AV
+        ][:1]
         if nid in reg.aggs[:2]:
             # Planned work on a dual-homed router: its single-homed traffic is moved first, so
             # only its own alerts fire.
@@ -1503,8 +1886,14 @@ class _Renderer:
         self.nagios_pid = 41000
         self.am_changes: list[tuple[float, int, Check, bool, int, float]] = []
 
-    def _add(self, at: float, source: str, payload: dict[str, Any], truths: tuple[int, ...],
-             observer: str | None = None) -> None:  # fmt: skip
+    def _add(
+        self,
+        at: float,
+        source: str,
+        payload: dict[str, Any],
+        truths: tuple[int, ...],
+        observer: str | None = None,
+    ) -> None:
         self.n += 1
         self.raws.append(_Raw(round(at, 3), self.n, source, payload, truths, observer))
 
@@ -1537,8 +1926,13 @@ class _Renderer:
         if e.status == "nodata":
             sev = "2"
 
-        def body(at: float, value: str, update: str = "0", ack: str = "No", rec: str = "{EVENT.RECOVERY.ID}"
-                 ) -> dict[str, Any]:  # fmt: skip
+        def body(
+            at: float,
+            value: str,
+            update: str = "0",
+            ack: str = "No",
+            rec: str = "{EVENT.RECOVERY.ID}",
+        ) -> dict[str, Any]:
             ts = datetime.fromtimestamp(e.start - rng.uniform(1, 4), UTC)
             return {
                 "event_id": eid,
@@ -1548,7 +1942,12 @@ class _Renderer:
                 "event_severity": sev,
                 "event_name": name if not c.text else f"{name}",
                 "event_tags": json.dumps(
-                    [{"tag": "scope", "value": "availability" if c.cat in (AV, ND) else "performance"}],
+                    [
+                        {
+                            "tag": "scope",
+                            "value": "availability" if c.cat in (AV, ND) else "performance",
+                        }
+                    ],
                     separators=(",", ":"),
                 ),
                 "event_date": ts.strftime("%Y.%m.%d"),
@@ -1620,7 +2019,7 @@ class _Renderer:
         if not host and bad in ("DOWN", "UNREACHABLE"):
             bad = "CRITICAL"
         t = (e.truth,)
-        flap_from, flap_to = e.flapping if e.flapping else (1e18, 1e18)
+        flap_from, flap_to = e.flapping or (1e18, 1e18)
         if e.start < flap_from:
             self._add(e.start, "nagios", macros(e.start, "PROBLEM", bad, pid, "0"), t, obs)
         for at, what in e.later:
@@ -1644,10 +2043,12 @@ class _Renderer:
         host = c.name is None
         state = 1 if host else {"warn": 1, "crit": 2, "unknown": 3}.get(e.status, 2)
         output = (
-            f"CRITICAL - Host Unreachable ({c.address})" if host else (c.text or f"{c.name} CRITICAL")
+            f"CRITICAL - Host Unreachable ({c.address})"
+            if host
+            else (c.text or f"{c.name} CRITICAL")
         )
 
-        def state_change(at: float, st: int, out: str, reachable: bool) -> dict[str, Any]:
+        def state_change(at: float, st: int, out: str, *, reachable: bool) -> dict[str, Any]:
             d: dict[str, Any] = {
                 "type": "StateChange",
                 "host": c.host,
@@ -1660,7 +2061,12 @@ class _Renderer:
                     "output": out,
                     "state": (2 if st else 0) if host else st,
                     "exit_status": 0,
-                    "vars_after": {"attempt": 1, "reachable": reachable, "state": st, "state_type": 1},
+                    "vars_after": {
+                        "attempt": 1,
+                        "reachable": reachable,
+                        "state": st,
+                        "state_type": 1,
+                    },
                 },
             }
             if not host:
@@ -1685,11 +2091,18 @@ class _Renderer:
 
         t = (e.truth,)
         obs = "icinga-master"
-        self._add(e.start, "icinga", state_change(e.start, state, output, not e.quiet), t, obs)
+        self._add(
+            e.start, "icinga", state_change(e.start, state, output, reachable=not e.quiet), t, obs
+        )
         flap_from = e.flapping[0] if e.flapping else 1e18
         if not e.quiet and e.start < flap_from:
-            self._add(e.start + rng.uniform(0.05, 0.5), "icinga", notification(e.start, "Problem", state, output),
-                      t, obs)  # fmt: skip
+            self._add(
+                e.start + rng.uniform(0.05, 0.5),
+                "icinga",
+                notification(e.start, "Problem", state, output),
+                t,
+                obs,
+            )
         if e.ack is not None and (end is None or e.ack < end):
             ack: dict[str, Any] = {
                 "type": "AcknowledgementSet",
@@ -1705,9 +2118,15 @@ class _Renderer:
                 ack["service"] = c.name
             self._add(e.ack, "icinga", ack, (), obs)
         if end is not None:
-            self._add(end, "icinga", state_change(end, 0, "OK", True), (), obs)
+            self._add(end, "icinga", state_change(end, 0, "OK", reachable=True), (), obs)
             if not e.quiet and e.start < flap_from:
-                self._add(end + rng.uniform(0.05, 0.5), "icinga", notification(end, "Recovery", 0, "OK"), (), obs)
+                self._add(
+                    end + rng.uniform(0.05, 0.5),
+                    "icinga",
+                    notification(end, "Recovery", 0, "OK"),
+                    (),
+                    obs,
+                )
 
     def _prtg(self, e: Ep, end: float | None) -> None:
         c, rng = e.check, self.rng
@@ -1772,8 +2191,10 @@ class _Renderer:
             i = 0
             while i < len(changes):
                 t = changes[i][0]
-                flush = t + AM_GROUP_WAIT if t - last_flush > 3600 and not firing else max(
-                    t, last_flush + AM_GROUP_INTERVAL
+                flush = (
+                    t + AM_GROUP_WAIT
+                    if t - last_flush > 3600 and not firing
+                    else max(t, last_flush + AM_GROUP_INTERVAL)
                 )
                 while i < len(changes) and changes[i][0] <= flush:
                     _, _, c, fire, truth, started = changes[i]
@@ -1809,10 +2230,14 @@ class _Renderer:
                         "externalURL": "http://alertmanager.dc1.example-isp.net:9093",
                         "alerts": alerts,
                     }
-                    self._add(flush + rng.uniform(0.05, 1.5), "alertmanager", body, tuple(sorted(truths)))
+                    self._add(
+                        flush + rng.uniform(0.05, 1.5), "alertmanager", body, tuple(sorted(truths))
+                    )
                 last_flush = flush
 
-    def _am_alert(self, c: Check, status: str, started: float, ended: float | None) -> dict[str, Any]:
+    def _am_alert(
+        self, c: Check, status: str, started: float, ended: float | None
+    ) -> dict[str, Any]:
         port = {"snmp": "9116", "blackbox": "9115", "node": "9100"}.get(c.group, "8080")
         inst = f"{c.host}:{port}"
         sev = c.severity
@@ -1834,7 +2259,9 @@ class _Renderer:
             "fingerprint": fp,
         }
 
-    def notice(self, at: float, source: str, payload: dict[str, Any], observer: str | None = None) -> None:
+    def notice(
+        self, at: float, source: str, payload: dict[str, Any], observer: str | None = None
+    ) -> None:
         self._add(at, source, payload, (), observer)
 
 
@@ -1881,22 +2308,35 @@ class _Composer:
         for it in self.items:
             olo, ohi = self._span(it.fault, it.eps)
             other = self._affected(it.fault, it.eps)
-            if f.root is not None and f.root == it.fault.root and not (hi + 7200 < olo or ohi + 7200 < lo):
+            if (
+                f.root is not None
+                and f.root == it.fault.root
+                and not (hi + 7200 < olo or ohi + 7200 < lo)
+            ):
                 return True
             if hi + 1200 < olo or ohi + 1200 < lo:
                 continue
             if mine & other:
                 return True
-            if not background and it.fault.kind not in ("noise", "flapping", "unplaced", "maintenance"):
+            if not background and it.fault.kind not in (
+                "noise",
+                "flapping",
+                "unplaced",
+                "maintenance",
+            ):
                 regions = {f.region} | self._regions(mine)
                 oregions = {it.fault.region} | self._regions(other)
                 if regions & oregions - {"?"}:
                     return True
             # Nothing below an inferred or twin fault, nothing on a cut probe's hosts.
             for a, b, ea in ((f, it.fault, eps), (it.fault, f, it.eps)):
-                if a.kind in ("span-cut", "cabinet-power", "twin-cpe", "mast-power", "gray-agg") or (
-                    a.label == "concurrent"
-                ):
+                if a.kind in (
+                    "span-cut",
+                    "cabinet-power",
+                    "twin-cpe",
+                    "mast-power",
+                    "gray-agg",
+                ) or (a.label == "concurrent"):
                     below: set[str] = set()
                     for n in self._affected(a, ea):
                         below |= self.w.below(n)
@@ -1910,8 +2350,9 @@ class _Composer:
     def _regions(self, nodes: Iterable[str]) -> set[str]:
         return {self.w.nodes[n].region for n in nodes if n in self.w.nodes}
 
-    def add_fault(self, kind: str, t0: float, *, allowed: Sequence[str] | None = None, label: str = ""
-                  ) -> bool:  # fmt: skip
+    def add_fault(
+        self, kind: str, t0: float, *, allowed: Sequence[str] | None = None, label: str = ""
+    ) -> bool:
         for _ in range(12):
             f = self.pick.pick(kind, t0, allowed)
             if f is None:
@@ -2010,8 +2451,12 @@ class _Composer:
         tool, host, addr = f.unplaced_host
         rng = self.rng
         eps = []
-        names = {"zabbix": ["Unavailable by ICMP ping", "High CPU utilization"], "prtg": ["Ping", "SNMP Traffic"],
-                 "nagios": [None, "SSH"]}[tool]  # fmt: skip
+        by_tool: dict[str, list[str | None]] = {
+            "zabbix": ["Unavailable by ICMP ping", "High CPU utilization"],
+            "prtg": ["Ping", "SNMP Traffic"],
+            "nagios": [None, "SSH"],
+        }
+        names = by_tool[tool]
         for j, name in enumerate(names[: rng.randint(1, 2)]):
             c = Check(
                 key=f"unplaced:{host}:{j}:{k}",
@@ -2030,7 +2475,9 @@ class _Composer:
                 device_id=9000 + k,
             )
             start = f.t0 + rng.uniform(5, 90)
-            eps.append(Ep(c, k, start, f.end + rng.uniform(0, 60), "down" if name is None else "crit"))
+            eps.append(
+                Ep(c, k, start, f.end + rng.uniform(0, 60), "down" if name is None else "crit")
+            )
         return eps
 
     # -- extras: re-notifications, acknowledgements, flapping notices ----------------------
@@ -2087,7 +2534,12 @@ class _Composer:
         lines: list[dict[str, Any]] = []
         events: dict[int, list[str]] = {}
         for n, x in enumerate(raws, start=1):
-            line: dict[str, Any] = {"at": x.at, "source": x.source, "id": f"d{n}", "payload": x.payload}
+            line: dict[str, Any] = {
+                "at": x.at,
+                "source": x.source,
+                "id": f"d{n}",
+                "payload": x.payload,
+            }
             if x.observer is not None:
                 line["observer"] = x.observer
             lines.append(line)
@@ -2104,7 +2556,9 @@ class _Composer:
             watched: tuple[str, ...] = ()
             if f.kind == "probe-cut" and f.root is not None:
                 watched = tuple(
-                    sorted({self.w.checks[key].host_node for key in self.w.observed_by.get(f.root, ())})
+                    sorted(
+                        {self.w.checks[key].host_node for key in self.w.observed_by.get(f.root, ())}
+                    )
                 )
             truth.append(
                 TrueIncident(
@@ -2164,13 +2618,32 @@ class _Composer:
                     "end_time": int(end),
                     "fixed": True,
                 }
-                r.notice(start, "icinga", {"type": "DowntimeStarted", "timestamp": start, "downtime": dt},
-                         "icinga-master")  # fmt: skip
-                r.notice(start + 0.2, "icinga", {"type": "Notification", "host": hc.host,
-                         "notification_type": "DowntimeStart", "timestamp": start + 0.2, "author": "change-mgr",
-                         "text": "CHG-4711", "users": ["noc"]}, "icinga-master")  # fmt: skip
-                r.notice(end, "icinga", {"type": "DowntimeRemoved", "timestamp": end, "downtime": dt},
-                         "icinga-master")  # fmt: skip
+                r.notice(
+                    start,
+                    "icinga",
+                    {"type": "DowntimeStarted", "timestamp": start, "downtime": dt},
+                    "icinga-master",
+                )
+                r.notice(
+                    start + 0.2,
+                    "icinga",
+                    {
+                        "type": "Notification",
+                        "host": hc.host,
+                        "notification_type": "DowntimeStart",
+                        "timestamp": start + 0.2,
+                        "author": "change-mgr",
+                        "text": "CHG-4711",
+                        "users": ["noc"],
+                    },
+                    "icinga-master",
+                )
+                r.notice(
+                    end,
+                    "icinga",
+                    {"type": "DowntimeRemoved", "timestamp": end, "downtime": dt},
+                    "icinga-master",
+                )
         if f.kind == "flapping":
             eps = sorted(it.eps, key=lambda e: e.start)
             e0 = eps[0]
@@ -2181,20 +2654,29 @@ class _Composer:
                     if at >= self.horizon:
                         continue
                     if c.tool == "nagios":
-                        m: dict[str, Any] = {
+                        fm: dict[str, Any] = {
                             "NOTIFICATIONTYPE": "FLAPPINGSTART" if on else "FLAPPINGSTOP",
                             "HOSTNAME": c.host,
                             "TIMET": str(int(at)),
                         }
                         if c.name is None:
-                            m.update(HOSTSTATE="DOWN" if on else "UP", HOSTSTATETYPE="HARD")
+                            fm.update(HOSTSTATE="DOWN" if on else "UP", HOSTSTATETYPE="HARD")
                         else:
-                            m.update(SERVICEDESC=c.name, SERVICESTATE="CRITICAL" if on else "OK",
-                                     SERVICESTATETYPE="HARD")  # fmt: skip
-                        r.notice(at, "nagios", m)
+                            fm.update(
+                                SERVICEDESC=c.name,
+                                SERVICESTATE="CRITICAL" if on else "OK",
+                                SERVICESTATETYPE="HARD",
+                            )
+                        r.notice(at, "nagios", fm)
                     else:
-                        d: dict[str, Any] = {"type": "Flapping", "host": c.host, "is_flapping": on,
-                                             "timestamp": at, "state": 1 if on else 0, "state_type": 1}  # fmt: skip
+                        d: dict[str, Any] = {
+                            "type": "Flapping",
+                            "host": c.host,
+                            "is_flapping": on,
+                            "timestamp": at,
+                            "state": 1 if on else 0,
+                            "state_type": 1,
+                        }
                         if c.name is not None:
                             d["service"] = c.name
                         r.notice(at, "icinga", d, "icinga-master")
@@ -2277,9 +2759,15 @@ def day(seed: int, nodes: int = 600, faults: int = 18, noise: int = 30) -> Scena
         for _ in range(5):
             regs = rng.sample([r.code for r in w.regions], 2)
             t0 = T0 + rng.uniform(600, 84000)
-            if comp.add_fault(rng.choice(CONCURRENT_KINDS), t0, allowed=[regs[0]], label="concurrent"):
-                comp.add_fault(rng.choice(CONCURRENT_KINDS), t0 + rng.uniform(0, 60), allowed=[regs[1]],
-                               label="concurrent")  # fmt: skip
+            if comp.add_fault(
+                rng.choice(CONCURRENT_KINDS), t0, allowed=[regs[0]], label="concurrent"
+            ):
+                comp.add_fault(
+                    rng.choice(CONCURRENT_KINDS),
+                    t0 + rng.uniform(0, 60),
+                    allowed=[regs[1]],
+                    label="concurrent",
+                )
                 break
     for kind, count in (("maintenance", 2), ("flapping", 2), ("unplaced", 3), ("noise", noise)):
         for _ in range(count):
