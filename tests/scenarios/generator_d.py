@@ -246,7 +246,7 @@ _DELAYS: Final[Mapping[str, tuple[float, float]]] = {
     "zabbix-trap": (8.0, 35.0),
     "prtg": (25.0, 88.0),
     "alertmanager": (40.0, 88.0),  # plus group_wait / group_interval below
-    "alertmanager-fast": (15.0, 40.0),
+    "alertmanager-fast": (10.0, 25.0),  # error-rate rules with a short for:
 }
 AM_GROUP_WAIT: Final = 30.0
 AM_GROUP_INTERVAL: Final = 60.0
@@ -497,8 +497,10 @@ class _Builder:
             host = self.spell(hn, tool, ip_ok=not claim)
         if claim:
             assert name is not None
-            short = hn.monitored_as[0].split(".", 1)[0] if hn.monitored_as else hn.id
-            node.monitored_as.append(f"{short}!{name}")
+            # The HOST part is written exactly as the host node's own entry: a short HOST
+            # part beside an FQDN host entry leaves rule 2 open to two readings.
+            host_entry = hn.monitored_as[0] if hn.monitored_as else hn.id
+            node.monitored_as.append(f"{host_entry}!{name}")
         obs_text = ""
         if observer is not None:
             pn = self.nodes[observer]
@@ -965,7 +967,7 @@ class _Builder:
             "Subscriber auth failures > 5%",
             SV,
             "3",
-            "zabbix",
+            "zabbix-fast",
             host_node=bng,
             claim=True,
         )
@@ -1282,6 +1284,7 @@ class Fault:
     custom_truth: bool = False  # multi-member failures: no generic identifiability check
     maintenance: bool = False
     min_subtrees: int = 0  # inferred roots: evidence under this many distinct children
+    min_dependents: int = 0  # gray: evidence on this many nodes besides the root
     episodes_extra: list[Ep] = field(default_factory=list)
     noise_check: str | None = None
     flaps: int = 0
@@ -1546,6 +1549,8 @@ class _Sim:
             if not any(e.check.node == nid and not e.artifact for e in eps):
                 return False
         a = self.alerting(f, eps)
+        if len(a - {f.root}) < f.min_dependents:
+            return False
         if f.min_subtrees:
             kids = {self._child_under(f.root, n) for n in a}
             kids.discard(None)
@@ -1669,10 +1674,17 @@ class _Picker:
                 f.state = _propagate(w, rng, {agg: (t0, t0 + d)})
                 return f
             f.state = {agg: (t0, t0 + d, GRAY)}
-            single = self._single_path(agg)
+            # Dependents that can show it: monitored, not a link whose own trigger runs on
+            # the degraded router (a ring side's "Link down" is not a timeout).
+            single = [
+                n for n in self._single_path(agg) if w.monitored(n) and w.nodes[n].kind != "link"
+            ]
+            if len(single) < 3:
+                return None
             rng.shuffle(single)
-            for n in sorted(single[: max(3, int(len(single) * rng.uniform(0.3, 0.6)))]):
+            for n in sorted(single[: max(4, int(len(single) * rng.uniform(0.3, 0.6)))]):
                 f.state[n] = (t0 + rng.uniform(0, 240), t0 + d, IMPAIRED)
+            f.min_dependents = 2
             return f
         if kind == "core-one":
             core = rng.choice(["core-1", "core-2"])
@@ -1729,7 +1741,7 @@ class _Picker:
             f.state = {svc: (t0, f.end, DEGRADED)}
             callers = self._callers(svc)
             for c in callers:
-                f.state[c] = (t0 + rng.uniform(0, 20), f.end + rng.uniform(0, 60), DEGRADED)
+                f.state[c] = (t0 + rng.uniform(0, 10), f.end + rng.uniform(0, 60), DEGRADED)
             # The service's own check is the slow one: callers' errors come first.
             f.forced_checks = []
             return f
