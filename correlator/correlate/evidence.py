@@ -81,6 +81,11 @@ def threshold_warning(severity: Severity, check: str | None) -> bool:
     )
 
 
+# A check that says in so many words that something is down (Zabbix's "Interface ...: Link
+# down" and "... is down" triggers are Average, a minor severity, in its own templates).
+_SAYS_DOWN: Final = re.compile(r"\bdown\b", re.IGNORECASE)
+
+
 def classify(alert: Alert) -> Evidence:
     """Classify an alert; pure, cheap, and the same in the daemon and in replay."""
     if alert.unreachable or alert.source_suppressed:
@@ -89,9 +94,11 @@ def classify(alert: Alert) -> Evidence:
     if alert.check is None:
         # A host-level alert: the host itself is down (or at least not answering).
         return Evidence.DOWN if severe or alert.severity is Severity.MINOR else Evidence.DEGRADED
-    if not severe:
-        return Evidence.DEGRADED
     check = alert.check
+    if not severe:
+        if alert.severity is Severity.MINOR and _SAYS_DOWN.search(check):
+            return Evidence.DOWN
+        return Evidence.DEGRADED
     if _PERFORMANCE.search(check) and not _AVAILABILITY.search(check):
         return Evidence.DEGRADED
     return Evidence.DOWN

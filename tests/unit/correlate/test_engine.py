@@ -10,8 +10,13 @@ from __future__ import annotations
 import pytest
 
 from correlator.correlate.engine import Action
-from correlator.correlate.evidence import Evidence, spreading_warning, threshold_warning
-from correlator.model import NoticeKind, Severity, Source
+from correlator.correlate.evidence import (
+    Evidence,
+    classify,
+    spreading_warning,
+    threshold_warning,
+)
+from correlator.model import Alert, NoticeKind, Severity, Source, State
 
 # -- deduplication ------------------------------------------------------------------------
 
@@ -1085,3 +1090,70 @@ def test_warnings_that_spread_to_callers(check: str | None, spreads: bool) -> No
     """Latency, errors, queues and load grow in what uses a slow node; a node's own
     certificate, disk, memory, backups, clock and hardware do not."""
     assert spreading_warning(check) is spreads
+
+
+RING = """
+version: 1
+nodes:
+  - {id: agg-1, kind: router, monitored_as: [agg-1]}
+  - {id: agg-2, kind: router, monitored_as: [agg-2]}
+  - id: side-a
+    kind: link
+    monitored_as: ["agg-1!Interface Te0/1/0(ring): Link down"]
+    depends_on: [agg-1]
+  - id: side-b
+    kind: link
+    monitored_as: ["agg-2!Interface Te0/1/1(ring): Link down"]
+    depends_on: [agg-2]
+  - {id: olt-1, kind: olt, monitored_as: [olt-1], depends_on: [{any_of: [side-a, side-b]}]}
+  - {id: olt-2, kind: olt, monitored_as: [olt-2], depends_on: [{any_of: [side-a, side-b]}]}
+  - {id: cpe-1, kind: cpe, monitored_as: [cpe-1], depends_on: [olt-1]}
+  - {id: cpe-2, kind: cpe, monitored_as: [cpe-2], depends_on: [olt-2]}
+"""
+
+
+def test_a_ring_lost_side_by_side_is_one_incident_rooted_at_the_first_side(make_sim):
+    """Zabbix's own "Link down" triggers are of Average (minor) severity, yet they say the
+    link is down: when the second side of a ring goes too, the access nodes behind it and
+    their customers are one incident rooted at the side lost first (the first side's
+    incident absorbed), not one per access node."""
+    sim = make_sim(RING)
+    link_down = "Interface Te0/1/0(ring): Link down"
+    sim.problem(0, "agg-1", link_down, source=Source.ZABBIX, severity=Severity.MINOR)
+    sim.advance(600)
+    other = "Interface Te0/1/1(ring): Link down"
+    sim.problem(600, "agg-2", other, source=Source.ZABBIX, severity=Severity.MINOR)
+    for i, host in enumerate(["cpe-1", "cpe-2", "olt-1", "olt-2"]):
+        sim.problem(640 + 10 * i, host, "Unavailable by ICMP ping", source=Source.ZABBIX)
+    sim.advance(1800)
+    inc = sim.holding("cpe-1", "Unavailable by ICMP ping")
+    assert inc["root_cause"] == "side-a", sim.out()
+    for host, check in [("agg-2", other), ("olt-2", "Unavailable by ICMP ping")]:
+        assert sim.holding(host, check)["id"] == inc["id"], sim.out()
+
+
+@pytest.mark.parametrize(
+    ("check", "severity", "evidence"),
+    [
+        ("Interface Te0/1/0(ring nrt-1): Link down", Severity.MINOR, Evidence.DOWN),
+        ("BGP peer 10.0.0.1 is down", Severity.MINOR, Evidence.DOWN),
+        ("Interface Te0/1/0: High error rate", Severity.MINOR, Evidence.DEGRADED),
+        ("Ping", Severity.MINOR, Evidence.DEGRADED),  # PRTG/Nagios Unknown: no answer yet
+        ("Interface Te0/1/0: Link down", Severity.WARNING, Evidence.DEGRADED),
+        ("HTTP", Severity.CRITICAL, Evidence.DOWN),
+    ],
+)
+def test_what_a_check_says_about_its_node(check: str, severity: Severity, evidence: Evidence):
+    """A minor alert is a warning, unless its check says in so many words that something is
+    down (Zabbix rates "Link down" Average in its own templates)."""
+    alert = Alert(
+        source=Source.ZABBIX,
+        source_id="1",
+        host="h",
+        check=check,
+        state=State.PROBLEM,
+        severity=severity,
+        raised_at=0.0,
+        received_at=0.0,
+    )
+    assert classify(alert) is evidence
