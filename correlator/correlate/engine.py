@@ -1424,7 +1424,8 @@ class Engine:
     def _spreads(self, seeds: Collection[str], alerting: Iterable[str]) -> bool:
         """Whether a root among ``seeds`` warns of something its dependents' warnings can
         come from, and every other alerting node warns only of such things (latency and
-        errors spread to callers; a certificate or a full disk does not)."""
+        errors spread to callers; a certificate or a full disk does not) and depends
+        directly on the root or on another of them."""
         active = self._node_active
         if not any(
             a.evidence is Evidence.DEGRADED and spreading_warning(a.check)
@@ -1432,12 +1433,20 @@ class Engine:
             for a in active.get(s, ())
         ):
             return False
-        return all(
-            spreading_warning(a.check)
-            for n in alerting
-            if n not in seeds
-            for a in active.get(n, ())
-        )
+        nodes = self.topology.nodes
+        for n in alerting:
+            if n in seeds:
+                continue
+            if not all(spreading_warning(a.check) for a in active.get(n, ())):
+                return False
+            # Hop by hop: through what it uses directly, the root or another node seen
+            # degrading (a slow core router and a customer's latency three silent hops
+            # away are two things).
+            if not any(
+                t in seeds or t in alerting for dep in nodes[n].depends_on for t in dep.any_of
+            ):
+                return False
+        return True
 
     def _timely_by_hop(
         self, evidence: Mapping[str, Evidence], onset: Mapping[str, float], horizon: float

@@ -1069,6 +1069,18 @@ def test_warnings_about_a_nodes_own_state_do_not_spread_to_it(make_sim):
     assert roots == ["catalog", "payments", "shop"], sim.out()
 
 
+def test_a_degradation_spreads_hop_by_hop_not_over_a_silent_caller(make_sim):
+    """The shop's latency and the payments service's errors begin together, but the
+    catalog between them, which uses payments and is used by the shop, says nothing: two
+    unrelated warnings, not one degradation."""
+    sim = make_sim(CALL_CHAIN)
+    sim.problem(0, "shop", "Response time", severity=Severity.WARNING)
+    sim.problem(9, "payments", "HighErrorRate", severity=Severity.WARNING)
+    sim.advance(900)
+    roots = sorted(inc["root_cause"] for inc in sim.out())
+    assert roots == ["payments", "shop"], sim.out()
+
+
 @pytest.mark.parametrize(
     ("check", "spreads"),
     [
