@@ -57,6 +57,7 @@ REASONS_KEPT: Final = 40  # decisions recorded per incident: the first ones and 
 REASONS_HEAD: Final = 10
 REVIEW_MAX_NODES: Final = 64  # reviewed on every join up to this size
 REVIEW_LARGE_MAX_NODES: Final = 1024  # reviewed on the review timers up to this size
+INFERRED_SIBLINGS_MAX: Final = 32  # an inferred root's dependents looked under, at most
 REPARTITION_MAX_NODES: Final = 96  # the neighbourhood re-decided at once, at most
 REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
 STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts, at most
@@ -2395,8 +2396,17 @@ class Engine:
         if inc.root is None:
             return
         causes: set[str] = set()
+        graph = self._graph
         for seed in inc.seeds:
-            causes.update(self._graph.causes(seed))
+            causes.update(graph.causes(seed))
+            if seed not in inc.node_evidence:
+                # An inferred root is one guess among the nodes below what it feeds (a
+                # cabinet's power, or the fibre span its equipment also hangs on): a cause
+                # of those may explain the same alerts and more.
+                fed = self.topology.dependents.get(seed, ())
+                if len(fed) <= INFERRED_SIBLINGS_MAX:
+                    for d in fed:
+                        causes.update(c for c in graph.causes(d) if c != seed)
         roots = inc.seeds or self._graph.single(inc.root)
         for r in roots:
             self._by_root.setdefault(r, set()).add(inc.number)

@@ -1169,3 +1169,37 @@ def test_what_a_check_says_about_its_node(check: str, severity: Severity, eviden
         received_at=0.0,
     )
     assert classify(alert) is evidence
+
+
+CABINET_ON_A_SPAN = """
+version: 1
+nodes:
+  - {id: agg, kind: router, monitored_as: [agg]}
+  - {id: span, kind: link, depends_on: [agg]}
+  - {id: feed, kind: power}
+  - {id: dslam-1, kind: dslam, monitored_as: [dslam-1], depends_on: [feed, span]}
+  - {id: dslam-2, kind: dslam, monitored_as: [dslam-2], depends_on: [feed, span]}
+  - {id: olt, kind: olt, monitored_as: [olt], depends_on: [span]}
+  - {id: cpe-1a, kind: cpe, monitored_as: [cpe-1a], depends_on: [dslam-1]}
+  - {id: cpe-1b, kind: cpe, monitored_as: [cpe-1b], depends_on: [dslam-1]}
+  - {id: cpe-2a, kind: cpe, monitored_as: [cpe-2a], depends_on: [dslam-2]}
+  - {id: cpe-2b, kind: cpe, monitored_as: [cpe-2b], depends_on: [dslam-2]}
+  - {id: cpe-oa, kind: cpe, monitored_as: [cpe-oa], depends_on: [olt]}
+  - {id: cpe-ob, kind: cpe, monitored_as: [cpe-ob], depends_on: [olt]}
+"""
+
+
+def test_an_inferred_root_gives_way_to_a_sibling_cause_that_explains_more(make_sim):
+    """A cabinet's equipment hangs on its power feed and on a fibre span; both are
+    unmonitored. Its customers go down first (the feed and the span explain them equally),
+    then the customers of an OLT elsewhere on the same span: one span cut, not a power
+    loss plus an OLT failure."""
+    sim = make_sim(CABINET_ON_A_SPAN)
+    for i, host in enumerate(["cpe-1a", "cpe-2a", "cpe-1b", "cpe-2b"]):
+        sim.problem(i * 3, host, "Unavailable by ICMP ping", source=Source.ZABBIX)
+    for i, host in enumerate(["cpe-oa", "cpe-ob", "dslam-1", "dslam-2", "olt"]):
+        sim.problem(17 + i * 5, host, "Unavailable by ICMP ping", source=Source.ZABBIX)
+    sim.advance(900)
+    inc = sim.only()
+    assert inc["root_cause"] == "span", sim.out()
+    assert inc["root_cause_inferred"]
