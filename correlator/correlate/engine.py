@@ -57,6 +57,7 @@ REASONS_KEPT: Final = 40  # decisions recorded per incident: the first ones and 
 REASONS_HEAD: Final = 10
 REVIEW_MAX_NODES: Final = 64  # reviewed on every join up to this size
 REVIEW_LARGE_MAX_NODES: Final = 1024  # reviewed on the review timers up to this size
+_SPREADS_FROM: Final = (Evidence.DEGRADED, Evidence.DOWN)
 INFERRED_SIBLINGS_MAX: Final = 32  # an inferred root's dependents looked under, at most
 REPARTITION_MAX_NODES: Final = 96  # the neighbourhood re-decided at once, at most
 REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
@@ -1402,9 +1403,9 @@ class Engine:
             gray_early=gray_early,
             hard_late=hard_late,
             spreading=(
-                evidence is Evidence.DEGRADED
+                evidence in _SPREADS_FROM
                 and 0 < len(degraded) == covered
-                and self._spreads(cand.seeds, alerting)
+                and self._spreads(cand.seeds, alerting, own=evidence is Evidence.DEGRADED)
             ),
             weights=self.weights,
         )
@@ -1422,13 +1423,13 @@ class Engine:
             )
         return result
 
-    def _spreads(self, seeds: Collection[str], alerting: Iterable[str]) -> bool:
-        """Whether a root among ``seeds`` warns of something its dependents' warnings can
-        come from, and every other alerting node warns only of such things (latency and
-        errors spread to callers; a certificate or a full disk does not) and depends
-        directly on the root or on another of them."""
+    def _spreads(self, seeds: Collection[str], alerting: Iterable[str], *, own: bool) -> bool:
+        """Whether every alerting node besides ``seeds`` warns only of things a slow or
+        failing dependency causes (latency and errors spread to callers; a certificate or
+        a full disk does not) and depends directly on the root or on another of them;
+        ``own``: and a root among ``seeds`` warns of such a thing too."""
         active = self._node_active
-        if not any(
+        if own and not any(
             a.evidence is Evidence.DEGRADED and spreading_warning(a.check)
             for s in seeds
             for a in active.get(s, ())
@@ -2510,13 +2511,15 @@ class Engine:
 
     def _group_lost(self, group: frozenset[str]) -> bool:
         """Whether every member of a redundancy group may be down: each alerts down, or
-        is seen only by probes that seem blind (unobserved, so possibly down), and at
-        least one alerts down."""
+        is unobserved, so possibly down (nothing watches it, or only probes that seem
+        blind: a mast's mains feed nobody monitors, once its battery says it is running
+        out), and at least one alerts down."""
         down = False
+        monitored = self._graph.monitored
         for m in group:
             if self._node_down(m):
                 down = True
-            elif not self._seen_only_by_suspect(m):
+            elif m in monitored and not self._seen_only_by_suspect(m):
                 return False
         return down
 

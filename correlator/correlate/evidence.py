@@ -12,7 +12,7 @@ import re
 from enum import StrEnum
 from typing import Final
 
-from correlator.model import Alert, Severity
+from correlator.model import Alert, Severity, Source
 
 
 class Evidence(StrEnum):
@@ -81,9 +81,14 @@ def threshold_warning(severity: Severity, check: str | None) -> bool:
     )
 
 
-# A check that says in so many words that something is down (Zabbix's "Interface ...: Link
-# down" and "... is down" triggers are Average, a minor severity, in its own templates).
+# A check that says in so many words that something is down, or that it failed.
 _SAYS_DOWN: Final = re.compile(r"\bdown\b", re.IGNORECASE)
+_OUTCOME: Final = re.compile(
+    r"\bdown\b|unavailable|unreachable|not available|not responding|no response|"
+    r"\bno\b[\w ]*\bdata\b|nodata|failure|failed|\blost\b|offline|stopped|not running|"
+    r"\bdead\b|timed out|timeout",
+    re.IGNORECASE,
+)
 
 
 def classify(alert: Alert) -> Evidence:
@@ -96,9 +101,18 @@ def classify(alert: Alert) -> Evidence:
         return Evidence.DOWN if severe or alert.severity is Severity.MINOR else Evidence.DEGRADED
     check = alert.check
     if not severe:
-        if alert.severity is Severity.MINOR and _SAYS_DOWN.search(check):
-            return Evidence.DOWN
-        return Evidence.DEGRADED
+        if alert.severity is not Severity.MINOR:
+            return Evidence.DEGRADED
+        if alert.source is Source.ZABBIX:
+            # Zabbix's Average: a problem its own templates rate so ("Interface ...: Link
+            # down", "Zabbix agent is not available") next to capacity and performance
+            # ones ("Disk space is low", "High error rate"): down unless it measures.
+            if _OUTCOME.search(check) or not _PERFORMANCE.search(check):
+                return Evidence.DOWN
+            return Evidence.DEGRADED
+        # Elsewhere minor is an Unknown result (Nagios, PRTG): no answer, not a failure,
+        # unless the check says in so many words that something is down.
+        return Evidence.DOWN if _SAYS_DOWN.search(check) else Evidence.DEGRADED
     if _PERFORMANCE.search(check) and not _AVAILABILITY.search(check):
         return Evidence.DEGRADED
     return Evidence.DOWN

@@ -266,7 +266,10 @@ def score(
             if spread < gray.cost:
                 return Score(spread, 0.0, gray_surprise, spread_extras)
         return gray
-    if direct == 0:
+    if direct == 0 or (evidence is Evidence.DOWN and not hard and not spreading):
+        # (A node that failed hard with only warnings about their own state around it: its
+        # outage's symptoms when they began with it, the day's noise otherwise, never a
+        # degradation spreading from it.)
         return down
     # A root that failed hard or was inferred: whichever mode explains the alerts better
     # (a storage array that also raised a critical can still be failing slowly).

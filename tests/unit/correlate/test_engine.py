@@ -1145,21 +1145,28 @@ def test_a_ring_lost_side_by_side_is_one_incident_rooted_at_the_first_side(make_
 
 
 @pytest.mark.parametrize(
-    ("check", "severity", "evidence"),
+    ("source", "check", "severity", "evidence"),
     [
-        ("Interface Te0/1/0(ring nrt-1): Link down", Severity.MINOR, Evidence.DOWN),
-        ("BGP peer 10.0.0.1 is down", Severity.MINOR, Evidence.DOWN),
-        ("Interface Te0/1/0: High error rate", Severity.MINOR, Evidence.DEGRADED),
-        ("Ping", Severity.MINOR, Evidence.DEGRADED),  # PRTG/Nagios Unknown: no answer yet
-        ("Interface Te0/1/0: Link down", Severity.WARNING, Evidence.DEGRADED),
-        ("HTTP", Severity.CRITICAL, Evidence.DOWN),
+        (Source.ZABBIX, "Interface Te0/1/0(ring nrt-1): Link down", Severity.MINOR, Evidence.DOWN),
+        (Source.ZABBIX, "Rectifier: mains failure", Severity.MINOR, Evidence.DOWN),
+        (Source.ZABBIX, "Interface Te0/1/0: High error rate", Severity.MINOR, Evidence.DEGRADED),
+        (Source.ZABBIX, "High CPU utilization", Severity.MINOR, Evidence.DEGRADED),
+        (Source.ICINGA, "BGP peer 10.0.0.1 is down", Severity.MINOR, Evidence.DOWN),
+        (Source.PRTG, "Ping", Severity.MINOR, Evidence.DEGRADED),  # Unknown: no answer yet
+        (Source.NAGIOS, "SSH", Severity.MINOR, Evidence.DEGRADED),  # UNKNOWN
+        (Source.ZABBIX, "Interface Te0/1/0: Link down", Severity.WARNING, Evidence.DEGRADED),
+        (Source.NAGIOS, "HTTP", Severity.CRITICAL, Evidence.DOWN),
     ],
 )
-def test_what_a_check_says_about_its_node(check: str, severity: Severity, evidence: Evidence):
-    """A minor alert is a warning, unless its check says in so many words that something is
-    down (Zabbix rates "Link down" Average in its own templates)."""
+def test_what_a_check_says_about_its_node(
+    source: Source, check: str, severity: Severity, evidence: Evidence
+) -> None:
+    """Zabbix's Average (minor) is a problem its own templates rate so ("Link down",
+    "mains failure"): judged by what the check measures, as a high one is. Elsewhere minor
+    is an Unknown result, a warning, unless the check says in so many words that something
+    is down."""
     alert = Alert(
-        source=Source.ZABBIX,
+        source=source,
         source_id="1",
         host="h",
         check=check,
@@ -1203,3 +1210,54 @@ def test_an_inferred_root_gives_way_to_a_sibling_cause_that_explains_more(make_s
     inc = sim.only()
     assert inc["root_cause"] == "span", sim.out()
     assert inc["root_cause_inferred"]
+
+
+MAST = """
+version: 1
+nodes:
+  - {id: agg, kind: router, monitored_as: [agg]}
+  - {id: mains, kind: power}
+  - {id: battery, kind: power, monitored_as: ["csr!Battery voltage low"]}
+  - id: csr
+    kind: router
+    monitored_as: [csr]
+    depends_on: [agg, {any_of: [mains, battery]}]
+  - {id: cpe-1, kind: cpe, monitored_as: [cpe-1], depends_on: [csr]}
+  - {id: cpe-2, kind: cpe, monitored_as: [cpe-2], depends_on: [csr]}
+  - {id: cpe-3, kind: cpe, monitored_as: [cpe-3], depends_on: [csr]}
+"""
+
+
+def test_a_redundant_pair_with_an_unwatched_member_is_lost_when_the_other_runs_out(make_sim):
+    """A cell site runs on mains or its battery; nobody watches the mains. The battery
+    says it is running low, and six minutes later the site router and its customers go
+    down: the power pair was lost (the mains first, unseen), one incident rooted at the
+    member seen failing, not a router failure beside a battery alarm."""
+    sim = make_sim(MAST)
+    sim.problem(0, "csr", "Battery voltage low", source=Source.ZABBIX, severity=Severity.MAJOR)
+    sim.advance(360)
+    for i, host in enumerate(["cpe-1", "cpe-2", "csr", "cpe-3"]):
+        sim.problem(360 + 5 * i, host, "Unavailable by ICMP ping", source=Source.ZABBIX)
+    sim.advance(1800)
+    inc = sim.only()
+    assert inc["root_cause"] == "battery", sim.out()
+
+
+PSU_SWITCH = """
+version: 1
+nodes:
+  - {id: acc, kind: switch, monitored_as: [acc]}
+  - {id: ups-mgmt, kind: host, monitored_as: [ups-mgmt], depends_on: [acc]}
+"""
+
+
+def test_a_warning_about_its_own_state_is_no_symptom_of_a_failure_below(make_sim):
+    """A switch reports a power supply in critical state; minutes later the UPS card
+    behind it warns of its disk filling up. A full disk is nothing a switch causes, and
+    a host that measures its disk is reachable: two incidents."""
+    sim = make_sim(PSU_SWITCH)
+    sim.problem(0, "acc", "Power supply is in critical state", severity=Severity.CRITICAL)
+    sim.problem(400, "ups-mgmt", "SNMP Disk Free", severity=Severity.WARNING)
+    sim.advance(1800)
+    roots = sorted(inc["root_cause"] for inc in sim.out())
+    assert roots == ["acc", "ups-mgmt"], sim.out()
