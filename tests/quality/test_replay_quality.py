@@ -64,9 +64,9 @@ BELOW_BAR: dict[str, str] = {
 }
 
 
-def below_bar(label: str) -> list[pytest.MarkDecorator]:
-    """The strict xfail mark of a case listed in BELOW_BAR, else nothing."""
-    reason = BELOW_BAR.get(label)
+def below_bar(label: str, table: dict[str, str] = BELOW_BAR) -> list[pytest.MarkDecorator]:
+    """The strict xfail mark of a case listed in ``table``, else nothing."""
+    reason = table.get(label)
     return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
 
 
@@ -250,19 +250,14 @@ C_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    "factory",
-    [
-        pytest.param(
-            f,
-            id=label,
-            marks=[pytest.mark.xfail(strict=True, reason=C_BELOW_BAR[label])]
-            if label in C_BELOW_BAR
-            else [],
-        )
-        for label, f in C_SCENARIOS
-    ],
-)
+def _judged(
+    scenarios: list[tuple[str, Callable[[], gen.Scenario]]], table: dict[str, str]
+) -> list[Any]:
+    """The scenarios as test parameters, those known below the bar as strict xfails."""
+    return [pytest.param(f, id=label, marks=below_bar(label, table)) for label, f in scenarios]
+
+
+@pytest.mark.parametrize("factory", _judged(C_SCENARIOS, C_BELOW_BAR))
 def test_generator_c_clears_the_bar(factory: Callable[[], gen.Scenario], tmp_path: Path) -> None:
     """Generator C's storms and days: right roots, right grouping, no page for planned work
     or for the hosts a failed probe watched."""
@@ -284,19 +279,7 @@ D_BELOW_BAR: dict[str, str] = {
 }
 
 
-@pytest.mark.parametrize(
-    "factory",
-    [
-        pytest.param(
-            f,
-            id=label,
-            marks=[pytest.mark.xfail(strict=True, reason=D_BELOW_BAR[label])]
-            if label in D_BELOW_BAR
-            else [],
-        )
-        for label, f in D_SCENARIOS
-    ],
-)
+@pytest.mark.parametrize("factory", _judged(D_SCENARIOS, D_BELOW_BAR))
 def test_generator_d_clears_the_bar(factory: Callable[[], gen.Scenario], tmp_path: Path) -> None:
     """Generator D's storms and days: rings and power pairs lost, fibre spans and cabinet
     feeds inferred, probes cut off, all with the right roots and grouping, and no page for
