@@ -2288,10 +2288,8 @@ class _Sim:
     def _noise_checks(self, t0: float, t1: float) -> list[Check]:
         return [c for c in self.w.checks if c.noise and self._free([c.node, c.cid], t0, t1)]
 
-    def _noise_ep(self, c: Check, t: float, kind: str) -> None:
+    def _noise_ep(self, c: Check, t: float, kind: str, end: float) -> None:
         rng = self.rng
-        dur = INF if rng.random() < 0.25 else rng.uniform(900, 7200)
-        end = t + dur
         k = self._new_fault(kind, c.node, t)
         e = Ep(c, t, end, k, c.level, renotify=rng.random() < 0.4)
         self._acks([e])
@@ -2299,10 +2297,12 @@ class _Sim:
         self._mark([c.node, c.cid], t - 600, end + 1800)
 
     def add_noise(self, t: float) -> bool:
-        cands = self._noise_checks(t - 600, t + 9000)
+        # a warning left open (a certificate nobody renews) blocks its node to the end
+        end = INF if self.rng.random() < 0.25 else t + self.rng.uniform(900, 7200)
+        cands = self._noise_checks(t - 600, end + 1800)
         if not cands:
             return False
-        self._noise_ep(self.rng.choice(cands), t, "noise")
+        self._noise_ep(self.rng.choice(cands), t, "noise", end)
         return True
 
     def add_twin(self, t: float) -> bool:
@@ -2315,7 +2315,7 @@ class _Sim:
                 c
                 for d in w.dependents(parent)
                 for c in w.by_node.get(d, [])
-                if c.noise and self._free([c.node, c.cid, parent], t - 600, t + 9000)
+                if c.noise and self._free([c.node, c.cid, parent], t - 600, t + 9100)
             ]
             by_node: dict[str, Check] = {}
             for c in kids:
@@ -2323,8 +2323,9 @@ class _Sim:
             if len(by_node) < 2:
                 continue
             a, b = rng.sample(sorted(by_node), 2)
-            self._noise_ep(by_node[a], t, "twin-warn")
-            self._noise_ep(by_node[b], t + rng.uniform(0, 60), "twin-warn")
+            self._noise_ep(by_node[a], t, "twin-warn", t + rng.uniform(900, 7200))
+            tb = t + rng.uniform(0, 60)
+            self._noise_ep(by_node[b], tb, "twin-warn", tb + rng.uniform(900, 7200))
             return True
         return False
 
