@@ -91,6 +91,15 @@ _OUTCOME: Final = re.compile(
 )
 
 
+# An alert name that says something is down or failing, CamelCase included (TargetDown,
+# KubeNodeNotReady, BlackboxProbeFailed, KubePodCrashLooping).
+_NAMED_DOWN: Final = re.compile(
+    r"down(?![a-z])|not ?ready|unavailable|unreachable|failed|failing|crash ?loop|"
+    r"offline|dead(?![a-z])",
+    re.IGNORECASE,
+)
+
+
 def classify(alert: Alert) -> Evidence:
     """Classify an alert; pure, cheap, and the same in the daemon and in replay."""
     if alert.unreachable or alert.source_suppressed:
@@ -101,6 +110,11 @@ def classify(alert: Alert) -> Evidence:
         return Evidence.DOWN if severe or alert.severity is Severity.MINOR else Evidence.DEGRADED
     check = alert.check
     if not severe:
+        if alert.source is Source.ALERTMANAGER and alert.severity is Severity.WARNING:
+            # Prometheus rule sets rate most availability alerts warning (kube-prometheus:
+            # TargetDown, KubeNodeNotReady, KubePodCrashLooping), and a missing severity
+            # label is read as warning: the alert's name says whether something is down.
+            return Evidence.DOWN if _NAMED_DOWN.search(check) else Evidence.DEGRADED
         if alert.severity is not Severity.MINOR:
             return Evidence.DEGRADED
         if alert.source is Source.ZABBIX:

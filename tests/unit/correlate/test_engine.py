@@ -1156,6 +1156,18 @@ def test_a_ring_lost_side_by_side_is_one_incident_rooted_at_the_first_side(make_
         (Source.NAGIOS, "SSH", Severity.MINOR, Evidence.DEGRADED),  # UNKNOWN
         (Source.ZABBIX, "Interface Te0/1/0: Link down", Severity.WARNING, Evidence.DEGRADED),
         (Source.NAGIOS, "HTTP", Severity.CRITICAL, Evidence.DOWN),
+        (Source.ALERTMANAGER, "TargetDown", Severity.WARNING, Evidence.DOWN),
+        (Source.ALERTMANAGER, "KubeNodeNotReady", Severity.WARNING, Evidence.DOWN),
+        (Source.ALERTMANAGER, "KubePodCrashLooping", Severity.WARNING, Evidence.DOWN),
+        (Source.ALERTMANAGER, "BlackboxProbeFailed", Severity.WARNING, Evidence.DOWN),
+        (Source.ALERTMANAGER, "HighErrorRate", Severity.WARNING, Evidence.DEGRADED),
+        (Source.ALERTMANAGER, "DownstreamLatencyHigh", Severity.WARNING, Evidence.DEGRADED),
+        (
+            Source.ALERTMANAGER,
+            "KubeStatefulSetReplicasMismatch",
+            Severity.WARNING,
+            Evidence.DEGRADED,
+        ),
     ],
 )
 def test_what_a_check_says_about_its_node(
@@ -1164,7 +1176,8 @@ def test_what_a_check_says_about_its_node(
     """Zabbix's Average (minor) is a problem its own templates rate so ("Link down",
     "mains failure"): judged by what the check measures, as a high one is. Elsewhere minor
     is an Unknown result, a warning, unless the check says in so many words that something
-    is down."""
+    is down. Prometheus rules rate most availability alerts warning (kube-prometheus), so
+    an Alertmanager warning whose name says down, not ready or failed is an outage."""
     alert = Alert(
         source=source,
         source_id="1",
@@ -1261,3 +1274,28 @@ def test_a_warning_about_its_own_state_is_no_symptom_of_a_failure_below(make_sim
     sim.advance(1800)
     roots = sorted(inc["root_cause"] for inc in sim.out())
     assert roots == ["acc", "ups-mgmt"], sim.out()
+
+
+WORKER = """
+version: 1
+nodes:
+  - {id: wrk-2, kind: host, monitored_as: [wrk-2]}
+  - {id: ingress-2, kind: container, monitored_as: [ingress-2], depends_on: [wrk-2]}
+  - {id: rabbitmq, kind: container, monitored_as: [rabbitmq], depends_on: [wrk-2]}
+  - {id: notify, kind: container, monitored_as: [notify], depends_on: [rabbitmq]}
+"""
+
+
+def test_a_worker_reported_not_ready_long_after_its_pods_is_their_root(make_sim):
+    """kube-prometheus fires KubeNodeNotReady (a warning) only after 15 minutes, long after
+    the probes of the pods pinned to the worker failed: when it comes it re-roots their
+    incident at the worker rather than opening one of its own."""
+    sim = make_sim(WORKER)
+    am = {"source": Source.ALERTMANAGER, "severity": Severity.WARNING}
+    sim.problem(0, "ingress-2", "BlackboxProbeFailed", **am)
+    sim.problem(24, "rabbitmq", "BlackboxProbeFailed", **am)
+    sim.problem(300, "notify", "KubePodCrashLooping", **am)
+    sim.problem(774, "wrk-2", "KubeNodeNotReady", **am)
+    sim.advance(1800)
+    inc = sim.only()
+    assert inc["root_cause"] == "wrk-2", sim.out()
