@@ -1122,7 +1122,16 @@ class Engine:
                 # are an option too (an old warning lingering under it need not come along).
                 recent = [i for i in absorbable if i.min_onset >= now - self._tail]
                 choices = [absorbable] if len(recent) == len(absorbable) else [recent, absorbable]
+            same = [i for i in absorbable if i.root == cand.root and i.status is Status.OPEN]
             for absorbed in choices:
+                if (
+                    same
+                    and len(absorbed) < len(absorbable)
+                    and any(i not in absorbed for i in same)
+                ):
+                    # A node does not fail twice at once: an open incident already rooted
+                    # there is part of any hypothesis that it failed.
+                    continue
                 option = self._price(cand, absorbed, state, now)
                 options.append(option)
                 if best is None or (option.delta, cand.order) < (

@@ -1299,3 +1299,24 @@ def test_a_worker_reported_not_ready_long_after_its_pods_is_their_root(make_sim)
     sim.advance(1800)
     inc = sim.only()
     assert inc["root_cause"] == "wrk-2", sim.out()
+
+
+COOLED_ROOM = "version: 1\nnodes:\n  - {id: crac, kind: cooling}\n" + "".join(
+    f"  - {{id: srv-{i}, kind: host, monitored_as: [srv-{i}], depends_on: [crac]}}\n"
+    for i in range(1, 13)
+)
+
+
+def test_a_node_never_roots_two_open_incidents_at_once(make_sim):
+    """A room's cooling fails: temperature warnings first, then servers shutting down
+    20 minutes later. However the later wave is judged, the cooling unit is not the root
+    of two open incidents at once: a node does not fail twice at the same time."""
+    sim = make_sim(COOLED_ROOM)
+    for i in range(1, 9):
+        sim.problem(i * 10, f"srv-{i}", "IPMI Sensors: temperature", severity=Severity.WARNING)
+    sim.advance(1200)
+    for i, host in enumerate(["srv-9", "srv-10", "srv-11", "srv-12"]):
+        sim.problem(1200 + 10 * i, host)
+    sim.advance(3000)
+    roots = [inc["root_cause"] for inc in sim.out() if inc["status"] != "merged"]
+    assert roots.count("crac") == 1, sim.out()
