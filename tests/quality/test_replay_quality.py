@@ -28,6 +28,7 @@ from scenarios import generator as gen
 from scenarios import generator_b as genb
 from scenarios import generator_c as genc
 from scenarios import generator_d as gend
+from scenarios import generator_e as gene
 from scenarios import metrics as met
 
 
@@ -284,5 +285,33 @@ def test_generator_d_clears_the_bar(factory: Callable[[], gen.Scenario], tmp_pat
     """Generator D's storms and days: rings and power pairs lost, fibre spans and cabinet
     feeds inferred, probes cut off, all with the right roots and grouping, and no page for
     planned work or for a failed probe's hosts."""
+    _metrics, _incidents, problems = judge(factory(), tmp_path, storm=False)
+    assert not problems, "\n".join(problems)
+
+
+# Generator E (a university hospital's campus, rooms, Kubernetes and clinics, written from
+# the specs only like C and D): its storms and days must clear the same bar.
+E_BELOW_BAR: dict[str, str] = {
+    "e-storm-s6": "F1 0.81: a room's cooling failure taken for the central Icinga losing its "
+    "path (its checks fail together), then split over many incidents",
+    "e-storm-s7": "root 0.917: a clinic cut (fibre, then its backup) rooted at the clinic's "
+    "probe, the silence behind the router counted against the lost pair",
+    "e-storm-s8": "root 0.917: a clinic cut rooted at the clinic router (same cause as s7)",
+    "e-storm-s10": "root 0.833: a clinic cut rooted at its router, and a worker whose "
+    "NotReady comes 15 minutes after its pods' probes rooted at one of the pods",
+    "e-day-s9": "root 0.939: a worker's NotReady 15 minutes after its pods' probes, twice; "
+    "three early symptoms cost the late root as much as a second failure",
+}
+E_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
+    *((f"e-storm-s{s}", partial(gene.storm, s)) for s in range(1, 11)),
+    *((f"e-day-s{s}", partial(gene.day, s)) for s in range(1, 11)),
+]
+
+
+@pytest.mark.parametrize("factory", _judged(E_SCENARIOS, E_BELOW_BAR))
+def test_generator_e_clears_the_bar(factory: Callable[[], gen.Scenario], tmp_path: Path) -> None:
+    """Generator E's storms and days: cooling and power failures in a room, building switch
+    pairs, Kubernetes workers and Prometheus servers, clinics over two links, with the
+    right roots and grouping and no page for planned work or a failed probe's hosts."""
     _metrics, _incidents, problems = judge(factory(), tmp_path, storm=False)
     assert not problems, "\n".join(problems)
