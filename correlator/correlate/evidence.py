@@ -119,11 +119,10 @@ def classify(alert: Alert) -> Evidence:
             return Evidence.DEGRADED
         if alert.source is Source.ZABBIX:
             # Zabbix's Average: a problem its own templates rate so ("Interface ...: Link
-            # down", "Zabbix agent is not available") next to capacity and performance
-            # ones ("Disk space is low", "High error rate"): down unless it measures.
-            if _OUTCOME.search(check) or not _PERFORMANCE.search(check):
-                return Evidence.DOWN
-            return Evidence.DEGRADED
+            # down", "Zabbix agent is not available") next to capacity, performance and
+            # hardware ones ("Disk space is low", "High error rate", "Power supply is in
+            # critical state"): down when it says something failed.
+            return Evidence.DOWN if _OUTCOME.search(check) else Evidence.DEGRADED
         # Elsewhere minor is an Unknown result (Nagios, PRTG): no answer, not a failure,
         # unless the check says in so many words that something is down.
         return Evidence.DOWN if _SAYS_DOWN.search(check) else Evidence.DEGRADED

@@ -1151,6 +1151,8 @@ def test_a_ring_lost_side_by_side_is_one_incident_rooted_at_the_first_side(make_
         (Source.ZABBIX, "Rectifier: mains failure", Severity.MINOR, Evidence.DOWN),
         (Source.ZABBIX, "Interface Te0/1/0: High error rate", Severity.MINOR, Evidence.DEGRADED),
         (Source.ZABBIX, "High CPU utilization", Severity.MINOR, Evidence.DEGRADED),
+        (Source.ZABBIX, "Power supply is in critical state", Severity.MINOR, Evidence.DEGRADED),
+        (Source.ZABBIX, "Zabbix agent is not available", Severity.MINOR, Evidence.DOWN),
         (Source.ICINGA, "BGP peer 10.0.0.1 is down", Severity.MINOR, Evidence.DOWN),
         (Source.PRTG, "Ping", Severity.MINOR, Evidence.DEGRADED),  # Unknown: no answer yet
         (Source.NAGIOS, "SSH", Severity.MINOR, Evidence.DEGRADED),  # UNKNOWN
@@ -1174,7 +1176,8 @@ def test_what_a_check_says_about_its_node(
     source: Source, check: str, severity: Severity, evidence: Evidence
 ) -> None:
     """Zabbix's Average (minor) is a problem its own templates rate so ("Link down",
-    "mains failure"): judged by what the check measures, as a high one is. Elsewhere minor
+    "mains failure"), next to capacity and hardware ones: down when it says something
+    failed. Elsewhere minor
     is an Unknown result, a warning, unless the check says in so many words that something
     is down. Prometheus rules rate most availability alerts warning (kube-prometheus), so
     an Alertmanager warning whose name says down, not ready or failed is an outage."""
