@@ -59,6 +59,7 @@ REVIEW_MAX_NODES: Final = 64  # reviewed on every join up to this size
 REVIEW_LARGE_MAX_NODES: Final = 1024  # reviewed on the review timers up to this size
 _SPREADS_FROM: Final = (Evidence.DEGRADED, Evidence.DOWN)
 INFERRED_SIBLINGS_MAX: Final = 32  # an inferred root's dependents looked under, at most
+EARLY_DIRECT_MAX: Final = 2  # direct dependents priced as early under a root seen down
 REPARTITION_MAX_NODES: Final = 96  # the neighbourhood re-decided at once, at most
 REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
 STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts, at most
@@ -1338,6 +1339,14 @@ class Engine:
         # failed hard: a host check can go HARD long after its dependents (a Nagios host
         # retried ten times), while a degradation shows on its own node first.
         stale = 0 if evidence is Evidence.DOWN else bisect_left(onsets, limit - self._tail)
+        if early > EARLY_DIRECT_MAX and evidence is Evidence.DOWN and observed is not None:
+            # A node seen failing hard whose own alert came late (a kubelet's NotReady
+            # after fifteen minutes): what depends on it directly all failing before it
+            # says one thing, that its alert was slow, not one surprise per dependent.
+            seen_onset = observed[2]
+            fed = self.topology.dependents.get(root, ())
+            direct = sum(1 for d in fed if seen_onset.get(d, limit) < limit)
+            early -= max(0, direct - EARLY_DIRECT_MAX)
         late_down = len(onsets) - bisect_right(onsets, wave_end)
         late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
         if inferred_root and not monitored and not observed_only:

@@ -1323,3 +1323,29 @@ def test_a_node_never_roots_two_open_incidents_at_once(make_sim):
     sim.advance(3000)
     roots = [inc["root_cause"] for inc in sim.out() if inc["status"] != "merged"]
     assert roots.count("crac") == 1, sim.out()
+
+
+PINNED = """
+version: 1
+nodes:
+  - {id: wrk, kind: host, monitored_as: [wrk]}
+  - {id: redis, kind: container, monitored_as: [redis], depends_on: [wrk]}
+  - {id: orders, kind: container, monitored_as: [orders], depends_on: [wrk, redis]}
+  - {id: results, kind: container, monitored_as: [results], depends_on: [wrk, redis]}
+"""
+
+
+def test_a_late_root_alert_is_one_delay_not_one_surprise_per_dependent(make_sim):
+    """A cache pinned to a worker fails, then the two services that use it (and run on the
+    same worker) crash-loop; the worker's own NotReady comes twelve minutes after the
+    first. That all it runs failed before it says once that its alert is slow, not once
+    per dependent: the worker re-roots their incident."""
+    sim = make_sim(PINNED)
+    am = {"source": Source.ALERTMANAGER, "severity": Severity.WARNING}
+    sim.problem(0, "redis", "BlackboxProbeFailed", **am)
+    sim.problem(366, "orders", "KubePodCrashLooping", **am)
+    sim.problem(366, "results", "KubePodCrashLooping", **am)
+    sim.problem(717, "wrk", "KubeNodeNotReady", **am)
+    sim.advance(1800)
+    inc = sim.only()
+    assert inc["root_cause"] == "wrk", sim.out()
