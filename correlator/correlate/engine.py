@@ -2773,7 +2773,7 @@ class Engine:
             if (
                 count == reached
                 and count * 10 > len(nodes) * 6
-                and (c in answered or self._failing_elsewhere(c, probe))
+                and (c in answered or c not in graph.monitored or self._failing_elsewhere(c, probe))
             ):
                 return True
         # An outage's symptoms arrive over more than the burst window: the same test over

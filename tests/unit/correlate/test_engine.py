@@ -1349,3 +1349,32 @@ def test_a_late_root_alert_is_one_delay_not_one_surprise_per_dependent(make_sim)
     sim.advance(1800)
     inc = sim.only()
     assert inc["root_cause"] == "wrk", sim.out()
+
+
+SERVER_ROOM = (
+    "version: 1\nnodes:\n"
+    "  - {id: core, kind: switch, monitored_as: [core]}\n"
+    "  - {id: icinga, kind: probe, monitored_as: [icinga], depends_on: [core]}\n"
+    "  - {id: crac, kind: cooling}\n"
+    + "".join(
+        f"  - {{id: srv-{i}, kind: host, monitored_as: [srv-{i}], depends_on: [core, crac]}}\n"
+        for i in range(1, 21)
+    )
+    + "".join(
+        f"  - {{id: ws-{i}, kind: host, monitored_as: [ws-{i}], depends_on: [core]}}\n"
+        for i in range(1, 11)
+    )
+)
+
+
+def test_a_central_server_reporting_one_rooms_hosts_down_is_not_blind(make_sim):
+    """The central Icinga reports six servers of one room down within a minute; they have
+    nothing in common but the room's cooling, which nobody monitors, and the rest of what
+    it watches stays quiet: a local outage under the cooling unit, not the monitoring
+    server losing its path."""
+    sim = make_sim(SERVER_ROOM)
+    for i in range(1, 7):
+        sim.problem(i * 8, f"srv-{i}", observer="icinga")
+    sim.advance(900)
+    inc = sim.only()
+    assert inc["root_cause"] == "crac", sim.out()
