@@ -1782,6 +1782,8 @@ class Engine:
         if proposed == current or new_total >= old_total - REPARTITION_MARGIN:
             return None
         self._apply_partition(pool, groups, now)
+        for member in pool:
+            self._fold_same_root(member, now)
         roots = ", ".join(sorted({g.root for g in groups}))
         return (
             f"re-decided {len(pool)} incident(s) over {len(order)} nodes: roots {roots} "
@@ -1988,7 +1990,43 @@ class Engine:
             f"(cost {best_cost:.2f} vs {current.cost:.2f})"
         )
         inc.note(reason)
+        survivor = self._fold_same_root(inc, now)
+        if survivor is not inc:
+            reason += f"; one failure with {survivor.id}, already rooted there: merged into it"
         return reason
+
+    def _fold_same_root(self, inc: Incident, now: float) -> Incident:
+        """A node does not fail twice at once: another open incident a re-decision left
+        under the same root as ``inc`` (split apart by a repartition, then each reviewed
+        back to the node below both) is the same failure. The younger is merged into the
+        older, which is returned (``inc`` itself when there is no other)."""
+        if inc.status is not Status.OPEN or inc.root is None or inc.pinned:
+            return inc
+        same = [
+            other
+            for number in sorted(self._by_root.get(inc.root, ()))
+            if (other := self._incidents.get(number)) is not None
+            and other is not inc
+            and other.status is Status.OPEN
+            and not other.pinned
+            and other.root == inc.root
+            and other.seeds == inc.seeds
+            and other.maintenance == inc.maintenance
+            and not self._apart(inc, other)
+        ]
+        if not same:
+            return inc
+        keep, *gone = sorted([inc, *same], key=lambda i: (i.opened_at, i.number))
+        for other in gone:
+            self._merge(other, keep, now, note=False)
+            keep.note(f"absorbed {other.id}: the same failure of {keep.root}")
+        keep.inferred = self._is_inferred(keep)
+        predicted = self._predicted(keep)
+        keep.observed_only = {n for n in keep.node_evidence if n not in predicted}
+        keep.path_cache = None
+        self._register(keep)
+        self._refresh(keep)
+        return keep
 
     # -- applying --------------------------------------------------------------------
 
