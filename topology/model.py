@@ -118,6 +118,14 @@ def _short(name: str) -> str:
     return name.split(".", 1)[0]
 
 
+def host_key(name: str) -> str:
+    """The host an alert is about, whatever spelling its tool uses: lower case, a dotted
+    name by its first label, an address whole (the matching rules of
+    specs/topology-format.md, applied to hosts that match no node: ``st9901-rtr`` and
+    ``ST9901-RTR.sdwan`` are one host for grouping and downtimes)."""
+    return _short(name.lower())
+
+
 @dataclass(frozen=True, slots=True)
 class Placement:
     """Where an alert lands on the graph, and by which rule (shown by --explain)."""

@@ -50,7 +50,7 @@ from correlator.dispatch.paging import PageMemory, decide_paging, rate_limit_ver
 from correlator.dispatch.priority import ITIL_MATRIX, Level, Priority, decide_priority
 from correlator.dispatch.settings import PagingSettings
 from correlator.model import Alert, Event, Notice, NoticeKind, Severity, Source, State
-from topology.model import Topology
+from topology.model import Topology, host_key
 
 _EVIDENCE_RANK: Final = {Evidence.DOWN: 3, Evidence.DEGRADED: 2, Evidence.SYMPTOM: 1}
 REASONS_KEPT: Final = 40  # decisions recorded per incident: the first ones and the latest
@@ -2130,8 +2130,7 @@ class Engine:
         self, state: AlertState, seq: int, event_id: str | None, now: float
     ) -> Decision:
         host = state.host.lower()
-        number = self._unplaced.get(host)
-        inc = self._incidents.get(number) if number is not None else None
+        inc = self._unplaced_incident(host)
         label = self._label(state)
         if (
             inc is not None
@@ -2145,10 +2144,31 @@ class Engine:
             )
         inc = self._open(None, frozenset(), now, inferred=False, unplaced_host=host)
         self._unplaced[host] = inc.number
+        short = host_key(host)
+        if short != host:
+            # Found by its bare name too (another tool's spelling of the same host).
+            self._unplaced.setdefault(short, inc.number)
         self._add_alert(inc, state, seq, event_id, now)
         inc.note(f"opened by {label}: host {state.host} matches no topology node")
         self._refresh(inc)
         return Decision(Action.OPENED, inc.id, f"{label}: unplaced (no node for host {state.host})")
+
+    def _unplaced_incident(self, host: str) -> Incident | None:
+        """The incident grouping the alerts of ``host`` (lower case) when it matches no
+        node: by its full name, else by the spelling rules of specs/topology-format.md
+        applied between hosts (``st9901-rtr`` and ``st9901-rtr.sdwan`` are one host, while
+        two dotted names that share only their first label are not)."""
+        number = self._unplaced.get(host)
+        if number is None:
+            short = host_key(host)
+            if short == host:
+                return None
+            number = self._unplaced.get(short)
+            found = self._incidents.get(number) if number is not None else None
+            if found is None or found.unplaced_host != short:
+                return None  # a dotted name meets only the bare one
+            return found
+        return self._incidents.get(number)
 
     def _can_rejoin(self, inc: Incident, state: AlertState, now: float) -> bool:
         if inc.status is Status.OPEN:

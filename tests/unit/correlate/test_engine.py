@@ -217,6 +217,26 @@ def test_unplaced_alerts_of_different_hosts_stay_apart(make_sim, site):
     assert all(i["root_cause"] is None for i in out)
 
 
+def test_unplaced_alerts_of_one_host_spelled_two_ways_group(make_sim, site):
+    """A host no node claims, named by one tool in full and by another by its bare name
+    (specs/topology-format.md: a dotted name is compared by its first label), is one host."""
+    sim = make_sim(site)
+    sim.problem(0, "ST9901-RTR.sdwan", "Edge offline", source=Source.ZABBIX, event_id="u1")
+    sim.problem(80, "st9901-rtr", "Ping", source=Source.ZABBIX, event_id="u2")
+    sim.problem(90, "st9901-rtr.sdwan", "Tunnel", source=Source.ZABBIX, event_id="u3")
+    inc = sim.only()
+    assert inc["root_cause"] is None
+    assert inc["events"] == ["u1", "u2", "u3"]
+
+
+def test_unplaced_dotted_names_sharing_a_first_label_stay_apart(make_sim, site):
+    """Two full names that share only their first label are two hosts (two sites' web-01)."""
+    sim = make_sim(site)
+    sim.problem(0, "mystery-01.bru.example.net", "Disk")
+    sim.problem(5, "mystery-01.ams.example.net", "Disk")
+    assert len(sim.out()) == 2
+
+
 def test_unplaced_alert_is_never_dropped(make_sim, site):
     """An unplaced alert still appears in exactly one incident."""
     sim = make_sim(site)
