@@ -309,6 +309,9 @@ class Engine:
         self._timer_seq = itertools.count()
         # indexes over open (and recently resolved) incidents
         self._by_root: dict[str, set[int]] = {}
+        # Open incidents rooted at an observer, or holding alerts explained by their
+        # observer's path rather than the graph.
+        self._observer_rooted: set[int] = set()
         self._by_cause: dict[str, set[int]] = {}
         self._by_observer: dict[str, set[int]] = {}
         self._unplaced: dict[str, int] = {}
@@ -1054,6 +1057,12 @@ class Engine:
                 for c in (observer, *self._graph.causes(observer)):
                     if c in by_root:
                         numbers |= by_root[c] & seen_by
+        for number in self._observer_rooted:
+            # Hosts blamed on their observer losing its path: a cause below them that
+            # explains them through the graph may be the better story (a leaf pair lost,
+            # its rack's hosts all seen down by the one central server).
+            if not cand.predicted.isdisjoint(self._incidents[number].node_evidence):
+                numbers.add(number)
         window = self.settings.window_s
         for number in sorted(numbers):
             inc = self._incidents.get(number)
@@ -2490,8 +2499,11 @@ class Engine:
         for c in causes:
             self._by_cause.setdefault(c, set()).add(inc.number)
         self._registered[inc.number] = (roots, frozenset(causes))
+        if inc.observed_only or inc.root in self._observer_nodes:
+            self._observer_rooted.add(inc.number)
 
     def _unregister(self, inc: Incident) -> None:
+        self._observer_rooted.discard(inc.number)
         entry = self._registered.pop(inc.number, None)
         if entry is None:
             return
@@ -2838,6 +2850,21 @@ class Engine:
         # everything the probe sees failing, the share of the cause counted over the
         # nodes below it that other observers see failing too (a blinded probe's word
         # alone does not make an outage).
+        # A redundancy group lost as a whole off the probe's path (a rack's leaf pair) is
+        # such a cause too, though no single node below its hosts is.
+        lost: dict[frozenset[str], int] = {}
+        for node in nodes:
+            if node in answered:
+                for group in graph.sole_groups(node):
+                    if path.isdisjoint(group):
+                        lost[group] = lost.get(group, 0) + 1
+        for group, count in lost.items():
+            if (
+                count * 10 > len(nodes) * 6
+                and (reached - count) * 10 <= reached
+                and (self._group_lost(group))
+            ):
+                return True
         seen = self._observer_nodes.get(probe, set())
         for c in counts:
             closure = graph.closure(c)

@@ -37,6 +37,7 @@ class GraphIndex:
         "_monitored_in",
         "_single",
         "_sole_causes",
+        "_sole_groups",
         "monitored",
         "topology",
     )
@@ -51,6 +52,7 @@ class GraphIndex:
         self._direct_monitored: dict[frozenset[str], int] = {}
         self._single: dict[str, frozenset[str]] = {}
         self._sole_causes: dict[str, tuple[str, ...]] = {}
+        self._sole_groups: dict[str, tuple[frozenset[str], ...]] = {}
         self._hub_dependents: dict[str, frozenset[str]] = {}  # nodes with many dependents
         self._monitored_group: dict[frozenset[str], int] = {}
         # The monitored nodes, asked about in every pricing loop (one set lookup instead
@@ -98,6 +100,21 @@ class GraphIndex:
         if found is None:
             found = tuple(c for c in (node, *self.causes(node)) if node in self.closure(c))
             self._sole_causes[node] = found
+        return found
+
+    def sole_groups(self, node: str) -> tuple[frozenset[str], ...]:
+        """The redundancy groups below ``node`` whose loss as a whole takes it down
+        (``node`` is in their group closure), nearest first: a rack's hosts on their leaf
+        pair, which no single node below them explains."""
+        found = self._sole_groups.get(node)
+        if found is None:
+            groups: list[frozenset[str]] = []
+            for c in self.causes(node):
+                for group in self.groups_of(c):
+                    if group not in groups and node in self.group_closure(group):
+                        groups.append(group)
+            found = tuple(groups)
+            self._sole_groups[node] = found
         return found
 
     def single(self, node: str) -> frozenset[str]:

@@ -529,6 +529,43 @@ def test_a_working_observer_below_a_hypothesis_does_not_make_it_explain_what_it_
     assert sim.holding("ds-3", "Controller status")["root_cause"] == "san"
 
 
+RACK_ON_A_LEAF_PAIR = """
+version: 1
+nodes:
+  - {id: core-1, kind: switch, monitored_as: [core-1]}
+  - {id: core-2, kind: switch, monitored_as: [core-2]}
+  - {id: icinga, kind: probe, monitored_as: [icinga], depends_on: [{any_of: [core-1, core-2]}]}
+  - {id: zbx-proxy, kind: probe, monitored_as: [zbx-proxy], depends_on: [{any_of: [core-1, core-2]}]}
+  - {id: leaf-a, kind: switch, monitored_as: [leaf-a], depends_on: [{any_of: [core-1, core-2]}]}
+  - {id: leaf-b, kind: switch, monitored_as: [leaf-b], depends_on: [{any_of: [core-1, core-2]}]}
+""" + "".join(
+    f"  - {{id: srv-{i}, kind: host, monitored_as: [srv-{i}], "
+    "depends_on: [{any_of: [leaf-a, leaf-b]}]}\n"
+    for i in range(1, 9)
+)
+
+
+def test_a_rack_lost_with_its_leaf_pair_is_not_blamed_on_the_server_that_saw_it(make_sim):
+    """The central Icinga sees a rack's eight servers go down within seconds; Zabbix reports
+    both leaf switches a minute or two later. Before the leaves alert, Icinga losing its
+    path is a fair guess; once the pair is lost as a whole, it explains every server
+    through the graph (specs: a central server that nothing contradicts does not explain
+    every alert it sends): one incident, rooted at the leaf lost first, from the moment the
+    second leaf is reported."""
+    sim = make_sim(RACK_ON_A_LEAF_PAIR)
+    for i in range(1, 9):
+        sim.problem(3 * i, f"srv-{i}", source=Source.ICINGA, observer="icinga")
+    sim.problem(70, "leaf-a", "Ping", source=Source.ZABBIX, observer="zbx-proxy")
+    sim.problem(150, "leaf-b", "Ping", source=Source.ZABBIX, observer="zbx-proxy")
+    # At once, not only when a review timer re-decides the neighbourhood.
+    assert sim.holding("srv-1")["root_cause"] == "leaf-a"
+    assert sim.holding("srv-1")["id"] == sim.holding("leaf-b", "Ping")["id"]
+    sim.advance(900)
+    inc = sim.only()
+    assert inc["root_cause"] == "leaf-a"
+    assert len(inc["alerts"]) == 10
+
+
 def test_what_a_probe_said_before_it_went_blind_is_not_blamed_on_its_path(make_sim):
     """A warning a probe reported long before its host failed is not absorbed, through that
     probe, by a cause of the failure: the probe was still seeing clearly then."""
