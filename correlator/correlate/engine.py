@@ -205,7 +205,7 @@ class Incident:
     timer_version: int = 0
     updated_at: float = 0.0
     min_crit: int = 5  # most critical (lowest) criticality among alerting nodes
-    path_cache: tuple[tuple[str, int], int] | None = None
+    path_cache: tuple[tuple[str, int], tuple[int, int]] | None = None
     review_due: float | None = None
     root_in_maintenance: bool = False
     worst: Severity = Severity.INFO  # worst severity among its alerts
@@ -1284,7 +1284,7 @@ class Engine:
         observed_only: int,
         onsets: list[float],
         now: float,
-        path_silent: int = 0,
+        path_silent: tuple[int, int] = (0, 0),
         history: tuple[Mapping[str, Evidence], Mapping[str, float]] | None = None,
         alerting: Collection[str] = (),
         observed: _Observed | None = None,
@@ -1421,7 +1421,8 @@ class Engine:
             stale=stale,
             observed_only=observed_only,
             observer_suspect=observer_suspect,
-            path_silent=path_silent,
+            path_silent=path_silent[0],
+            gray_path_silent=path_silent[1],
             ripeness=ripeness,
             direct_covered=len(through),
             direct_predicted=self._graph.direct_monitored(cand.seeds),
@@ -1518,8 +1519,12 @@ class Engine:
             end = min(cap, max(end, at + settle))
         return end
 
-    def _path_silent(self, cand: _Candidate, sources: Iterable[str], skip: Collection[str]) -> int:
-        """Monitored, silent nodes between the hypothesis and the given alerting nodes.
+    def _path_silent(
+        self, cand: _Candidate, sources: Iterable[str], skip: Collection[str]
+    ) -> tuple[int, int]:
+        """Monitored, silent nodes between the hypothesis and the given alerting nodes: on
+        the ways an outage could have taken past the fewest of them, and on every way
+        (what a degradation, spreading hop by hop, would have shown on).
 
         ``sources`` are alerting nodes (their causes are walked) or roots of incidents the
         hypothesis would absorb (walked including themselves: an inferred root that stays
@@ -1532,7 +1537,10 @@ class Engine:
         active = self._node_active
         seen: set[str] = set()
         count = 0
+        quiet: set[str] = set()
         for source in sources:
+            if source in predicted and source not in seeds:
+                quiet.update(self._quietest_path(cand, source, skip))
             for m in (source, *causes(source)):
                 # Most of a chain lies below the hypothesis: test that first.
                 if m not in predicted or m in seen or m in seeds or m in skip:
@@ -1540,7 +1548,57 @@ class Engine:
                 seen.add(m)
                 if m in monitored and m not in active:
                     count += 1
-        return count
+                    if source not in predicted or source in seeds:
+                        quiet.add(m)
+        return len(quiet), count
+
+    def _quietest_path(self, cand: _Candidate, source: str, skip: Collection[str]) -> list[str]:
+        """The silent monitored nodes on the way from ``cand``'s seeds up to ``source``
+        that the failure could have taken past the fewest of them (0-1 breadth-first
+        search down the dependencies inside the prediction): a host that also depends
+        directly on the failed mains is not reached through its silent switch."""
+        nodes = self.topology.nodes
+        monitored = self._graph.monitored
+        predicted = cand.predicted
+        seeds = cand.seeds
+        active = self._node_active
+
+        def silent(m: str) -> bool:
+            return m in monitored and m not in active and m not in skip and m not in seeds
+
+        start = 1 if silent(source) else 0
+        best: dict[str, int] = {source: start}
+        parent: dict[str, str] = {}
+        queue: deque[tuple[int, str]] = deque([(start, source)])
+        found: str | None = None
+        while queue:
+            dist, current = queue.popleft()
+            if dist > best.get(current, dist):
+                continue
+            if current in seeds:
+                found = current
+                break
+            for dep in nodes[current].depends_on:
+                for target in dep.any_of:
+                    if target not in predicted:
+                        continue
+                    step = 1 if silent(target) else 0
+                    if dist + step < best.get(target, dist + step + 1):
+                        best[target] = dist + step
+                        parent[target] = current
+                        if step:
+                            queue.append((dist + step, target))
+                        else:
+                            queue.appendleft((dist, target))
+        if found is None:
+            return []
+        path = []
+        node: str | None = found
+        while node is not None:
+            if silent(node):
+                path.append(node)
+            node = parent.get(node)
+        return path
 
     def _incident_cost(self, inc: Incident, now: float) -> Score:
         if inc.root is None:  # unplaced: grouped by host, a fault of its own
@@ -1580,7 +1638,7 @@ class Engine:
             (inc.observed_only, nodes, inc.node_onset),
         )
 
-    def _incident_path_silent(self, inc: Incident, cand: _Candidate) -> int:
+    def _incident_path_silent(self, inc: Incident, cand: _Candidate) -> tuple[int, int]:
         key = (cand.root, len(inc.node_evidence))
         cached = inc.path_cache
         if cached is not None and cached[0] == key:

@@ -168,6 +168,7 @@ def score(
     observed_only: int = 0,
     observer_suspect: bool = False,
     path_silent: int = 0,
+    gray_path_silent: int | None = None,
     ripeness: float = 1.0,
     direct_covered: int = 0,
     direct_predicted: int = 0,
@@ -249,7 +250,9 @@ def score(
         # degrading, while a missed "down" is the one a storm of symptoms makes plausible.
         gray_root += root - weights.inferred_unmonitored
         # Nor did the degradation show on the monitored nodes it must have passed through.
-        gray_extras += path_silent * weights.silent_on_path * ripe
+        # (Counted on every way up: a degradation spreads hop by hop.)
+        gray_path = path_silent if gray_path_silent is None else gray_path_silent
+        gray_extras += gray_path * weights.silent_on_path * ripe
     gray = Score(
         weights.prior + gray_root + gray_surprise + gray_extras,
         gray_root,

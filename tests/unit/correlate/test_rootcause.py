@@ -800,3 +800,30 @@ def test_two_hard_failures_that_began_with_their_switch_degrading_are_its_incide
     sim.advance(600)
     inc = sim.only()
     assert inc["root_cause"] == "sw"
+
+
+STORE_ON_MAINS = """
+version: 1
+nodes:
+  - {id: mains, kind: power}
+  - {id: ups, kind: power, depends_on: [mains]}
+  - {id: rtr, kind: router, monitored_as: [rtr], depends_on: [ups]}
+  - {id: sw, kind: switch, monitored_as: [sw], depends_on: [rtr, ups]}
+""" + "".join(
+    f"  - {{id: {h}, kind: host, monitored_as: [{h}], depends_on: [sw, mains]}}\n"
+    for h in ("srv", "ap-1", "ap-2", "esl")
+)
+
+
+def test_a_silent_switch_is_not_on_the_way_from_the_mains_to_what_the_mains_feeds(make_sim):
+    """A store's mains fails: the server, access points and label gateway, each plugged
+    into the mains and into the switch, go down; the switch and router stay up on the UPS
+    and say nothing. The mains reaches those hosts directly, not through the silent switch:
+    the inferred mains, not a switch that was seen working, is the root."""
+    sim = make_sim(STORE_ON_MAINS)
+    for i, host in enumerate(("srv", "ap-1", "ap-2", "esl")):
+        sim.problem(20 * i, host, "Unavailable by ICMP ping", source=Source.ZABBIX)
+    sim.advance(900)
+    inc = sim.only()
+    assert inc["root_cause"] == "mains"
+    assert inc["root_cause_inferred"] is True
