@@ -309,6 +309,8 @@ class Engine:
         self._timer_seq = itertools.count()
         # indexes over open (and recently resolved) incidents
         self._by_root: dict[str, set[int]] = {}
+        # For each node watched only through checks on other hosts, those hosts' nodes.
+        self._reporters: dict[str, frozenset[str]] = {}
         # Open incidents rooted at an observer, or holding alerts explained by their
         # observer's path rather than the graph.
         self._observer_rooted: set[int] = set()
@@ -408,6 +410,7 @@ class Engine:
         """
         self._graph = GraphIndex(topology)
         self._observer_cache.clear()
+        self._reporters.clear()
         self._suspect_cache.clear()
         self._unobserved_cache.clear()
         nodes = topology.nodes
@@ -2665,9 +2668,29 @@ class Engine:
         for m in group:
             if self._node_down(m):
                 down = True
-            elif m in monitored and not self._seen_only_by_suspect(m):
+            elif m in monitored and not self._seen_only_by_suspect(m) and not self._unreported(m):
                 return False
         return down
+
+    def _unreported(self, node: str) -> bool:
+        """Whether every check watching ``node`` runs on another host that is down now
+        (a link known only as ``edge!transport LTE down``, reported through the edge
+        router, says nothing once the edge is offline): its silence is no answer."""
+        reporters = self._reporters.get(node)
+        if reporters is None:
+            found: set[str] = set()
+            for entry in self.topology.nodes[node].monitored_as:
+                host, sep, _check = entry.partition("!")
+                place = self.topology.place(host) if sep else None
+                if place is None or place.node is None or place.node == node:
+                    found.clear()  # watched directly: its silence is an answer
+                    break
+                found.add(place.node)
+            reporters = self._reporters[node] = frozenset(found)
+        return bool(reporters) and all(
+            any(a.evidence is Evidence.DOWN for a in self._node_active.get(r, ()))
+            for r in reporters
+        )
 
     def _node_down(self, node: str) -> bool:
         active = self._node_active.get(node)

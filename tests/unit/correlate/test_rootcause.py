@@ -827,3 +827,34 @@ def test_a_silent_switch_is_not_on_the_way_from_the_mains_to_what_the_mains_feed
     inc = sim.only()
     assert inc["root_cause"] == "mains"
     assert inc["root_cause_inferred"] is True
+
+
+STORE_ON_TWO_LINKS = """
+version: 1
+nodes:
+  - {id: bb, kind: link, monitored_as: ["edge!Transport broadband down"]}
+  - {id: lte, kind: link, monitored_as: ["edge!Transport LTE down"]}
+  - {id: rtr, kind: router, monitored_as: [edge, rtr], depends_on: [{any_of: [bb, lte]}]}
+  - {id: sw, kind: switch, monitored_as: [sw], depends_on: [rtr]}
+""" + "".join(
+    f"  - {{id: {h}, kind: host, monitored_as: [{h}], depends_on: [sw]}}\n"
+    for h in ("srv", "ap-1", "ap-2")
+)
+
+
+def test_a_link_watched_through_its_edge_says_nothing_once_the_edge_is_offline(make_sim):
+    """The SD-WAN orchestrator reports each transport link as a check on the edge router.
+    Broadband goes down; seven minutes later the edge goes offline and the store with it.
+    The LTE link's silence is no answer (nobody can report it through an offline edge):
+    both links lost, rooted at the one lost first, and the earlier broadband incident is
+    absorbed rather than left beside the store's (specs/topology-format.md)."""
+    sim = make_sim(STORE_ON_TWO_LINKS)
+    zabbix, average = Source.ZABBIX, Severity.MINOR
+    sim.problem(0, "edge", "Transport broadband down", source=zabbix, severity=average)
+    sim.problem(420, "edge", "Edge offline", source=zabbix)
+    for i, host in enumerate(("sw", "srv", "ap-1", "ap-2")):
+        sim.problem(460 + 5 * i, host, "Unavailable by ICMP ping", source=zabbix)
+    sim.advance(1200)
+    inc = sim.only()
+    assert inc["root_cause"] == "bb"
+    assert len(inc["alerts"]) == 6
