@@ -1387,7 +1387,17 @@ class Engine:
             # node it depends on is timely, however long after the root that was.
             hard_late -= self._timely_by_hop(observed[1], observed[2], down_horizon)
             hard_late = max(0, hard_late)
-        elapsed = max(0.0, now - start)
+        lost_at = start
+        if len(cand.seeds) > 1:
+            # A redundancy group fails as a whole when its last member goes: what it
+            # takes down only starts failing then, and its tools need their delay from
+            # there (a leaf lost nine minutes before its twin predicts nothing until then).
+            recorded_at = history[1] if history is not None else {}
+            for seed in cand.seeds:
+                at = min(self._node_onset(seed), recorded_at.get(seed, _NEVER))
+                if at != _NEVER and at > lost_at:
+                    lost_at = at
+        elapsed = max(0.0, now - lost_at)
         ripeness = min(1.0, elapsed / self._settle) if self._settle > 0 else 1.0
         topo_covered = max(0, covered - observed_only)
         silent = max(0, cand.monitored - topo_covered)
@@ -2737,6 +2747,11 @@ class Engine:
             self._unobserved_cache.clear()
         found = self._suspect_cache.get(probe)
         if found is None:
+            # Not suspect while being decided: deciding whether a probe is blind can ask
+            # about nodes that only other probes watch, whose own decision can come back
+            # to this probe (two plants' probes, each behind a firewall pair the other
+            # watches): the question must end, and the same way every time.
+            self._suspect_cache[probe] = _NEVER
             found = self._blind_since(probe)
             self._suspect_cache[probe] = found
         return found

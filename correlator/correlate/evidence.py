@@ -53,7 +53,8 @@ _NO_ANSWER: Final = re.compile(
 # filling up, a backup, its clock, its hardware), which nothing upstream explains.
 _SPREADING: Final = re.compile(
     r"latency|response|slow|error|timeout|timed out|queue|lag|wait|iops|throughput|"
-    r"drops?|loss|jitter|load|cpu|saturat|5xx|retr(y|ies)",
+    r"drops?|loss|jitter|load|cpu|saturat|5xx|retr(y|ies)|query|duration|round.?trip|"
+    r"\brtt\b|\bp9\d\b|apdex|backlog",
     re.IGNORECASE,
 )
 _LOCAL: Final = re.compile(

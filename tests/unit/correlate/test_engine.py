@@ -7,6 +7,8 @@ determinism of ids, order and events.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from correlator.correlate.engine import Action
@@ -564,6 +566,77 @@ def test_a_rack_lost_with_its_leaf_pair_is_not_blamed_on_the_server_that_saw_it(
     inc = sim.only()
     assert inc["root_cause"] == "leaf-a"
     assert len(inc["alerts"]) == 10
+
+
+def test_a_leaf_pair_lost_minutes_apart_predicts_its_rack_from_the_second_loss(make_sim):
+    """One leaf fails and nothing else does; nine minutes later its twin fails and the
+    rack's servers go down with it, the central Icinga reporting four of them before
+    Zabbix reports the second leaf. The pair's loss predicts the servers only from the
+    second failure on: those not reported yet are not yet silent, so the hypothesis that
+    takes the four servers pays (almost) nothing for the rest."""
+    sim = make_sim(RACK_ON_A_LEAF_PAIR)
+    sim.problem(0, "leaf-a", "Ping", source=Source.ZABBIX, observer="zbx-proxy")
+    for i in range(1, 5):
+        sim.problem(530 + 2 * i, f"srv-{i}", source=Source.ICINGA, observer="icinga")
+    decision = sim.problem(560, "leaf-b", "Ping", source=Source.ZABBIX, observer="zbx-proxy")
+    found = re.search(
+        r"root leaf-a cost [0-9.]+ \(root [0-9.]+, propagation ([0-9.]+)", decision.reason
+    )
+    assert found, decision.reason
+    assert float(found.group(1)) < 1.0, decision.reason
+    inc = sim.holding("leaf-b", "Ping")
+    assert {a["host"] for a in inc["alerts"]} == {
+        "leaf-a",
+        "leaf-b",
+        "srv-1",
+        "srv-2",
+        "srv-3",
+        "srv-4",
+    }
+
+
+TWO_PLANTS_WATCHING_EACH_OTHER = (
+    """
+version: 1
+nodes:
+  - {id: core, kind: switch, monitored_as: [core]}
+  - {id: probe-a, kind: probe, monitored_as: [probe-a], depends_on: [core]}
+  - {id: probe-b, kind: probe, monitored_as: [probe-b], depends_on: [core]}
+"""
+    + "".join(
+        f"  - {{id: fw-{p}{i}, kind: firewall, monitored_as: [fw-{p}{i}], depends_on: [core]}}\n"
+        for p in "ab"
+        for i in (1, 2)
+    )
+    + "".join(
+        f"  - {{id: h-{p}{i}, kind: host, monitored_as: [h-{p}{i}], "
+        f"depends_on: [{{any_of: [fw-{p}1, fw-{p}2]}}]}}\n"
+        for p in "ab"
+        for i in range(1, 5)
+    )
+)
+
+
+def test_probes_that_watch_each_others_firewalls_are_judged_without_end(make_sim):
+    """Probe A watches plant B's hosts and firewalls, probe B plant A's. Each plant loses one
+    firewall (reported by the central server) and its probe warns about the other while the
+    plant's hosts go down: whether probe A is blind
+    asks whether plant B's pair is lost, which asks whether probe B is blind, which asks
+    about plant A's pair and so probe A again. The question ends (a probe being decided
+    counts as not blind) and every alert lands in an incident."""
+    sim = make_sim(TWO_PLANTS_WATCHING_EACH_OTHER)
+    at = 0
+    for watcher, plant in (("probe-b", "a"), ("probe-a", "b")):
+        sim.problem(at, f"fw-{plant}1", source=Source.ZABBIX)
+        sim.problem(
+            at + 1, f"fw-{plant}2", "Packet loss", severity=Severity.WARNING, observer=watcher
+        )
+        for i in range(1, 5):
+            sim.problem(at + 2 + i, f"h-{plant}{i}", source=Source.ZABBIX, observer=watcher)
+        at += 10
+    sim.advance(900)
+    held = {(a["host"], a["check"]) for inc in sim.out() for a in inc["alerts"]}
+    assert len(held) == 12
 
 
 def test_what_a_probe_said_before_it_went_blind_is_not_blamed_on_its_path(make_sim):
