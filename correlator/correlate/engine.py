@@ -1331,6 +1331,16 @@ class Engine:
         # A hypothesis has a horizon: an outage inferred from its symptoms makes them alert
         # within one detection delay of each other; a gray failure spreads for a while.
         anchor = start if inferred_root else root_onset
+        lost_at = start
+        if len(cand.seeds) > 1:
+            # A redundancy group fails as a whole when its last member goes: what it
+            # takes down only starts failing then, and its tools need their delay from
+            # there (a leaf lost nine minutes before its twin predicts nothing until then).
+            recorded_at = history[1] if history is not None else {}
+            for seed in cand.seeds:
+                at = min(self._node_onset(seed), recorded_at.get(seed, _NEVER))
+                if at != _NEVER and at > lost_at:
+                    lost_at = at
         limit = -_NEVER if inferred_root else root_onset - self._tolerance(root)
         down_horizon = anchor + self._settle
         gray_horizon = anchor + self.weights.gray_horizon_s
@@ -1387,16 +1397,6 @@ class Engine:
             # node it depends on is timely, however long after the root that was.
             hard_late -= self._timely_by_hop(observed[1], observed[2], down_horizon)
             hard_late = max(0, hard_late)
-        lost_at = start
-        if len(cand.seeds) > 1:
-            # A redundancy group fails as a whole when its last member goes: what it
-            # takes down only starts failing then, and its tools need their delay from
-            # there (a leaf lost nine minutes before its twin predicts nothing until then).
-            recorded_at = history[1] if history is not None else {}
-            for seed in cand.seeds:
-                at = min(self._node_onset(seed), recorded_at.get(seed, _NEVER))
-                if at != _NEVER and at > lost_at:
-                    lost_at = at
         elapsed = max(0.0, now - lost_at)
         ripeness = min(1.0, elapsed / self._settle) if self._settle > 0 else 1.0
         topo_covered = max(0, covered - observed_only)
@@ -1423,6 +1423,13 @@ class Engine:
                 and self._graph.monitored_in(cand.predicted, cand.seeds | {probe}) > 0
             ):
                 dominated = self.weights.dominated
+        # The first layer that can show a degradation: what depends on the root directly
+        # or through unmonitored nodes only (a logical database over two instances).
+        layer, _between = self._graph.direct_layer(cand.seeds)
+        if len(alerting) < len(layer):
+            direct_covered = sum(1 for n in alerting if n in layer)
+        else:
+            direct_covered = sum(1 for n in layer if n in alerting)
         result = score(
             evidence=evidence,
             monitored=monitored,
@@ -1437,8 +1444,8 @@ class Engine:
             path_silent=path_silent[0],
             gray_path_silent=path_silent[1],
             ripeness=ripeness,
-            direct_covered=len(through),
-            direct_predicted=self._graph.direct_monitored(cand.seeds),
+            direct_covered=direct_covered,
+            direct_predicted=len(layer),
             late_down=late_down,
             late_gray=late_gray,
             gray_early=gray_early,
@@ -1477,6 +1484,8 @@ class Engine:
         ):
             return False
         nodes = self.topology.nodes
+        # (Through unmonitored nodes, which cannot alert: a logical database's callers.)
+        between = self._graph.direct_layer(frozenset(seeds))[1]
         for n in alerting:
             if n in seeds:
                 continue
@@ -1486,7 +1495,9 @@ class Engine:
             # degrading (a slow core router and a customer's latency three silent hops
             # away are two things).
             if not any(
-                t in seeds or t in alerting for dep in nodes[n].depends_on for t in dep.any_of
+                t in seeds or t in alerting or t in between
+                for dep in nodes[n].depends_on
+                for t in dep.any_of
             ):
                 return False
         return True

@@ -858,3 +858,33 @@ def test_a_link_watched_through_its_edge_says_nothing_once_the_edge_is_offline(m
     inc = sim.only()
     assert inc["root_cause"] == "bb"
     assert len(inc["alerts"]) == 6
+
+
+LOGICAL_DATABASE = """
+version: 1
+nodes:
+  - {id: pg-0, kind: database, monitored_as: [pg-0]}
+  - {id: pg-1, kind: database, monitored_as: [pg-1]}
+  - {id: pg, kind: database, depends_on: [{any_of: [pg-0, pg-1]}]}
+""" + "".join(
+    f"  - {{id: svc-{i}, kind: application, monitored_as: [svc-{i}], depends_on: [pg]}}\n"
+    for i in range(1, 9)
+)
+
+
+def test_callers_erroring_when_both_database_instances_are_gone_are_that_loss(make_sim):
+    """A managed database: an unmonitored logical node over its primary and replica.
+    The primary dies, the replica five minutes later; within a minute six of the eight
+    services that use the database warn of a high error rate. One incident, rooted at the
+    instance lost first (specs/topology-format.md), not the logical node the callers hang
+    on (it cannot alert, so they are the first layer that can show the loss)."""
+    sim = make_sim(LOGICAL_DATABASE)
+    am, warning = Source.ALERTMANAGER, Severity.WARNING
+    sim.problem(0, "pg-0", "PostgresqlDown", source=am)
+    sim.problem(300, "pg-1", "PostgresqlDown", source=am)
+    for i in range(1, 7):
+        sim.problem(330 + 5 * i, f"svc-{i}", "HighErrorRate", source=am, severity=warning)
+    sim.advance(1200)
+    inc = sim.only()
+    assert inc["root_cause"] == "pg-0"
+    assert len(inc["alerts"]) == 8
