@@ -45,6 +45,7 @@ class ServiceStats:
 
     consumed: int = 0
     undecodable: int = 0
+    failed: int = 0  # alerts the engine could not correlate (a bug: logged with its trace)
     incidents_published: int = 0
     commands: int = 0
     decisions: dict[str, int] = field(default_factory=dict)
@@ -299,12 +300,27 @@ class CorrelatorService:
                 )
                 continue
             now = self.clock.now()
-            decision = engine.handle(
-                event,
-                seq=message.offset,
-                event_id=f"{message.partition}:{message.offset}",
-                now=now,
-            )
+            try:
+                decision = engine.handle(
+                    event,
+                    seq=message.offset,
+                    event_id=f"{message.partition}:{message.offset}",
+                    now=now,
+                )
+            except Exception:
+                # A bug in the engine must not stop every later alert (the daemon would
+                # restart on the same message for ever): say so loudly, with the trace and
+                # where the alert is kept, and go on with the next one.
+                self.stats.failed += 1
+                log.exception(
+                    "alert_not_correlated",
+                    topic=message.topic,
+                    partition=message.partition,
+                    offset=message.offset,
+                    source=getattr(event, "source", None),
+                    host=getattr(event, "host", None),
+                )
+                continue
             counts = self.stats.decisions
             counts[decision.action.value] = counts.get(decision.action.value, 0) + 1
             log.debug(

@@ -131,6 +131,36 @@ async def test_storm_becomes_one_rerooted_incident_on_the_incidents_topic(bus_an
     assert service.stats.consumed == len(records)
 
 
+class _FailsOnHost(Engine):
+    """An engine with a bug that shows on one host's alerts."""
+
+    def __init__(self, topology, host: str) -> None:
+        super().__init__(topology)
+        self.host = host
+
+    def handle(self, event, *, seq, event_id, now):  # type: ignore[no-untyped-def]
+        if getattr(event, "host", None) == self.host:
+            raise RecursionError("maximum recursion depth exceeded")
+        return super().handle(event, seq=seq, event_id=event_id, now=now)
+
+
+async def test_an_alert_the_engine_fails_on_does_not_stop_the_others(bus_and_topics):
+    """An engine bug on one alert is logged and counted; the alerts after it are still
+    correlated and published (no crash loop on the same message)."""
+    bus, topics = bus_and_topics
+    records, last = _storm_records(topics, {"a1", "a2", "a3", "a4", "a5", "a6"})
+    first_host = json.loads(records[0].value)["host"]
+    await bus.publish(records)
+    topology = load_topology(_small_site() / "topology.yaml")
+    engine = _FailsOnHost(topology, first_host)
+    service = CorrelatorService(bus, topics, engine, ManualClock(last), poll_s=0.2)
+    await _drain(service, len(records))
+    failed = sum(1 for r in records if json.loads(r.value)["host"] == first_host)
+    assert service.stats.failed == failed > 0
+    incidents = await _read_incidents(bus, topics, 1)
+    assert incidents, "the other alerts were not correlated"
+
+
 async def test_offsets_are_committed_only_after_the_incidents_are_written(bus_and_topics):
     """Alerts whose incident changes could not be published are redelivered, not lost."""
     bus, topics = bus_and_topics
