@@ -39,6 +39,7 @@ from correlator.correlate.evidence import (
     Evidence,
     classify,
     spreading_warning,
+    stated_window,
     threshold_warning,
 )
 from correlator.correlate.graph import GraphIndex
@@ -914,7 +915,7 @@ class Engine:
                 evidence=classify(alert),
                 severity=alert.severity,
                 first_seen=now,
-                onset=now,
+                onset=now - self._lead(check, classify(alert)),
                 soft=alert.soft,
             )
             self._alerts[key] = state
@@ -925,7 +926,7 @@ class Engine:
                 state = self._new_episode(state, now)
             state.active = True
             state.resolved_at = None
-            state.onset = now
+            state.onset = now - self._lead(alert.check, classify(alert))
             state.severity = alert.severity
             state.evidence = classify(alert)
             state.soft = alert.soft
@@ -970,12 +971,23 @@ class Engine:
             evidence=old.evidence,
             severity=old.severity,
             first_seen=now,
-            onset=now,
+            onset=now - self._lead(old.check, old.evidence),
             changes=old.changes,
             flapping=old.flapping,
         )
         self._alerts[old.key] = state
         return state
+
+    def _lead(self, check: str | None, evidence: Evidence) -> float:
+        """How long before its alert a warning's condition began: a check that says it
+        waits long ("Inventory sync from ERP delayed (over 30m)") reports a degradation
+        that long after it began. (A few minutes' wait is within what the tools' detection
+        delays already allow for; and a check that gets no answer, "no data for 10m", is
+        timed by the observer rules, which know how probes report.)"""
+        if evidence is not Evidence.DEGRADED:
+            return 0.0
+        window = stated_window(check)
+        return window if window > self._tail else 0.0
 
     # -- choosing ----------------------------------------------------------------------
 

@@ -130,3 +130,24 @@ def classify(alert: Alert) -> Evidence:
     if _PERFORMANCE.search(check) and not _AVAILABILITY.search(check):
         return Evidence.DEGRADED
     return Evidence.DOWN
+
+
+_STATED_WINDOW: Final = re.compile(
+    r"\b(?:for|over|longer than|more than)\s+(\d+)\s*"
+    r"(s|sec|seconds?|m|min|mins|minutes?|h|hours?)\b",
+    re.IGNORECASE,
+)
+
+
+def stated_window(check: str | None) -> float:
+    """How long the check says its condition must hold before it fires, in seconds
+    ("Inventory sync delayed (over 30m)", "High CPU (over 90% for 5m)"), or 0: the condition
+    began that long before the alert."""
+    if check is None:
+        return 0.0
+    found = _STATED_WINDOW.search(check)
+    if found is None:
+        return 0.0
+    unit = found.group(2).lower()
+    scale = 3600.0 if unit.startswith("h") else 1.0 if unit.startswith("s") else 60.0
+    return float(found.group(1)) * scale

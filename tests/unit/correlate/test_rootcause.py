@@ -888,3 +888,39 @@ def test_callers_erroring_when_both_database_instances_are_gone_are_that_loss(ma
     inc = sim.only()
     assert inc["root_cause"] == "pg-0"
     assert len(inc["alerts"]) == 8
+
+
+ERP_AND_STORES = """
+version: 1
+nodes:
+  - {id: erp, kind: application, monitored_as: [erp]}
+""" + "".join(
+    f"  - {{id: st{i}-srv, kind: host, monitored_as: [st{i}-srv]}}\n"
+    f"  - {{id: st{i}-inv, kind: application, "
+    f'monitored_as: ["st{i}-srv!Inventory sync from ERP delayed (over 30m)"], '
+    f"depends_on: [st{i}-srv, erp]}}\n"
+    for i in range(1, 6)
+)
+
+
+def test_a_check_that_waits_thirty_minutes_reports_an_outage_that_began_thirty_minutes_ago(
+    make_sim,
+):
+    """The ERP goes down; thirty-one minutes later five stores' "Inventory sync from ERP
+    delayed (over 30m)" warnings fire. The check says it waits thirty minutes: its
+    condition began with the ERP outage, so the warnings are that outage's symptoms, not
+    five late and unrelated warnings."""
+    sim = make_sim(ERP_AND_STORES)
+    sim.problem(0, "erp")
+    for i in range(1, 6):
+        sim.problem(
+            1860 + 10 * i,
+            f"st{i}-srv",
+            "Inventory sync from ERP delayed (over 30m)",
+            source=Source.ZABBIX,
+            severity=Severity.WARNING,
+        )
+    sim.advance(2400)
+    inc = sim.only()
+    assert inc["root_cause"] == "erp"
+    assert len(inc["alerts"]) == 6
