@@ -29,6 +29,10 @@ from scenarios import generator_b as genb
 from scenarios import generator_c as genc
 from scenarios import generator_d as gend
 from scenarios import generator_e as gene
+from scenarios import generator_f as genf
+from scenarios import generator_g as geng
+from scenarios import generator_h as genh
+from scenarios import generator_i as geni
 from scenarios import metrics as met
 
 
@@ -58,8 +62,8 @@ SCENARIOS: list[tuple[str, Callable[[], gen.Scenario], bool]] = [
 # they are gone). Strict: the day a case clears the bar, its XPASS fails the run, so the
 # entry must be removed. Every case still runs and prints its figures.
 BELOW_BAR: dict[str, str] = {
-    "storm-1500-s2": "root 0.833: two branch core-pair losses blamed on the WAN link/router "
-    "their blinded probes share",
+    "storm-1500-s2": "root 0.917, F1 0.922: a branch core-pair loss (the second member nine "
+    "minutes after the first) split between its SAN, router and distribution switch",
     "noise-150-s1": "a flapping database check is merged under its host's concurrent CPU "
     "warning, and that incident pages twice",
 }
@@ -330,5 +334,218 @@ def test_generator_e_clears_the_bar(factory: Callable[[], gen.Scenario], tmp_pat
     """Generator E's storms and days: cooling and power failures in a room, building switch
     pairs, Kubernetes workers and Prometheus servers, clinics over two links, with the
     right roots and grouping and no page for planned work or a failed probe's hosts."""
+    _metrics, _incidents, problems = judge(factory(), tmp_path, storm=False)
+    assert not problems, "\n".join(problems)
+
+
+# Generator F (a retail chain: stores on SD-WAN, distribution centres, data centres and an
+# online shop behind a CDN) and generator G (a bank: trading colo, gray failures, retail
+# banking), written from the specs only like C, D and E: the same bar. The tables below
+# were measured with the engine of the day each list was last written (figures, then the
+# faults rooted wrong, "as" the root named, and the kinds split over several incidents).
+F_BELOW_BAR: dict[str, str] = {
+    "f-storm-s8": (
+        "root 0.833, F1 0.705: store-power st1148-pwr as zbx-prx-east; cdn-outage cdn as "
+        "ep-m; split: acquirer-outage; inferred-root recall 0.500 < 0.95"
+    ),
+}
+F_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
+    *((f"f-storm-s{s}", partial(genf.storm, s)) for s in range(1, 11)),
+    *((f"f-day-s{s}", partial(genf.day, s)) for s in range(1, 11)),
+]
+G_BELOW_BAR: dict[str, str] = {
+    "g-storm-s1": "root 0.923, F1 0.931: storage-latency d1-array-1 as db-obk-p; split: leaf-pair",
+    "g-storm-s2": (
+        "root 0.846, F1 0.886: leaf-pair d2-leaf-01b as d2-array-1; broker-slow mq-broker-1 "
+        "as md-dist"
+    ),
+    "g-storm-s3": "root 0.923, F1 1.000: broker-slow mq-broker-1 as risk-eng-1",
+    "g-storm-s4": (
+        "root 0.846, F1 0.963: broker-slow mq-broker-2 as risk-eng-1; hsm-pair hsm-2 as "
+        "hsm-1; split: card-network, probe-cut"
+    ),
+    "g-storm-s6": (
+        "root 0.846, F1 0.994: broker-slow mq-broker-2 as md-dist; leaf-pair d2-leaf-01b as "
+        "d2-leaf-01a; split: card-network"
+    ),
+    "g-storm-s7": (
+        "root 0.769, F1 0.718: leaf-pair d2-leaf-04a as icinga-master; lpar-down cbs-lpar1 as"
+        " icinga-master; card-network ext-card-net as icinga-master; inferred-root recall "
+        "0.000 < 0.95"
+    ),
+    "g-storm-s9": (
+        "root 0.692, F1 0.888: ptp-antenna fr2-gnss as fr2-fh-xlon; hsm-pair hsm-1 as "
+        "apigw-vip; broker-slow mq-broker-3 as prc-eng-01; lpar-down cbs-lpar1 as apigw-02; "
+        "split: card-network; inferred-root recall 0.500 < 0.95"
+    ),
+    "g-storm-s10": (
+        "root 0.846, F1 0.993: lb-pair d1-lb-2 as apigw-vip; ptp-antenna fr2-gnss as algo-04;"
+        " inferred-root recall 0.500 < 0.95"
+    ),
+    "g-day-s2": (
+        "root 0.884, F1 0.730: leaf-pair d1-leaf-01a as icinga-master; card-network "
+        "ext-card-net as icinga-master; core-member core-1 as zbx-proxy-dc1 (+1); maintenance"
+        " d1-file-323 as icinga-master; inferred-root recall 0.500 < 0.95"
+    ),
+    "g-day-s3": (
+        "root 0.930, F1 0.990: storage-latency d2-array-1 as db-trd-s (+1); broker-slow "
+        "mq-broker-3 as risk-eng-1; split: broker-down"
+    ),
+    "g-day-s4": (
+        "root 0.953, F1 0.997: ptp-antenna fr2-gnss as fr2-ogw-xlon-2; db-failover db-trd-p "
+        "as db-trd-s; split: broker-down; inferred-root recall 0.500 < 0.95"
+    ),
+    "g-day-s7": (
+        "root 0.932, F1 0.985: ptp-antenna fr2-gnss as fr2-fh-xetr; colo-xc-cut fr2-xc-dc1 as"
+        " fr2-xc-dc2; lb-pair d1-lb-2 as apigw-vip; split: broker-down, concurrent; "
+        "inferred-root recall 0.750 < 0.95"
+    ),
+    "g-day-s8": (
+        "root 0.614, F1 0.277: broker-slow mq-broker-1 as risk-eng-1; core-member core-2 as "
+        "icinga-master (+1); ptp-antenna fr2-gnss as fr2-ptp-gm2; noise d2-rep-088 as "
+        "icinga-master (+12); split: broker-down; inferred-root recall 0.667 < 0.95"
+    ),
+    "g-day-s9": (
+        "root 0.867, F1 0.943: leaf-pair d2-leaf-04b as d2-leaf-04a; storage-latency "
+        "d1-array-1 as db-trd-p (+1); card-network ext-card-net as cardauth-02 (+1); "
+        "broker-slow mq-broker-3 as prom-trading-1; split: concurrent; inferred-root recall "
+        "0.000 < 0.95"
+    ),
+}
+G_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
+    *((f"g-storm-s{s}", partial(geng.storm, s)) for s in range(1, 11)),
+    *((f"g-day-s{s}", partial(geng.day, s)) for s in range(1, 11)),
+]
+
+
+@pytest.mark.parametrize("factory", _judged(F_SCENARIOS, F_BELOW_BAR))
+def test_generator_f_clears_the_bar(factory: Callable[[], gen.Scenario], tmp_path: Path) -> None:
+    """Generator F's storms and days: store cuts and power losses, an external acquirer and
+    CDN inferred, proxies and vantage points cut off, with the right roots and grouping."""
+    _metrics, _incidents, problems = judge(factory(), tmp_path, storm=False)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("factory", _judged(G_SCENARIOS, G_BELOW_BAR))
+def test_generator_g_clears_the_bar(factory: Callable[[], gen.Scenario], tmp_path: Path) -> None:
+    """Generator G's storms and days: feeds, brokers, clocks, leaf and HSM pairs, an external
+    card network, slow storage and brokers, with the right roots and grouping."""
+    _metrics, _incidents, problems = judge(factory(), tmp_path, storm=False)
+    assert not problems, "\n".join(problems)
+
+
+# Generators H (a SaaS company on Kubernetes in several regions) and I (a manufacturer's
+# plants, OT rings and head office), written from the specs only like the others.
+H_BELOW_BAR: dict[str, str] = {
+    "h-storm-s1": "root 1.000, F1 0.933: split: payments-api-down",
+    "h-storm-s2": (
+        "root 0.571, F1 0.810: zone-outage usw2-az-b as usw2-prom; noise usw2-ledger-export "
+        "as usw2-prom (+1); inferred-root recall 0.500 < 0.95"
+    ),
+    "h-storm-s3": "root 0.889, F1 0.999: noise usw2-dunning as usw2-entitlements",
+    "h-storm-s5": "root 0.875, F1 0.986: noise euw1-auth as euw1-pg-billing-0",
+    "h-storm-s6": (
+        "root 0.800, F1 0.844: zone-outage apse1-az-a as apse1-prom; noise apse1-config as "
+        "apse1-prom; inferred-root recall 0.000 < 0.95"
+    ),
+    "h-storm-s7": "root 1.000, F1 0.900: split: redis-down",
+    "h-storm-s8": (
+        "root 0.750, F1 0.953: redis-down apse1-redis-cache as apse1-az-b; noise "
+        "apse1-k8s-b12 as apse1-az-b"
+    ),
+    "h-day-s2": (
+        "root 0.920, F1 0.988: bad-deploy euc1-quota as euc1-exports; noisy-neighbour "
+        "euc1-k8s-b15 as euc1-k8s-a12; split: payments-api-down"
+    ),
+    "h-day-s4": (
+        "root 0.957, F1 0.962: noisy-neighbour apse1-k8s-a05 as apse1-files; maintenance "
+        "paged 1 time(s)"
+    ),
+    "h-day-s5": (
+        "root 0.909, F1 0.979: zone-outage apse1-az-c as apse1-prom; cert-expiry edge-www as "
+        "ext-dns; inferred-root recall 0.667 < 0.95"
+    ),
+    "h-day-s7": (
+        "root 0.875, F1 0.852: zone-outage euw1-az-a as euw1-prom; noise euw1-k8s-c09 as "
+        "euw1-k8s-a32 (+1); split: bad-deploy; inferred-root recall 0.500 < 0.95"
+    ),
+    "h-day-s9": (
+        "root 0.923, F1 0.906: zone-outage use1-az-c as use1-prom; maintenance sftp-01 as "
+        "use1-az-b; split: bad-deploy; inferred-root recall 0.500 < 0.95"
+    ),
+}
+H_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
+    *((f"h-storm-s{s}", partial(genh.storm, s)) for s in range(1, 11)),
+    *((f"h-day-s{s}", partial(genh.day, s)) for s in range(1, 11)),
+]
+I_BELOW_BAR: dict[str, str] = {
+    "i-storm-s1": "root 0.875, F1 0.997: scada-both gyr-scada-2 as gyr-scada",
+    "i-storm-s2": "root 0.800, F1 1.000: plant-ups tim-ups as tim-edge",
+    "i-storm-s4": (
+        "root 0.750, F1 0.991: compressed-air brv-air as brv-l3-db; opc-gateway-down brv-opc2"
+        " as brv-l3-db"
+    ),
+    "i-storm-s5": "root 0.778, F1 0.968: ring-double-break kos-l4-lk1 as kos-l4-db (+1)",
+    "i-storm-s7": (
+        "root 0.778, F1 0.992: opc-gateway-down tim-opc1 as zbx-proxy-tim; compressed-air "
+        "tim-air as zbx-proxy-tim"
+    ),
+    "i-storm-s8": (
+        "root 0.556, F1 0.975: compressed-air plz-air as zbx-proxy-plz (+1); "
+        "ring-double-break plz-l5-lk6 as zbx-proxy-plz; opc-gateway-down lod-opc2 as "
+        "lod-l3-tags"
+    ),
+    "i-storm-s9": (
+        "root 0.900, F1 0.614: compressed-air mbr-air as mbr-l2-db; split: compressed-air, "
+        "opc-gateway-down"
+    ),
+    "i-storm-s10": "root 0.800, F1 0.997: ring-double-break mbr-l3-lk5 as mbr-l3-rs5",
+    "i-day-s3": (
+        "root 0.935, F1 0.984: ring-double-break trn-l1-lk4 as trn-l1-rs6; compressed-air "
+        "trn-air as zbx-proxy-trn; split: opc-gateway-down"
+    ),
+    "i-day-s4": (
+        "root 0.933, F1 0.990: compressed-air ulm-air as ulm-it-core; firewall-failover "
+        "ulm-fw-2 as ulm-it-core; split: opc-gateway-down"
+    ),
+    "i-day-s6": (
+        "root 0.833, F1 0.945: ring-double-break tim-l1-lk7 as tim-l1-rs7 (+3); "
+        "compressed-air lod-air as zbx-proxy-lod; split: opc-gateway-down"
+    ),
+    "i-day-s7": (
+        "root 0.880, F1 0.979: compressed-air gyr-air as gyr-chiller; firewall-pair lod-fw-1 "
+        "as lod-ot-core-2; ring-double-break lod-l1-lk2 as lod-l1-rs3"
+    ),
+    "i-day-s8": (
+        "root 0.933, F1 0.966: ring-double-break plz-l3-lk4 as plz-l3-rs7; scada-both "
+        "ulm-scada-1 as ulm-scada"
+    ),
+    "i-day-s9": (
+        "root 0.935, F1 0.950: ring-double-break mbr-l3-lk4 as mbr-l3-rs6 (+1); split: "
+        "opc-gateway-down"
+    ),
+    "i-day-s10": (
+        "root 0.889, F1 0.988: ring-double-break mbr-l1-lk2 as mbr-l1-rs1; firewall-pair "
+        "brv-fw-1 as brv-ot-core-1; noise vrn-l3-rs1 as vrn-l3-db; split: opc-gateway-down"
+    ),
+}
+I_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
+    *((f"i-storm-s{s}", partial(geni.storm, s)) for s in range(1, 11)),
+    *((f"i-day-s{s}", partial(geni.day, s)) for s in range(1, 11)),
+]
+
+
+@pytest.mark.parametrize("factory", _judged(H_SCENARIOS, H_BELOW_BAR))
+def test_generator_h_clears_the_bar(factory: Callable[[], gen.Scenario], tmp_path: Path) -> None:
+    """Generator H's storms and days: zones, nodes, releases, databases, external DNS, CDN
+    and payment APIs, Prometheus servers and synthetics, with the right roots and grouping."""
+    _metrics, _incidents, problems = judge(factory(), tmp_path, storm=False)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("factory", _judged(I_SCENARIOS, I_BELOW_BAR))
+def test_generator_i_clears_the_bar(factory: Callable[[], gen.Scenario], tmp_path: Path) -> None:
+    """Generator I's storms and days: rings, line power, firewall and core pairs, SCADA,
+    plant links and probes, with the right roots and grouping."""
     _metrics, _incidents, problems = judge(factory(), tmp_path, storm=False)
     assert not problems, "\n".join(problems)
