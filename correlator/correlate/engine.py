@@ -1076,7 +1076,8 @@ class Engine:
             # Hosts blamed on their observer losing its path: a cause below them that
             # explains them through the graph may be the better story (a leaf pair lost,
             # its rack's hosts all seen down by the one central server).
-            if not cand.predicted.isdisjoint(self._incidents[number].node_evidence):
+            # (A view's isdisjoint walks the smaller of the two.)
+            if not self._incidents[number].node_evidence.keys().isdisjoint(cand.predicted):
                 numbers.add(number)
         window = self.settings.window_s
         for number in sorted(numbers):
@@ -1437,11 +1438,17 @@ class Engine:
                 dominated = self.weights.dominated
         # The first layer that can show a degradation: what depends on the root directly
         # or through unmonitored nodes only (a logical database over two instances).
-        layer, _between = self._graph.direct_layer(cand.seeds)
-        if len(alerting) < len(layer):
-            direct_covered = sum(1 for n in alerting if n in layer)
+        layer = self._graph.direct_layer(cand.seeds)
+        if layer is None:  # nothing looked through: the direct dependents themselves
+            direct_covered = len(through)
+            direct_predicted = self._graph.direct_monitored(cand.seeds)
         else:
-            direct_covered = sum(1 for n in layer if n in alerting)
+            monitored_layer = layer[0]
+            if len(alerting) < len(monitored_layer):
+                direct_covered = sum(1 for n in alerting if n in monitored_layer)
+            else:
+                direct_covered = sum(1 for n in monitored_layer if n in alerting)
+            direct_predicted = len(monitored_layer)
         result = score(
             evidence=evidence,
             monitored=monitored,
@@ -1457,7 +1464,7 @@ class Engine:
             gray_path_silent=path_silent[1],
             ripeness=ripeness,
             direct_covered=direct_covered,
-            direct_predicted=len(layer),
+            direct_predicted=direct_predicted,
             late_down=late_down,
             late_gray=late_gray,
             gray_early=gray_early,
@@ -1497,7 +1504,8 @@ class Engine:
             return False
         nodes = self.topology.nodes
         # (Through unmonitored nodes, which cannot alert: a logical database's callers.)
-        between = self._graph.direct_layer(frozenset(seeds))[1]
+        layer = self._graph.direct_layer(frozenset(seeds))
+        between = layer[1] if layer is not None else frozenset()
         for n in alerting:
             if n in seeds:
                 continue
@@ -1598,6 +1606,10 @@ class Engine:
         predicted = cand.predicted
         seeds = cand.seeds
         active = self._node_active
+        if source in active and any(
+            t in seeds for dep in nodes[source].depends_on for t in dep.any_of
+        ):
+            return []  # an alerting node right on the seeds (the usual case): no way between
 
         def silent(m: str) -> bool:
             return m in monitored and m not in active and m not in skip and m not in seeds
@@ -2468,6 +2480,7 @@ class Engine:
             return
         inc.status = Status.RESOLVED
         inc.resolved_at = inc.quiet_since
+        self._observer_rooted.discard(inc.number)  # found by its root alone from now on
         inc.note(f"resolved: every alert clear for {self.settings.resolve_linger_s:.0f}s")
         if not inc.announced:
             inc.announced = True

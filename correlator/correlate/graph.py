@@ -52,7 +52,7 @@ class GraphIndex:
         self._group_closure: dict[frozenset[str], frozenset[str]] = {}
         self._min_crit: dict[frozenset[str], int] = {}
         self._direct_monitored: dict[frozenset[str], int] = {}
-        self._direct_layer: dict[frozenset[str], tuple[frozenset[str], frozenset[str]]] = {}
+        self._direct_layer: dict[frozenset[str], tuple[frozenset[str], frozenset[str]] | None] = {}
         self._single: dict[str, frozenset[str]] = {}
         self._sole_causes: dict[str, tuple[str, ...]] = {}
         self._sole_groups: dict[str, tuple[frozenset[str], ...]] = {}
@@ -219,39 +219,42 @@ class GraphIndex:
             self._direct_monitored[seeds] = found
         return found
 
-    def direct_layer(self, seeds: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    def direct_layer(self, seeds: frozenset[str]) -> tuple[frozenset[str], frozenset[str]] | None:
         """The monitored nodes that depend on ``seeds`` directly or only through unmonitored
         nodes standing for a redundancy group, and those nodes in between (a logical
         database over its two instances, a quorum, a VIP over its pool: they cannot alert,
         so what uses them is the first layer that can show a failure of the seeds), at
         most ``_PASS_THROUGH`` deep. An unmonitored link or power feed is a thing that can
-        fail on its own, not a window on the seeds: nothing is looked at through it."""
-        found = self._direct_layer.get(seeds)
-        if found is None:
-            dependents = self.topology.dependents
-            nodes = self.topology.nodes
-            layer: set[str] = set()
-            between: set[str] = set()
-            seen = set(seeds)
-            frontier = list(seeds)
-            for _ in range(_PASS_THROUGH):
-                ahead: list[str] = []
-                for node in frontier:
-                    for d in dependents.get(node, ()):
-                        if d in seen:
-                            continue
-                        seen.add(d)
-                        if d in self.monitored:
-                            layer.add(d)
-                        elif any(
-                            dep.redundant and node in dep.any_of for dep in nodes[d].depends_on
-                        ):
-                            between.add(d)
-                            ahead.append(d)
-                if not ahead:
-                    break
-                frontier = ahead
-            found = self._direct_layer[seeds] = (frozenset(layer), frozenset(between))
+        fail on its own, not a window on the seeds: nothing is looked at through it. None
+        when nothing is looked through (the usual case: the direct dependents are the
+        layer, and only that answer is kept, so the cache costs little per seed set)."""
+        if seeds in self._direct_layer:
+            return self._direct_layer[seeds]
+        found: tuple[frozenset[str], frozenset[str]] | None = None
+        dependents = self.topology.dependents
+        nodes = self.topology.nodes
+        layer: set[str] = set()
+        between: set[str] = set()
+        seen = set(seeds)
+        frontier = list(seeds)
+        for _ in range(_PASS_THROUGH):
+            ahead: list[str] = []
+            for node in frontier:
+                for d in dependents.get(node, ()):
+                    if d in seen:
+                        continue
+                    seen.add(d)
+                    if d in self.monitored:
+                        layer.add(d)
+                    elif any(dep.redundant and node in dep.any_of for dep in nodes[d].depends_on):
+                        between.add(d)
+                        ahead.append(d)
+            if not ahead:
+                break
+            frontier = ahead
+        if between:
+            found = (frozenset(layer), frozenset(between))
+        self._direct_layer[seeds] = found
         return found
 
     def direct_alerting(self, seeds: frozenset[str], alerting: Collection[str]) -> list[str]:
