@@ -16,6 +16,7 @@ from correlator.correlate.evidence import (
     Evidence,
     classify,
     spreading_warning,
+    stated_window,
     threshold_warning,
 )
 from correlator.model import Alert, NoticeKind, Severity, Source, State
@@ -1219,6 +1220,10 @@ def test_a_degradation_spreads_hop_by_hop_not_over_a_silent_caller(make_sim):
         ("Disk read/write request responses are too high", True),
         ("Message queue length", True),
         ("SNMP CPU Load", True),
+        ("postgres query time", True),
+        ("Request duration p99 high", True),
+        ("Round-trip time high", True),
+        ("Query cache full", False),
         ("SSL certificate expires soon", False),
         ("Free disk space is less than 20%", False),
         ("Swap usage", False),
@@ -1508,3 +1513,19 @@ def test_a_central_server_reporting_one_rooms_hosts_down_is_not_blind(make_sim):
     sim.advance(900)
     inc = sim.only()
     assert inc["root_cause"] == "crac", sim.out()
+
+
+@pytest.mark.parametrize(
+    ("check", "seconds"),
+    [
+        ("Inventory sync from ERP delayed (over 30m)", 1800.0),
+        ("High CPU utilization (over 90% for 5m)", 300.0),
+        ("Replication lag over 2 hours", 7200.0),
+        ("Disk usage over 80%", 0.0),
+        (None, 0.0),
+    ],
+)
+def test_the_wait_a_check_states(check: str | None, seconds: float) -> None:
+    """How long a check says its condition must hold before it fires ("over 90%" is a
+    threshold, not a wait)."""
+    assert stated_window(check) == seconds
