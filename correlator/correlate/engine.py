@@ -558,10 +558,7 @@ class Engine:
             into.quiet_since = max(quiet)
             self._schedule(into, into.quiet_since + self.settings.resolve_linger_s, "resolve")
         if into.root is not None:
-            predicted = self._predicted(into)
-            into.observed_only = {n for n in into.node_evidence if n not in predicted}
-            into.path_cache = None
-            into.inferred = self._is_inferred(into)
+            self._rederive(into)
         self._register(into)
         self._record(into, ManualAction.MERGE, f"merged in {other.id} (root {other_root})", actor)
         self._record(other, ManualAction.MERGE, f"merged into {into.id}", actor)
@@ -630,10 +627,7 @@ class Engine:
         self._unregister(inc)
         inc.root = node
         inc.seeds = self._graph.single(node)
-        predicted = self._predicted(inc)
-        inc.observed_only = {n for n in inc.node_evidence if n not in predicted}
-        inc.path_cache = None
-        inc.inferred = self._is_inferred(inc)
+        self._rederive(inc)
         self._register(inc)
         self._record(inc, ManualAction.REROOT, f"re-rooted at {node}", actor)
         self._refresh(inc)
@@ -904,6 +898,7 @@ class Engine:
             place = self.topology.place(alert.host, alert.check, alert.address)
             key = alert.key
             check = alert.check
+            evidence = classify(alert)
             state = AlertState(
                 key=key,
                 source=alert.source,
@@ -912,10 +907,10 @@ class Engine:
                 check=None if check is None else self._name(check),
                 node=place.node,
                 observer_node=observer_node,
-                evidence=classify(alert),
+                evidence=evidence,
                 severity=alert.severity,
                 first_seen=now,
-                onset=now - self._lead(check, classify(alert)),
+                onset=now - self._lead(check, evidence),
                 soft=alert.soft,
             )
             self._alerts[key] = state
@@ -926,9 +921,9 @@ class Engine:
                 state = self._new_episode(state, now)
             state.active = True
             state.resolved_at = None
-            state.onset = now - self._lead(alert.check, classify(alert))
-            state.severity = alert.severity
             state.evidence = classify(alert)
+            state.onset = now - self._lead(alert.check, state.evidence)
+            state.severity = alert.severity
             state.soft = alert.soft
             self._note_change(state, now)
         state.maintenance = self._in_maintenance(state)
@@ -2135,13 +2130,18 @@ class Engine:
         for other in gone:
             self._merge(other, keep, now, note=False)
             keep.note(f"absorbed {other.id}: the same failure of {keep.root}")
-        keep.inferred = self._is_inferred(keep)
-        predicted = self._predicted(keep)
-        keep.observed_only = {n for n in keep.node_evidence if n not in predicted}
-        keep.path_cache = None
+        self._rederive(keep)
         self._register(keep)
         self._refresh(keep)
         return keep
+
+    def _rederive(self, inc: Incident) -> None:
+        """Recompute what follows from a rooted incident's root and alerts: the nodes only
+        its observers explain, whether the root is inferred, and no cached path count."""
+        predicted = self._predicted(inc)
+        inc.observed_only = {n for n in inc.node_evidence if n not in predicted}
+        inc.path_cache = None
+        inc.inferred = self._is_inferred(inc)
 
     # -- applying --------------------------------------------------------------------
 
@@ -2994,7 +2994,7 @@ class Engine:
             if (
                 count * 10 > len(nodes) * 6
                 and (reached - count) * 10 <= reached
-                and (self._group_lost(group))
+                and self._group_lost(group)
             ):
                 return True
         seen = self._observer_nodes.get(probe, set())

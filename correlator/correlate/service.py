@@ -317,8 +317,8 @@ class CorrelatorService:
                     topic=message.topic,
                     partition=message.partition,
                     offset=message.offset,
-                    source=getattr(event, "source", None),
-                    host=getattr(event, "host", None),
+                    source=event.source.value,
+                    host=event.host,
                 )
                 continue
             counts = self.stats.decisions
