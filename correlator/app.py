@@ -412,7 +412,7 @@ def source_options(settings: Settings) -> dict[str, SourceOptions]:
 
 def background_services(services: Services) -> list[tuple[str, BackgroundService]]:
     """The long-running tasks started next to the HTTP server (role ``all`` only)."""
-    from correlator.correlate.service import CorrelatorService  # noqa: PLC0415
+    from correlator.correlate.service import CorrelateMetrics, CorrelatorService  # noqa: PLC0415
 
     settings = services.settings
     topology = services.topology if services.topology is not None else load_topology_for(settings)
@@ -430,6 +430,7 @@ def background_services(services: Services) -> list[tuple[str, BackgroundService
         snapshot_path=snapshot,
         checkpoint_s=settings.correlation.checkpoint_s,
         maintenance=api.operations.maintenance if api is not None else None,
+        metrics=CorrelateMetrics(services.metrics),
     )
     found: list[tuple[str, BackgroundService]] = [("correlator", correlator.run)]
     dispatch = None

@@ -13,17 +13,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from connectors.base import ParseContext
 from connectors.registry import connectors_by_name
 from correlator.bus.codec import event_record
 from correlator.bus.memory import InMemoryBus
-from correlator.bus.protocol import Bus, BusUnavailableError, Message
+from correlator.bus.protocol import Bus, BusUnavailableError, Message, Record
 from correlator.bus.topics import Topics
 from correlator.clock import ManualClock
 from correlator.correlate.engine import Engine
-from correlator.correlate.service import CorrelatorService
+from correlator.correlate.service import CorrelateMetrics, CorrelatorService
 from correlator.model import Alert, Severity, Source, State
+from correlator.telemetry import Metrics
 from topology.load import load_topology
 
 SMALL_SITE = Path(__file__).resolve().parents[3] / "shared" / "examples" / "small-site"
@@ -153,10 +155,16 @@ async def test_an_alert_the_engine_fails_on_does_not_stop_the_others(bus_and_top
     await bus.publish(records)
     topology = load_topology(_small_site() / "topology.yaml")
     engine = _FailsOnHost(topology, first_host)
-    service = CorrelatorService(bus, topics, engine, ManualClock(last), poll_s=0.2)
+    metrics = Metrics(CollectorRegistry())
+    service = CorrelatorService(
+        bus, topics, engine, ManualClock(last), poll_s=0.2, metrics=CorrelateMetrics(metrics)
+    )
     await _drain(service, len(records))
     failed = sum(1 for r in records if json.loads(r.value)["host"] == first_host)
     assert service.stats.failed == failed > 0
+    consumed = "correlator_alerts_consumed_total"
+    assert metrics.sample(consumed, {"outcome": "failed"}) == failed
+    assert metrics.sample(consumed, {"outcome": "correlated"}) == len(records) - failed
     incidents = await _read_incidents(bus, topics, 1)
     assert incidents, "the other alerts were not correlated"
 
@@ -281,3 +289,53 @@ async def test_incidents_resolved_past_their_retention_are_forgotten_with_a_tomb
     assert seen[-1].key == b"INC-000001"
     assert seen[-1].value is None
     assert any(m.value is not None and b'"resolved"' in m.value for m in seen)
+
+
+async def test_the_correlate_stage_exports_its_counts_as_prometheus_metrics(bus_and_topics):
+    """Every consumed message is counted by outcome; opens (new, reopened) and resolves are
+    counted as published; the time per batch lands in the histogram."""
+    bus, topics = bus_and_topics
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    topology = load_topology(_small_site() / "topology.yaml")
+    engine = Engine(topology)
+    clock = ManualClock(100.0)
+    service = CorrelatorService(
+        bus, topics, engine, clock, poll_s=0.2, metrics=CorrelateMetrics(metrics)
+    )
+
+    def up(at: float) -> Alert:
+        return Alert(
+            source=Source.NAGIOS,
+            source_id="esx-01",
+            host="esx-01",
+            state=State.OK,
+            severity=Severity.INFO,
+            raised_at=at,
+            received_at=at,
+        )
+
+    linger = engine.settings.resolve_linger_s
+    again = 160.0 + linger + 60.0  # within reopen_s of the resolution
+    steps = [(_host_down("esx-01", 100.0), 100.0), (up(160.0), 160.0 + linger + 1)]
+    steps += [(_host_down("esx-01", again), again + engine.settings.hold_s + 1)]
+    for index, (alert, then) in enumerate(steps):
+        clock.set(alert.received_at)
+        await bus.publish([event_record(topics.alerts, alert)])
+        await _drain(service, index + 1)
+        clock.set(then)
+        await service.step([])  # timers: the hold, the linger
+    await bus.publish([Record(topics.alerts, b"esx-01", b"{not json")])
+    await _drain(service, len(steps) + 1)
+
+    def sample(name: str, **labels: str) -> float:
+        return metrics.sample(name, labels)
+
+    assert sample("correlator_alerts_consumed_total", outcome="correlated") == 3
+    assert sample("correlator_alerts_consumed_total", outcome="undecodable") == 1
+    assert sample("correlator_alerts_consumed_total", outcome="failed") == 0
+    assert sample("correlator_incidents_opened_total", how="new") == 1
+    assert sample("correlator_incidents_resolved_total") == 1
+    assert sample("correlator_incidents_opened_total", how="reopened") == 1
+    assert engine.get("INC-000001").status.value == "open"
+    assert sample("correlator_correlate_seconds_count") >= 4

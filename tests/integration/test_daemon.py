@@ -192,6 +192,16 @@ async def test_serve_in_process_with_ready_and_stop(tmp_path: Path) -> None:
                 headers={"Authorization": "Bearer t0ken"},
             )
             assert accepted.status_code == 202
+            # The correlate stage counts it on the same /metrics once it has consumed it.
+            wanted = 'correlator_alerts_consumed_total{outcome="correlated"} 1.0'
+            text = ""
+            for _ in range(100):
+                text = (await client.get("/metrics")).text
+                if wanted in text:
+                    break
+                await asyncio.sleep(0.1)
+            assert wanted in text, text
+            assert "correlator_correlate_seconds_count" in text
     finally:
         stop.set()
         await asyncio.wait_for(task, START_TIMEOUT_S)
