@@ -49,12 +49,14 @@ _NO_ANSWER: Final = re.compile(
 
 
 # Warnings that what a node depends on can cause: its callers' latency, errors and queues
-# grow when it slows down. Not those about the node's own state (a certificate, a disk
-# filling up, a backup, its clock, its hardware), which nothing upstream explains.
+# grow when it slows down, and the data it feeds goes stale (seen only once a staleness
+# threshold has passed, often minutes after the source failed). Not those about the node's
+# own state (a certificate, a disk filling up, a backup, its clock, its hardware), which
+# nothing upstream explains.
 _SPREADING: Final = re.compile(
     r"latency|response|slow|error|timeout|timed out|queue|lag|wait|iops|throughput|"
     r"drops?|loss|jitter|load|cpu|saturat|5xx|retr(y|ies)|query|duration|round.?trip|"
-    r"\brtt\b|\bp9\d\b|apdex|backlog",
+    r"\brtt\b|\bp9\d\b|apdex|backlog|stale",
     re.IGNORECASE,
 )
 _LOCAL: Final = re.compile(

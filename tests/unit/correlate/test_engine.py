@@ -1212,6 +1212,40 @@ def test_a_degradation_spreads_hop_by_hop_not_over_a_silent_caller(make_sim):
     assert roots == ["payments", "shop"], sim.out()
 
 
+GATEWAY = """
+version: 1
+nodes:
+  - {id: opc-gw, kind: server, monitored_as: [opc-gw]}
+  - {id: hist, kind: server, monitored_as: [hist]}
+  - id: l1-tags
+    kind: application
+    monitored_as: ["hist!Tag data stale: line L1"]
+    depends_on: [opc-gw]
+  - id: l2-tags
+    kind: application
+    monitored_as: ["hist!Tag data stale: line L2"]
+    depends_on: [opc-gw]
+  - id: l3-tags
+    kind: application
+    monitored_as: ["hist!Tag data stale: line L3"]
+    depends_on: [opc-gw]
+"""
+
+
+def test_data_going_stale_minutes_after_its_source_died_is_that_outage(make_sim):
+    """A gateway goes down; the historian notices the tags it fed went stale only after
+    its staleness threshold, 7 and 11 minutes later: one incident at the gateway, not a
+    warning incident per line."""
+    sim = make_sim(GATEWAY)
+    sim.problem(0, "opc-gw")
+    sim.problem(450, "hist", "Tag data stale: line L1", severity=Severity.WARNING)
+    sim.problem(660, "hist", "Tag data stale: line L2", severity=Severity.WARNING)
+    sim.advance(1500)
+    inc = sim.only()
+    assert inc["root_cause"] == "opc-gw"
+    assert sorted(inc["nodes"]) == ["l1-tags", "l2-tags", "opc-gw"]
+
+
 @pytest.mark.parametrize(
     ("check", "spreads"),
     [
@@ -1223,6 +1257,8 @@ def test_a_degradation_spreads_hop_by_hop_not_over_a_silent_caller(make_sim):
         ("postgres query time", True),
         ("Request duration p99 high", True),
         ("Round-trip time high", True),
+        ("Tag data stale: line L1", True),
+        ("MarketDataStale", True),
         ("Query cache full", False),
         ("SSL certificate expires soon", False),
         ("Free disk space is less than 20%", False),
