@@ -2895,11 +2895,17 @@ class Engine:
         answered: set[str] = set()  # nodes the probe reports failing, not merely unknown
         node_active = self._node_active
         degraded, minor, symptom = Evidence.DEGRADED, Severity.MINOR, Evidence.SYMPTOM
+        # A minor warning is an Unknown result (no answer) from Nagios, Icinga and PRTG,
+        # but Zabbix's Average, a threshold it measured ("Air pressure low"): a host the
+        # probe reached.
+        zabbix = Source.ZABBIX
         for node in seen:  # one pass per node: a probe may see hundreds of failing hosts
             alerts = node_active.get(node, ())
             if len(alerts) == 1:  # most nodes: the loop below, for one alert
                 a = alerts[0]
-                if a.observer_node == probe and (a.evidence is not degraded or a.severity is minor):
+                if a.observer_node == probe and (
+                    a.evidence is not degraded or (a.severity is minor and a.source is not zabbix)
+                ):
                     candidates.append((a.onset, node))
                     if a.severity is not minor or a.evidence is symptom:
                         answered.add(node)
@@ -2909,9 +2915,9 @@ class Engine:
             for a in alerts:
                 if a.observer_node != probe:
                     break  # another observer confirms this host: it really is failing
-                if (a.evidence is not degraded or a.severity is minor) and (
-                    first is None or a.onset < first
-                ):
+                if (
+                    a.evidence is not degraded or (a.severity is minor and a.source is not zabbix)
+                ) and (first is None or a.onset < first):
                     first = a.onset
                 hard = hard or a.severity is not minor or a.evidence is symptom
             else:

@@ -463,30 +463,31 @@ H_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
     *((f"h-day-s{s}", partial(genh.day, s)) for s in range(1, 11)),
 ]
 I_BELOW_BAR: dict[str, str] = {
-    "i-storm-s1": "root 0.875, F1 0.997: scada-both gyr-scada-2 as gyr-scada",
+    "i-storm-s1": (
+        "root 0.875, F1 0.988: scada-both gyr-scada-2 as gyr-scada; split: compressed-air"
+    ),
     "i-storm-s2": "root 0.800, F1 1.000: plant-ups tim-ups as tim-edge",
     "i-storm-s5": "root 0.778, F1 0.968: ring-double-break kos-l4-lk1 as kos-l4-db (+1)",
-    "i-storm-s7": "root 0.889, F1 1.000: compressed-air tim-air as zbx-proxy-tim",
+    "i-storm-s7": "root 0.889, F1 0.962: compressed-air tim-air as tim-chiller",
     "i-storm-s8": (
-        "root 0.667, F1 0.975: compressed-air plz-air as zbx-proxy-plz (+1); ring-double-break "
-        "plz-l5-lk6 as zbx-proxy-plz"
+        "root 0.667, F1 0.958: compressed-air plz-air as plz-l1-db (+1); ring-double-break "
+        "plz-l5-lk6 as plz-l5-rs5"
     ),
     "i-storm-s9": (
-        "root 0.700, F1 0.552: compressed-air mbr-air as mbr-l2-db (+1); flapping mbr-l2-hmi2 "
-        "as mbr-l2-db; flapping check not one incident paging at most once"
+        "root 0.900, F1 0.555: compressed-air ulm-air as ulm-l5-db; split: compressed-air"
     ),
     "i-storm-s10": "root 0.800, F1 0.997: ring-double-break mbr-l3-lk5 as mbr-l3-rs5",
     "i-day-s3": (
-        "root 0.935, F1 0.987: ring-double-break trn-l1-lk4 as trn-l1-rs6; compressed-air "
-        "trn-air as zbx-proxy-trn"
+        "root 0.935, F1 0.981: ring-double-break trn-l1-lk4 as trn-l1-rs6; compressed-air "
+        "trn-air as trn-l2-db"
     ),
     "i-day-s4": (
         "root 0.933, F1 0.990: compressed-air ulm-air as ulm-it-core; firewall-failover "
         "ulm-fw-2 as ulm-it-core"
     ),
     "i-day-s6": (
-        "root 0.833, F1 0.946: ring-double-break tim-l1-lk7 as tim-l1-rs7 (+3); compressed-air "
-        "lod-air as zbx-proxy-lod"
+        "root 0.867, F1 0.898: ring-double-break tim-l1-lk7 as tim-l1-rs7 (+3); split: "
+        "compressed-air"
     ),
     "i-day-s7": (
         "root 0.880, F1 0.979: compressed-air gyr-air as gyr-chiller; firewall-pair lod-fw-1 "

@@ -1565,3 +1565,42 @@ def test_the_wait_a_check_states(check: str | None, seconds: float) -> None:
     """How long a check says its condition must hold before it fires ("over 90%" is a
     threshold, not a wait)."""
     assert stated_window(check) == seconds
+
+
+AIR = """
+version: 1
+nodes:
+  - {id: core, kind: switch, monitored_as: [core]}
+  - {id: proxy, kind: probe, monitored_as: [proxy], depends_on: [core]}
+  - {id: air, kind: plc, monitored_as: [air], depends_on: [core]}
+  - {id: plc-1, kind: plc, monitored_as: [plc-1], depends_on: [core, air]}
+  - {id: plc-2, kind: plc, monitored_as: [plc-2], depends_on: [core, air]}
+  - {id: plc-3, kind: plc, monitored_as: [plc-3], depends_on: [core, air]}
+  - {id: rc-1, kind: robot, monitored_as: [rc-1], depends_on: [core, air]}
+  - {id: rc-2, kind: robot, monitored_as: [rc-2], depends_on: [core, air]}
+  - {id: rc-3, kind: robot, monitored_as: [rc-3], depends_on: [core, air]}
+  - {id: hmi-1, kind: hmi, monitored_as: [hmi-1], depends_on: [plc-1]}
+  - {id: hmi-2, kind: hmi, monitored_as: [hmi-2], depends_on: [plc-2]}
+  - {id: hmi-3, kind: hmi, monitored_as: [hmi-3], depends_on: [plc-3]}
+  - {id: cell-1, kind: service, monitored_as: [cell-1], depends_on: [rc-1, rc-2, rc-3]}
+"""
+
+
+def test_zabbix_average_alarms_through_a_proxy_are_answers_not_a_blind_proxy(make_sim):
+    """Five machines raise Zabbix Average (minor) process alarms through the plant's proxy
+    within a minute. An Average alert is a threshold Zabbix measured, not an Unknown (as a
+    Nagios or PRTG minor is): the proxy reached those hosts, so it is not blamed."""
+    sim = make_sim(AIR)
+    for n, host in enumerate(["plc-1", "plc-2", "rc-1", "rc-2", "plc-3"]):
+        sim.problem(
+            10 * n,
+            host,
+            "Air pressure low (trap)",
+            source=Source.ZABBIX,
+            severity=Severity.MINOR,
+            observer="proxy",
+        )
+    sim.advance(900)
+    roots = {inc["root_cause"] for inc in sim.out()}
+    assert "proxy" not in roots, sim.out()
+    assert "core" not in roots, sim.out()
