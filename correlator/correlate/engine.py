@@ -2957,12 +2957,16 @@ class Engine:
         """
         graph = self._graph
         path = {probe, *graph.causes(probe)}
+        # What alone cuts the probe off: a node under one member of its redundant uplinks
+        # (the zone one of its two replicas runs in) leaves it seeing, so an outage there
+        # is one it watched.
+        cuts_off = set(graph.sole_causes(probe))
         counts: dict[str, int] = {}
         for node in nodes:
             if node not in answered:
                 continue
             for c in graph.sole_causes(node):
-                if c not in path:
+                if c not in cuts_off:
                     counts[c] = counts.get(c, 0) + 1
         reached = sum(1 for n in nodes if n in answered)
         for c, count in counts.items():

@@ -1604,3 +1604,45 @@ def test_zabbix_average_alarms_through_a_proxy_are_answers_not_a_blind_proxy(mak
     roots = {inc["root_cause"] for inc in sim.out()}
     assert "proxy" not in roots, sim.out()
     assert "core" not in roots, sim.out()
+
+
+ZONES = """
+version: 1
+nodes:
+  - {id: zone-a, kind: zone}
+  - {id: zone-b, kind: zone}
+  - {id: a1, kind: host, monitored_as: [a1], depends_on: [zone-a]}
+  - {id: a2, kind: host, monitored_as: [a2], depends_on: [zone-a]}
+  - {id: a3, kind: host, monitored_as: [a3], depends_on: [zone-a]}
+  - {id: b1, kind: host, monitored_as: [b1], depends_on: [zone-b]}
+  - {id: b2, kind: host, monitored_as: [b2], depends_on: [zone-b]}
+  - {id: b3, kind: host, monitored_as: [b3], depends_on: [zone-b]}
+  - {id: b4, kind: host, monitored_as: [b4], depends_on: [zone-b]}
+  - {id: b5, kind: host, monitored_as: [b5], depends_on: [zone-b]}
+  - {id: db, kind: database, monitored_as: [db], depends_on: [zone-b]}
+  - {id: s1, kind: service, monitored_as: [s1], depends_on: [db, {any_of: [a2, b2]}]}
+  - {id: s2, kind: service, monitored_as: [s2], depends_on: [db, {any_of: [a2, b2]}]}
+  - {id: s3, kind: service, monitored_as: [s3], depends_on: [db, {any_of: [a3, b3]}]}
+  - {id: s4, kind: service, monitored_as: [s4], depends_on: [db, {any_of: [a3, b3]}]}
+  - id: prom
+    kind: probe
+    monitored_as: [prom]
+    depends_on: [{any_of: [a1, b1]}]
+"""
+
+
+def test_a_zone_lost_under_one_replica_of_the_probe_is_an_outage_it_watched(make_sim):
+    """Prometheus runs on a host in each zone; zone b goes and it reports every host there
+    down at once. Losing zone b does not cut it off (its other replica still runs), so
+    the burst is an outage it watched: rooted at the zone, not at the probe."""
+    sim = make_sim(ZONES)
+    prom = {"source": Source.ALERTMANAGER, "observer": "prom"}
+    for n, host in enumerate(["b1", "b2", "b3", "b4", "b5", "db"]):
+        sim.problem(5 * n, host, "NodeDown" if host != "db" else "PostgresqlDown", **prom)
+    for n, service in enumerate(["s1", "s2", "s3", "s4"]):
+        sim.problem(90 + 10 * n, service, "HighErrorRate", severity=Severity.WARNING, **prom)
+    assert not sim.engine._observer_evidence("prom")
+    sim.advance(900)
+    inc = sim.only()
+    assert inc["root_cause"] == "zone-b", sim.out()
+    assert inc["root_cause_inferred"] is True
