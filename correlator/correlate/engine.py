@@ -62,6 +62,7 @@ _SPREADS_FROM: Final = (Evidence.DEGRADED, Evidence.DOWN)
 INFERRED_SIBLINGS_MAX: Final = 32  # an inferred root's dependents looked under, at most
 EARLY_DIRECT_MAX: Final = 2  # direct dependents priced as early under a root seen down
 REPARTITION_MAX_NODES: Final = 96  # the neighbourhood re-decided at once, at most
+PAIR_MAX_ROOTS: Final = 6  # failing roots below an alert paired as two-cut hypotheses, at most
 REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
 STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts, at most
 DEFAULT_TEAM: Final = "service-desk"
@@ -1045,7 +1046,37 @@ class Engine:
                 monitored = graph.monitored_group(group)
                 found.append(_Candidate(root, group, predicted, monitored, order))
                 order += 1
+        # Two failures together (a ring cut in two places): two roots of open incidents
+        # below the alert's node whose joint loss takes it down though neither alone does.
+        for pair in self._failed_pairs(node):
+            if pair in seen:
+                continue
+            seen.add(pair)
+            root = min(pair, key=lambda m: (self._node_onset(m), m))
+            predicted = graph.group_closure(pair)
+            found.append(_Candidate(root, pair, predicted, graph.monitored_group(pair), order))
+            order += 1
         return found
+
+    def _failed_pairs(self, node: str) -> list[frozenset[str]]:
+        """Pairs of failing nodes below ``node`` (roots of its open incidents, each seen
+        failing) whose loss together takes ``node`` down while neither alone does: the
+        two cuts that isolate a stretch of a ring."""
+        graph = self._graph
+        by_root = self._by_root
+        failed = [
+            c
+            for c in graph.causes(node)
+            if by_root.get(c) and node not in graph.closure(c) and self._node_down(c)
+        ]
+        if len(failed) < 2:
+            return []
+        return [
+            frozenset((a, b))
+            for i, a in enumerate(failed[:PAIR_MAX_ROOTS])
+            for b in failed[i + 1 : PAIR_MAX_ROOTS]
+            if node in graph.group_closure(frozenset((a, b)))
+        ]
 
     def _absorbable(self, cand: _Candidate, state: AlertState, now: float) -> Iterator[Incident]:
         numbers: set[int] = set()

@@ -455,43 +455,25 @@ I_BELOW_BAR: dict[str, str] = {
         "root 0.875, F1 0.988: scada-both gyr-scada-2 as gyr-scada; split: compressed-air"
     ),
     "i-storm-s2": "root 0.800, F1 1.000: plant-ups tim-ups as tim-edge",
-    "i-storm-s5": "root 0.778, F1 0.968: ring-double-break kos-l4-lk1 as kos-l4-db (+1)",
     "i-storm-s7": "root 0.889, F1 0.962: compressed-air tim-air as tim-chiller",
-    "i-storm-s8": (
-        "root 0.667, F1 0.958: compressed-air plz-air as plz-l1-db (+1); ring-double-break "
-        "plz-l5-lk6 as plz-l5-rs5"
-    ),
+    "i-storm-s8": "root 0.778, F1 0.961: compressed-air plz-air as plz-l1-db (+1)",
     "i-storm-s9": (
         "root 0.900, F1 0.555: compressed-air ulm-air as ulm-l5-db; split: compressed-air"
-    ),
-    "i-storm-s10": "root 0.800, F1 0.997: ring-double-break mbr-l3-lk5 as mbr-l3-rs5",
-    "i-day-s3": (
-        "root 0.935, F1 0.981: ring-double-break trn-l1-lk4 as trn-l1-rs6; compressed-air "
-        "trn-air as trn-l2-db"
     ),
     "i-day-s4": (
         "root 0.933, F1 0.990: compressed-air ulm-air as ulm-it-core; firewall-failover "
         "ulm-fw-2 as ulm-it-core"
     ),
     "i-day-s6": (
-        "root 0.867, F1 0.898: ring-double-break tim-l1-lk7 as tim-l1-rs7 (+3); split: "
-        "compressed-air"
+        "root 0.967, F1 0.948: ring-double-break ulm-l3-lk7 as ulm-l3-db; split: compressed-air"
     ),
     "i-day-s7": (
-        "root 0.880, F1 0.979: compressed-air gyr-air as gyr-chiller; firewall-pair lod-fw-1 "
-        "as lod-ot-core-2; ring-double-break lod-l1-lk2 as lod-l1-rs3"
-    ),
-    "i-day-s8": (
-        "root 0.933, F1 0.966: ring-double-break plz-l3-lk4 as plz-l3-rs7; scada-both "
-        "ulm-scada-1 as ulm-scada"
-    ),
-    "i-day-s9": (
-        "root 0.935, F1 0.951: ring-double-break mbr-l3-lk4 as mbr-l3-rs6 (+1); split: "
-        "firewall-failover"
+        "root 0.920, F1 0.982: compressed-air gyr-air as gyr-chiller; firewall-pair lod-fw-1 "
+        "as lod-ot-core-2"
     ),
     "i-day-s10": (
-        "root 0.889, F1 0.988: ring-double-break mbr-l1-lk2 as mbr-l1-rs1; firewall-pair "
-        "brv-fw-1 as brv-ot-core-1; noise vrn-l3-rs1 as vrn-l3-db"
+        "root 0.926, F1 0.992: firewall-pair brv-fw-1 as brv-ot-core-1; noise vrn-l3-rs1 as "
+        "vrn-l3-db"
     ),
 }
 I_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [

@@ -1646,3 +1646,42 @@ def test_a_zone_lost_under_one_replica_of_the_probe_is_an_outage_it_watched(make
     inc = sim.only()
     assert inc["root_cause"] == "zone-b", sim.out()
     assert inc["root_cause_inferred"] is True
+
+
+OPEN_RING = """
+version: 1
+nodes:
+  - {id: core-w, kind: switch, monitored_as: [core-w]}
+  - {id: core-e, kind: switch, monitored_as: [core-e]}
+  - {id: lk0, kind: link, monitored_as: ["core-w!Ring west: Link down"]}
+  - {id: lk1, kind: link, monitored_as: ["rs1!Port 2: Link down"]}
+  - {id: lk2, kind: link, monitored_as: ["rs2!Port 2: Link down"]}
+  - {id: lk3, kind: link, monitored_as: ["core-e!Ring east: Link down"]}
+  - {id: w1, kind: path, depends_on: [lk0, core-w]}
+  - {id: w2, kind: path, depends_on: [lk1, w1]}
+  - {id: w3, kind: path, depends_on: [lk2, w2]}
+  - {id: e3, kind: path, depends_on: [lk3, core-e]}
+  - {id: e2, kind: path, depends_on: [lk2, e3]}
+  - {id: e1, kind: path, depends_on: [lk1, e2]}
+  - {id: rs1, kind: switch, monitored_as: [rs1], depends_on: [{any_of: [w1, e1]}]}
+  - {id: rs2, kind: switch, monitored_as: [rs2], depends_on: [{any_of: [w2, e2]}]}
+  - {id: rs3, kind: switch, monitored_as: [rs3], depends_on: [{any_of: [w3, e3]}]}
+  - {id: plc-2, kind: plc, monitored_as: [plc-2], depends_on: [rs2]}
+  - {id: plc-3, kind: plc, monitored_as: [plc-3], depends_on: [rs3]}
+"""
+
+
+def test_a_ring_cut_in_two_places_is_one_incident_at_the_first_cut(make_sim):
+    """The ring's east cable breaks (the ring heals); five minutes later a second cable
+    breaks and the switches between the two cuts, with what hangs off them, go dark.
+    Neither cut alone explains them, both together do: one incident, rooted at the cable
+    that broke first, holding the second cut too."""
+    sim = make_sim(OPEN_RING)
+    sim.problem(0, "core-e", "Ring east: Link down")
+    sim.problem(300, "rs1", "Port 2: Link down")
+    for n, host in enumerate(["rs2", "rs3", "plc-2", "plc-3"]):
+        sim.problem(330 + 10 * n, host)
+    sim.advance(1200)
+    inc = sim.only()
+    assert inc["root_cause"] == "lk3", sim.out()
+    assert sorted(inc["nodes"]) == ["lk1", "lk3", "plc-2", "plc-3", "rs2", "rs3"]
