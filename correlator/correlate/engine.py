@@ -1063,6 +1063,8 @@ class Engine:
         failing) whose loss together takes ``node`` down while neither alone does: the
         two cuts that isolate a stretch of a ring."""
         graph = self._graph
+        if not graph.sole_groups(node):
+            return []  # no redundancy below it: one failure takes it down or none does
         by_root = self._by_root
         failed = [
             c
