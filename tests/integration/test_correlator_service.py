@@ -205,16 +205,21 @@ async def test_offsets_are_committed_only_after_the_incidents_are_written(bus_an
         await after.stop()
 
 
-def _host_down(host: str, at: float) -> Alert:
+def _host_down(host: str, at: float, *, up: bool = False) -> Alert:
+    """A Nagios host notification: DOWN, or its recovery with ``up``."""
     return Alert(
         source=Source.NAGIOS,
         source_id=host,
         host=host,
-        state=State.PROBLEM,
-        severity=Severity.CRITICAL,
+        state=State.OK if up else State.PROBLEM,
+        severity=Severity.INFO if up else Severity.CRITICAL,
         raised_at=at,
         received_at=at,
     )
+
+
+def _host_up(host: str, at: float) -> Alert:
+    return _host_down(host, at, up=True)
 
 
 async def test_merged_incidents_are_published_resolved_with_their_survivor(bus_and_topics):
@@ -251,15 +256,7 @@ async def test_incidents_resolved_past_their_retention_are_forgotten_with_a_tomb
     memory and a tombstone (key = id, no value) is written on the compacted topic."""
     bus, topics = bus_and_topics
     down = _host_down("esx-01", 100.0)
-    up = Alert(
-        source=Source.NAGIOS,
-        source_id="esx-01",
-        host="esx-01",
-        state=State.OK,
-        severity=Severity.INFO,
-        raised_at=160.0,
-        received_at=160.0,
-    )
+    up = _host_up("esx-01", 160.0)
     topology = load_topology(_small_site() / "topology.yaml")
     engine = Engine(topology)
     clock = ManualClock(100.0)
@@ -304,20 +301,9 @@ async def test_the_correlate_stage_exports_its_counts_as_prometheus_metrics(bus_
         bus, topics, engine, clock, poll_s=0.2, metrics=CorrelateMetrics(metrics)
     )
 
-    def up(at: float) -> Alert:
-        return Alert(
-            source=Source.NAGIOS,
-            source_id="esx-01",
-            host="esx-01",
-            state=State.OK,
-            severity=Severity.INFO,
-            raised_at=at,
-            received_at=at,
-        )
-
     linger = engine.settings.resolve_linger_s
     again = 160.0 + linger + 60.0  # within reopen_s of the resolution
-    steps = [(_host_down("esx-01", 100.0), 100.0), (up(160.0), 160.0 + linger + 1)]
+    steps = [(_host_down("esx-01", 100.0), 100.0), (_host_up("esx-01", 160.0), 160.0 + linger + 1)]
     steps += [(_host_down("esx-01", again), again + engine.settings.hold_s + 1)]
     for index, (alert, then) in enumerate(steps):
         clock.set(alert.received_at)
