@@ -3030,7 +3030,9 @@ class Engine:
         lost: dict[frozenset[str], int] = {}
         for node in nodes:
             if node in answered:
-                for group in graph.sole_groups(node):
+                # (The group's own members failing are part of its loss, as a single
+                # cause's own failure is.)
+                for group in (*graph.sole_groups(node), *graph.groups_of(node)):
                     if path.isdisjoint(group):
                         lost[group] = lost.get(group, 0) + 1
         for group, count in lost.items():

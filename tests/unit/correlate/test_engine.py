@@ -1685,3 +1685,32 @@ def test_a_ring_cut_in_two_places_is_one_incident_at_the_first_cut(make_sim):
     inc = sim.only()
     assert inc["root_cause"] == "lk3", sim.out()
     assert sorted(inc["nodes"]) == ["lk1", "lk3", "plc-2", "plc-3", "rs2", "rs3"]
+
+
+DB_PAIR = """
+version: 1
+nodes:
+  - {id: mgmt, kind: switch, monitored_as: [mgmt]}
+  - {id: icinga, kind: probe, monitored_as: [icinga], depends_on: [mgmt]}
+  - {id: db-p, kind: server, monitored_as: [db-p]}
+  - {id: db-s, kind: server, monitored_as: [db-s]}
+  - {id: web-1, kind: server, monitored_as: [web-1], depends_on: [{any_of: [db-p, db-s]}]}
+  - {id: web-2, kind: server, monitored_as: [web-2], depends_on: [{any_of: [db-p, db-s]}]}
+  - {id: web-3, kind: server, monitored_as: [web-3], depends_on: [{any_of: [db-p, db-s]}]}
+  - {id: web-4, kind: server, monitored_as: [web-4], depends_on: [{any_of: [db-p, db-s]}]}
+"""
+
+
+def test_a_pair_lost_with_what_uses_it_is_an_outage_the_probe_watched(make_sim):
+    """Both database servers of a pair go down and the web servers on them fail, all seen
+    by one Icinga: the pair's own members failing are part of the pair's loss, so the
+    burst is a local outage the probe watched, not the probe losing its path."""
+    sim = make_sim(DB_PAIR)
+    sim.problem(0, "db-p", observer="icinga")
+    sim.problem(20, "db-s", observer="icinga")
+    for n, host in enumerate(["web-1", "web-2", "web-3", "web-4"]):
+        sim.problem(30 + 5 * n, host, "HTTPS", observer="icinga")
+    assert not sim.engine._observer_evidence("icinga")
+    sim.advance(900)
+    inc = sim.only()
+    assert inc["root_cause"] == "db-p", sim.out()
