@@ -1042,9 +1042,7 @@ class Engine:
                 predicted = graph.group_closure(group)
                 if node not in predicted and not (via_observer and observer in predicted):
                     continue
-                root = min(group, key=lambda m: (self._node_onset(m), m))
-                monitored = graph.monitored_group(group)
-                found.append(_Candidate(root, group, predicted, monitored, order))
+                found.append(self._joint_candidate(group, predicted, order))
                 order += 1
         # Two failures together (a ring cut in two places): two roots of open incidents
         # below the alert's node whose joint loss takes it down though neither alone does.
@@ -1052,11 +1050,17 @@ class Engine:
             if pair in seen:
                 continue
             seen.add(pair)
-            root = min(pair, key=lambda m: (self._node_onset(m), m))
-            predicted = graph.group_closure(pair)
-            found.append(_Candidate(root, pair, predicted, graph.monitored_group(pair), order))
+            found.append(self._joint_candidate(pair, graph.group_closure(pair), order))
             order += 1
         return found
+
+    def _joint_candidate(
+        self, seeds: frozenset[str], predicted: frozenset[str], order: int
+    ) -> _Candidate:
+        """The hypothesis that ``seeds`` failed together, rooted at the one that failed
+        first (a redundancy group lost as a whole, or two cuts of a ring)."""
+        root = min(seeds, key=lambda m: (self._node_onset(m), m))
+        return _Candidate(root, seeds, predicted, self._graph.monitored_group(seeds), order)
 
     def _failed_pairs(self, node: str) -> list[frozenset[str]]:
         """Pairs of failing nodes below ``node`` (roots of its open incidents, each seen

@@ -406,7 +406,7 @@ class CorrelatorService:
             records += purged
             await self.bus.publish(records)
             self.stats.incidents_published += len(records)
-            self._count_transitions(changed, [inc.id for inc in gone] if purged else [])
+            self._count_transitions(changed, [inc.id for inc in gone])
             for inc in changed:
                 log.info(
                     "incident_changed",
@@ -419,19 +419,22 @@ class CorrelatorService:
 
     def _count_transitions(self, changed: Sequence[Incident], forgotten: Sequence[str]) -> None:
         """Count the opens and resolves among the incident changes just published."""
+        metrics = self._metrics
+        if metrics is None:
+            return  # nothing to count for: no status is remembered either
         last = self._published_status
         for inc in changed:
             status = inc.status.value
             before = last.get(inc.id)
             last[inc.id] = status
-            if self._metrics is None or status == before:
+            if status == before:
                 continue
             if status == "open":
-                self._metrics.opened.labels("new" if before is None else "reopened").inc()
+                metrics.opened.labels("new" if before is None else "reopened").inc()
             elif status == "resolved":
-                self._metrics.resolved.inc()
-        for number in forgotten:
-            last.pop(number, None)
+                metrics.resolved.inc()
+        for incident_id in forgotten:
+            last.pop(incident_id, None)
 
 
 def _write_atomically(path: Path, text: str) -> None:
