@@ -38,6 +38,7 @@ from correlator.correlate.cover import Group, greedy_cover
 from correlator.correlate.evidence import (
     Evidence,
     classify,
+    slow_service_warning,
     spreading_warning,
     stated_window,
     threshold_warning,
@@ -62,6 +63,7 @@ _SPREADS_FROM: Final = (Evidence.DEGRADED, Evidence.DOWN)
 INFERRED_SIBLINGS_MAX: Final = 32  # an inferred root's dependents looked under, at most
 EARLY_DIRECT_MAX: Final = 2  # direct dependents priced as early under a root seen down
 REPARTITION_MAX_NODES: Final = 96  # the neighbourhood re-decided at once, at most
+GRAY_PASS_THROUGH: Final = 3  # unmonitored nodes in a row a degradation is followed through
 PAIR_MAX_ROOTS: Final = 6  # failing roots below an alert paired as two-cut hypotheses, at most
 REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
 STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts, at most
@@ -719,7 +721,7 @@ class Engine:
                     candidates.append(h)
         best: tuple[float, str] | None = None
         for h in candidates:
-            predicted = graph.closure(h)
+            predicted = self._closure_for(h, evidence, alerts)
             if h in exclude or any(n not in predicted for n in order):
                 continue
             cand = _Candidate(h, graph.single(h), predicted, graph.monitored_predicted(h), 0)
@@ -1025,7 +1027,7 @@ class Engine:
             if seeds in seen:
                 continue
             seen.add(seeds)
-            predicted = graph.closure(h)
+            predicted = self._closure_for(h)
             observed = bool(via_observer) and observer in predicted
             if node in predicted or observed:
                 found.append(_Candidate(h, seeds, predicted, graph.monitored_predicted(h), order))
@@ -1218,7 +1220,7 @@ class Engine:
             cand = _Candidate(
                 node,
                 self._graph.single(node),
-                self._graph.closure(node),
+                self._closure_for(node),
                 self._graph.monitored_predicted(node),
                 0,
             )
@@ -1767,7 +1769,7 @@ class Engine:
             budget += len(other.node_evidence)
 
         if inc.root is not None:
-            closure = self._graph.closure(inc.root)
+            closure = self._predicted(inc)
             if len(closure) <= STEAL_SCAN_MAX:
                 # Sorted: under the size budget the order decides who is in, and a set's
                 # order follows the process's hash seed (replay must not).
@@ -1841,6 +1843,7 @@ class Engine:
             return None
         order = sorted(evidence, key=lambda n: (onset[n], n))
         graph = self._graph
+        pool_alerts = [st for member in pool for st in member.alerts.values()]
         explains: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
         predicted_of: dict[frozenset[str], frozenset[str]] = {}
 
@@ -1865,7 +1868,7 @@ class Engine:
                     continue
                 visited.add(h)
                 key = (h, self._graph.single(h))
-                closure = graph.closure(h)
+                closure = self._closure_for(h, evidence, pool_alerts)
                 predicted_of[key[1]] = closure
                 explains[key] = explained(closure)
                 for group in graph.groups_of(h):
@@ -2090,7 +2093,7 @@ class Engine:
         best_cost, best_root, best_rest = current.cost, inc.root, frozenset[str]()
         history = (inc.node_evidence, inc.node_onset)
         for h in candidates:
-            predicted = graph.closure(h)
+            predicted = self._closure_for(h, nodes, inc.alerts.values())
             rest = frozenset(n for n in nodes if n not in predicted)
             if len(rest) > spare or (h == inc.root and not rest):
                 continue
@@ -2662,7 +2665,73 @@ class Engine:
             return frozenset()
         if len(inc.seeds) > 1:
             return self._graph.group_closure(inc.seeds)
-        return self._graph.closure(inc.root)
+        return self._closure_for(inc.root, inc.node_evidence, inc.alerts.values())
+
+    def _closure_for(
+        self,
+        node: str,
+        recorded: Mapping[str, Evidence] | None = None,
+        alerts: Iterable[AlertState] = (),
+    ) -> frozenset[str]:
+        """What the hypothesis that ``node`` failed predicts: its closure; and when all it
+        shows is its service answering slowly (latency, errors, not a mere load), also
+        what that degradation reached past redundancy, hop by hop (redundancy protects
+        against a member lost, not against one that answers slowly: a slow quorum member
+        slows every write). ``recorded`` and ``alerts``: the evidence and the alerts of
+        the incidents in question (a root whose alert already recovered is still a root
+        that degraded, and its symptoms still a chain)."""
+        graph = self._graph
+        closure = graph.closure(node)
+        active = self._node_active.get(node, ())
+        if not active and (recorded is None or node not in recorded):
+            return closure
+        evidence = self._root_evidence(graph.single(node))
+        known = recorded.get(node) if recorded is not None else None
+        if known is not None and (
+            evidence is None or _EVIDENCE_RANK[known] > _EVIDENCE_RANK[evidence]
+        ):
+            evidence = known
+        if evidence is not Evidence.DEGRADED or not graph.shielded(node):
+            return closure
+        if not any(
+            a.node == node and slow_service_warning(a.check)
+            for a in itertools.chain(active, alerts)
+        ):
+            return closure
+        return self._gray_reach(node, closure, recorded or {})
+
+    def _gray_reach(
+        self, node: str, closure: frozenset[str], recorded: Mapping[str, Evidence]
+    ) -> frozenset[str]:
+        """``closure`` and the nodes above ``node`` a degradation reached: each step up
+        lands on a node seen only degrading (now, or in ``recorded``), or on an
+        unmonitored node (a quorum, a logical database: they cannot alert), at most
+        ``GRAY_PASS_THROUGH`` of those in a row. A silent monitored node, or one that
+        failed hard, ends the chain (a slow member does not take down what is above its
+        group)."""
+        dependents = self.topology.dependents
+        monitored = self._graph.monitored
+        active = self._node_active
+        found = set(closure)
+        seen = {node}
+        frontier: list[tuple[str, int]] = [(node, 0)]
+        while frontier:
+            current, silent = frontier.pop()
+            for d in dependents.get(current, ()):
+                if d in seen:
+                    continue
+                seen.add(d)
+                if d not in monitored:
+                    if silent < GRAY_PASS_THROUGH:
+                        found.add(d)
+                        frontier.append((d, silent + 1))
+                    continue
+                if self._node_down(d):
+                    continue
+                if d in active or recorded.get(d) is Evidence.DEGRADED:
+                    found.add(d)
+                    frontier.append((d, 0))
+        return frozenset(found)
 
     def _node_active_add(self, state: AlertState) -> None:
         if state.node is None:

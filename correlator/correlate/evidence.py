@@ -72,6 +72,18 @@ def spreading_warning(check: str | None) -> bool:
     return check is not None and bool(_SPREADING.search(check)) and not _LOCAL.search(check)
 
 
+# A node merely busy (load, CPU, utilisation) still answers; one answering slowly or with
+# errors passes that on to every caller, through any redundancy it is a member of.
+_BUSY: Final = re.compile(r"load|cpu|util|saturat", re.IGNORECASE)
+
+
+def slow_service_warning(check: str | None) -> bool:
+    """A spreading warning that says the node's service itself answers slowly or fails
+    (latency, errors, timeouts, queues), not that the node is busy (load, CPU): what a
+    slow member of a redundant group passes on to what uses the group."""
+    return spreading_warning(check) and not _BUSY.search(check or "")
+
+
 def threshold_warning(severity: Severity, check: str | None) -> bool:
     """A warning that a performance threshold was crossed (load, disk, latency, interface
     errors): the tool reached the host and measured it. A probe cut off gets no answer

@@ -7,6 +7,9 @@ Vocabulary (edges point from a dependent to what it needs, ``A -> B`` = A depend
 - ``closure(seeds)``: the nodes that stop working when every node in ``seeds`` fails,
   honouring ``any_of`` groups (a dependent fails when *all* members of one of its
   dependency groups have failed). ``closure({h})`` is what hypothesis ``h`` predicts.
+- ``shielded(n)``: whether redundancy shields something above ``n`` from its loss, so
+  that a *slow* ``n`` can reach further than a failed one (redundancy protects against
+  a loss, not against a member that still answers, slowly).
 
 Closures are computed lazily and cached, so the per-alert cost does not grow with the
 size of the graph: only the neighbourhood of the alerting nodes is ever visited.
@@ -37,6 +40,7 @@ class GraphIndex:
         "_min_crit",
         "_monitored_group",
         "_monitored_in",
+        "_shielded",
         "_single",
         "_sole_causes",
         "_sole_groups",
@@ -48,6 +52,7 @@ class GraphIndex:
         self.topology = topology
         self._causes: dict[str, tuple[str, ...]] = {}
         self._closure: dict[str, frozenset[str]] = {}
+        self._shielded: dict[str, bool] = {}
         self._monitored_in: dict[str, int] = {}
         self._group_closure: dict[frozenset[str], frozenset[str]] = {}
         self._min_crit: dict[frozenset[str], int] = {}
@@ -138,6 +143,23 @@ class GraphIndex:
             if len(found) == 1:
                 found = seeds  # a leaf: its closure is its own singleton
             self._closure[node] = found
+        return found
+
+    def shielded(self, node: str) -> bool:
+        """Whether redundancy shields something above ``node`` from its loss: its reach
+        (``node`` and every node depending on it, transitively) is larger than its
+        closure. Only then can a degradation of ``node`` reach further than its loss."""
+        found = self._shielded.get(node)
+        if found is None:
+            seen = {node}
+            queue: deque[str] = deque((node,))
+            dependents = self.topology.dependents
+            while queue:
+                for d in dependents.get(queue.popleft(), ()):
+                    if d not in seen:
+                        seen.add(d)
+                        queue.append(d)
+            found = self._shielded[node] = len(seen) > len(self.closure(node))
         return found
 
     def group_closure(self, seeds: frozenset[str]) -> frozenset[str]:

@@ -354,19 +354,12 @@ F_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
     *((f"f-day-s{s}", partial(genf.day, s)) for s in range(1, 11)),
 ]
 G_BELOW_BAR: dict[str, str] = {
-    "g-storm-s1": "root 0.923, F1 0.931: storage-latency d1-array-1 as db-obk-p; split: leaf-pair",
-    "g-storm-s2": (
-        "root 0.846, F1 0.886: leaf-pair d2-leaf-01b as d2-array-1; broker-slow mq-broker-1 as "
-        "md-dist"
-    ),
-    "g-storm-s3": "root 0.923, F1 1.000: broker-slow mq-broker-1 as risk-eng-1",
-    "g-storm-s4": (
-        "root 0.846, F1 0.963: broker-slow mq-broker-2 as risk-eng-1; hsm-pair hsm-2 as hsm-1; "
-        "split: card-network, probe-cut"
-    ),
+    "g-storm-s1": "root 0.923, F1 0.999: storage-latency d1-array-1 as db-obk-p",
+    "g-storm-s2": "root 0.923, F1 0.887: leaf-pair d2-leaf-01b as d2-array-1",
+    "g-storm-s4": "root 0.923, F1 0.995: hsm-pair hsm-2 as hsm-1; split: card-network",
     "g-storm-s6": (
-        "root 0.846, F1 0.994: broker-slow mq-broker-2 as md-dist; leaf-pair d2-leaf-01b as "
-        "d2-leaf-01a; split: card-network"
+        "root 0.846, F1 0.995: card-network ext-card-net as cardauth-01; leaf-pair d2-leaf-01b "
+        "as d2-leaf-01a; inferred-root recall 0.500 < 0.95"
     ),
     "g-storm-s7": (
         "root 0.769, F1 0.718: leaf-pair d2-leaf-04a as icinga-master; lpar-down cbs-lpar1 as "
@@ -374,9 +367,9 @@ G_BELOW_BAR: dict[str, str] = {
         "< 0.95"
     ),
     "g-storm-s9": (
-        "root 0.692, F1 0.888: ptp-antenna fr2-gnss as fr2-fh-xlon; hsm-pair hsm-1 as "
-        "apigw-vip; broker-slow mq-broker-3 as prc-eng-01; lpar-down cbs-lpar1 as apigw-02; "
-        "split: card-network; inferred-root recall 0.500 < 0.95"
+        "root 0.769, F1 0.889: ptp-antenna fr2-gnss as fr2-fh-xlon; hsm-pair hsm-1 as "
+        "apigw-vip; lpar-down cbs-lpar1 as apigw-02; split: card-network; inferred-root recall "
+        "0.500 < 0.95"
     ),
     "g-storm-s10": (
         "root 0.846, F1 0.993: lb-pair d1-lb-2 as apigw-vip; ptp-antenna fr2-gnss as algo-04; "
@@ -386,10 +379,6 @@ G_BELOW_BAR: dict[str, str] = {
         "root 0.884, F1 0.730: leaf-pair d1-leaf-01a as icinga-master; card-network "
         "ext-card-net as icinga-master; core-member core-1 as zbx-proxy-dc1 (+1); maintenance "
         "d1-file-323 as icinga-master; inferred-root recall 0.500 < 0.95"
-    ),
-    "g-day-s3": (
-        "root 0.930, F1 0.990: storage-latency d2-array-1 as db-trd-s (+1); broker-slow "
-        "mq-broker-3 as risk-eng-1; split: broker-down"
     ),
     "g-day-s4": (
         "root 0.953, F1 0.997: ptp-antenna fr2-gnss as fr2-ogw-xlon-2; db-failover db-trd-p as "
@@ -401,15 +390,14 @@ G_BELOW_BAR: dict[str, str] = {
         "inferred-root recall 0.750 < 0.95"
     ),
     "g-day-s8": (
-        "root 0.614, F1 0.277: broker-slow mq-broker-1 as risk-eng-1; core-member core-2 as "
-        "icinga-master (+1); ptp-antenna fr2-gnss as fr2-ptp-gm2; noise d2-rep-088 as "
-        "icinga-master (+12); split: broker-down; inferred-root recall 0.667 < 0.95"
+        "root 0.636, F1 0.277: core-member core-2 as icinga-master (+1); ptp-antenna fr2-gnss "
+        "as fr2-ptp-gm2; noise d2-rep-088 as icinga-master (+12); split: broker-down; "
+        "inferred-root recall 0.667 < 0.95"
     ),
     "g-day-s9": (
-        "root 0.867, F1 0.943: leaf-pair d2-leaf-04b as d2-leaf-04a; storage-latency "
-        "d1-array-1 as db-trd-p (+1); card-network ext-card-net as cardauth-02 (+1); "
-        "broker-slow mq-broker-3 as prom-trading-1; split: concurrent; inferred-root recall "
-        "0.000 < 0.95"
+        "root 0.911, F1 0.950: leaf-pair d2-leaf-04b as d2-leaf-04a; card-network ext-card-net "
+        "as cardauth-02 (+1); broker-slow mq-broker-3 as prom-trading-1; split: concurrent; "
+        "inferred-root recall 0.000 < 0.95"
     ),
 }
 G_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [

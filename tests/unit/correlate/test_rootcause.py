@@ -6,6 +6,8 @@ seconds to minutes apart) and asserts which incidents exist and what their roots
 
 from __future__ import annotations
 
+import pytest
+
 from correlator.correlate.engine import (
     Action,
     Incident,
@@ -924,3 +926,73 @@ def test_a_check_that_waits_thirty_minutes_reports_an_outage_that_began_thirty_m
     inc = sim.only()
     assert inc["root_cause"] == "erp"
     assert len(inc["alerts"]) == 6
+
+
+QUORUM = """
+version: 1
+nodes:
+  - {id: broker-1, kind: server, monitored_as: [broker-1]}
+  - {id: broker-2, kind: server, monitored_as: [broker-2]}
+  - {id: broker-3, kind: server, monitored_as: [broker-3]}
+  - {id: quorum-12, kind: queue, depends_on: [{any_of: [broker-1, broker-2]}]}
+  - {id: quorum-13, kind: queue, depends_on: [{any_of: [broker-1, broker-3]}]}
+  - {id: quorum-23, kind: queue, depends_on: [{any_of: [broker-2, broker-3]}]}
+  - {id: bus, kind: queue, depends_on: [quorum-12, quorum-13, quorum-23]}
+  - {id: algo, kind: application, monitored_as: [algo], depends_on: [bus]}
+  - {id: pricing, kind: application, monitored_as: [pricing], depends_on: [bus]}
+  - {id: risk, kind: application, monitored_as: [risk], depends_on: [bus]}
+  - {id: oms, kind: application, monitored_as: [oms], depends_on: [bus, risk]}
+"""
+
+
+def test_a_slow_member_of_a_redundant_group_slows_what_uses_the_group(make_sim):
+    """Redundancy protects against a member lost, not one that answers slowly: a slow
+    broker of a quorum slows every acknowledged write, so the publishers' latency
+    warnings minutes later are its degradation, one incident rooted at the broker."""
+    sim = make_sim(QUORUM)
+    sim.problem(0, "broker-1", "Produce request latency", severity=Severity.WARNING)
+    sim.problem(480, "algo", "Bus publish latency", severity=Severity.WARNING)
+    sim.problem(560, "pricing", "Bus publish latency", severity=Severity.WARNING)
+    sim.problem(600, "oms", "Order latency", severity=Severity.WARNING)
+    sim.problem(640, "risk", "Bus publish latency", severity=Severity.WARNING)
+    sim.advance(1800)
+    inc = sim.only()
+    assert inc["root_cause"] == "broker-1", sim.out()
+
+
+def test_a_member_lost_alone_still_explains_nothing_above_its_group(make_sim):
+    """A broker that fails hard is covered by the quorum: a publisher's latency warning
+    twenty minutes later is not its loss (only a degradation passes the redundancy)."""
+    sim = make_sim(QUORUM)
+    sim.problem(0, "broker-1")
+    sim.problem(1200, "algo", "Bus publish latency", severity=Severity.WARNING)
+    sim.advance(1800)
+    assert sim.holding("algo", "Bus publish latency")["root_cause"] != "broker-1", sim.out()
+
+
+REPLICAS = """
+version: 1
+nodes:
+  - {id: ldap-1, kind: vm, monitored_as: [ldap-1]}
+  - {id: ldap-2, kind: vm, monitored_as: [ldap-2]}
+  - {id: engine, kind: application, monitored_as: [engine], depends_on: [{any_of: [ldap-1, ldap-2]}]}
+  - {id: orders, kind: application, monitored_as: [orders], depends_on: [engine]}
+  - {id: results, kind: application, monitored_as: [results], depends_on: [engine]}
+"""
+
+
+@pytest.mark.parametrize(("check", "root"), [("load", "engine"), ("LDAP response time", "ldap-1")])
+def test_a_busy_member_of_a_redundant_pair_does_not_slow_what_uses_the_pair(
+    make_sim, check: str, root: str
+):
+    """One directory replica reports a high load, and a minute later an interface engine
+    using the pair and its callers report latency: a busy replica still answers (and
+    the other one too), so the engine's latency is its own degradation, rooted at the
+    engine. A replica answering slowly is the root: every caller it serves waits."""
+    sim = make_sim(REPLICAS)
+    sim.problem(0, "ldap-1", check, severity=Severity.WARNING)
+    sim.problem(60, "engine", "HL7 latency", severity=Severity.WARNING)
+    sim.problem(80, "orders", "HighLatency", severity=Severity.WARNING)
+    sim.problem(100, "results", "HighLatency", severity=Severity.WARNING)
+    sim.advance(1800)
+    assert sim.holding("orders", "HighLatency")["root_cause"] == root, sim.out()
