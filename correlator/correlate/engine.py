@@ -2682,16 +2682,18 @@ class Engine:
         that degraded, and its symptoms still a chain)."""
         graph = self._graph
         closure = graph.closure(node)
+        # Asked for every candidate of every alert: most nodes below an alert are silent.
         active = self._node_active.get(node, ())
-        if not active and (recorded is None or node not in recorded):
-            return closure
-        evidence = self._root_evidence(graph.single(node))
         known = recorded.get(node) if recorded is not None else None
-        if known is not None and (
-            evidence is None or _EVIDENCE_RANK[known] > _EVIDENCE_RANK[evidence]
-        ):
-            evidence = known
-        if evidence is not Evidence.DEGRADED or not graph.shielded(node):
+        if known is Evidence.DOWN or (not active and known is None):
+            return closure
+        best = known
+        for a in active:
+            if a.evidence is Evidence.DOWN:
+                return closure
+            if a.evidence is Evidence.DEGRADED:
+                best = Evidence.DEGRADED
+        if best is not Evidence.DEGRADED or not graph.shielded(node):
             return closure
         if not any(
             a.node == node and slow_service_warning(a.check)
@@ -2726,9 +2728,7 @@ class Engine:
                         found.add(d)
                         frontier.append((d, silent + 1))
                     continue
-                if self._node_down(d):
-                    continue
-                if d in active or recorded.get(d) is Evidence.DEGRADED:
+                if (d in active or recorded.get(d) is Evidence.DEGRADED) and not self._node_down(d):
                     found.add(d)
                     frontier.append((d, 0))
         return frozenset(found)
