@@ -64,6 +64,10 @@ class Weights:
     (latency or errors spreading to the callers of a slow service): the pair costs a local
     warning's prior plus this per dependent, less than two warnings standing alone, as two
     unrelated warnings rarely begin together on nodes one of which depends on the other."""
+    spread_silence: float = 1.5
+    """Under a degradation seen spreading from its root to what uses it (warnings of that
+    kind beginning together), the most the silence of its other dependents costs: a slow
+    array or database slows the callers sensitive to it, not every one of them."""
     early_symptom: float = 2.0
     """A symptom that began before its cause could have been detected."""
     stale_symptom: float = 5.0
@@ -265,9 +269,10 @@ def score(
             # degradation seen on the node and on what uses it (``spreading`` says the
             # warnings are of that kind), priced as a local warning that spread.
             spread_extras = gray_shared + covered_degraded * weights.degraded_spread
-            spread = weights.prior_local_degraded + gray_surprise + spread_extras
+            spread_surprise = min(gray_surprise, weights.spread_silence)
+            spread = weights.prior_local_degraded + spread_surprise + spread_extras
             if spread < gray.cost:
-                return Score(spread, 0.0, gray_surprise, spread_extras)
+                return Score(spread, 0.0, spread_surprise, spread_extras)
         return gray
     if direct == 0 or (evidence is Evidence.DOWN and not hard and not spreading):
         # (A node that failed hard with only warnings about their own state around it: its

@@ -996,3 +996,38 @@ def test_a_busy_member_of_a_redundant_pair_does_not_slow_what_uses_the_pair(
     sim.problem(100, "results", "HighLatency", severity=Severity.WARNING)
     sim.advance(1800)
     assert sim.holding("orders", "HighLatency")["root_cause"] == root, sim.out()
+
+
+BUSY_ARRAY = """
+version: 1
+nodes:
+  - {id: array, kind: storage, monitored_as: [array]}
+  - {id: db, kind: server, monitored_as: [db], depends_on: [array]}
+""" + "".join(
+    f"  - {{id: host-{i:02d}, kind: server, monitored_as: [host-{i:02d}], depends_on: [array]}}\n"
+    for i in range(20)
+)
+
+
+def test_a_slow_array_and_the_one_database_it_slows_are_one_degradation(make_sim):
+    """A database's query time and, a minute and a half later, its storage array's read
+    latency: one degradation rooted at the array, though the twenty other hosts on it
+    stay silent (a slow array slows the callers sensitive to it, not every one)."""
+    sim = make_sim(BUSY_ARRAY)
+    sim.problem(0, "db", "postgres query time", severity=Severity.WARNING)
+    sim.problem(
+        84, "array", "Average read latency", source=Source.ZABBIX, severity=Severity.WARNING
+    )
+    sim.advance(1800)
+    inc = sim.only()
+    assert inc["root_cause"] == "array", sim.out()
+
+
+def test_a_slow_array_does_not_take_in_a_warning_that_began_long_after(make_sim):
+    """A host's response-time warning 25 minutes after the array's latency, while the
+    others on the array stay silent, is not its degradation spreading."""
+    sim = make_sim(BUSY_ARRAY)
+    sim.problem(0, "array", "Average read latency", source=Source.ZABBIX, severity=Severity.WARNING)
+    sim.problem(1500, "host-07", "HTTP response time", severity=Severity.WARNING)
+    sim.advance(3600)
+    assert sim.holding("host-07", "HTTP response time")["root_cause"] == "host-07", sim.out()
