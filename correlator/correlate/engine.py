@@ -2200,6 +2200,14 @@ class Engine:
         )
         if option.note:
             why += f"; {option.note}"
+        if (
+            len(cand.seeds) == 1
+            and state.node is not None
+            and state.node in cand.predicted
+            and state.node not in self._graph.closure(cand.root)
+        ):
+            # Explained past a redundancy group: say why, the group is no secret.
+            why += f"; {cand.root} answers slowly, and its redundancy does not shield its users"
         if not option.absorbed:
             inc = self._open(cand.root, cand.seeds, now, inferred=inferred)
             self._add_alert(inc, state, seq, event_id, now)

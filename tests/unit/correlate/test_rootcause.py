@@ -958,6 +958,8 @@ def test_a_slow_member_of_a_redundant_group_slows_what_uses_the_group(make_sim):
     sim.advance(1800)
     inc = sim.only()
     assert inc["root_cause"] == "broker-1", sim.out()
+    # The dispatcher sees why a member of a redundant group is blamed for what is above it.
+    assert any("broker-1 answers slowly" in line for line in inc["explanation"]), inc
 
 
 def test_a_member_lost_alone_still_explains_nothing_above_its_group(make_sim):
