@@ -146,20 +146,17 @@ class GraphIndex:
         return found
 
     def shielded(self, node: str) -> bool:
-        """Whether redundancy shields something above ``node`` from its loss: its reach
-        (``node`` and every node depending on it, transitively) is larger than its
-        closure. Only then can a degradation of ``node`` reach further than its loss."""
+        """Whether redundancy shields something above ``node`` from its loss: a node its
+        loss takes down has a dependent that survives (the reach of ``node``, everything
+        depending on it, is larger than its closure). Only then can a degradation of
+        ``node`` reach further than its loss."""
         found = self._shielded.get(node)
         if found is None:
-            seen = {node}
-            queue: deque[str] = deque((node,))
+            closure = self.closure(node)
             dependents = self.topology.dependents
-            while queue:
-                for d in dependents.get(queue.popleft(), ()):
-                    if d not in seen:
-                        seen.add(d)
-                        queue.append(d)
-            found = self._shielded[node] = len(seen) > len(self.closure(node))
+            found = self._shielded[node] = any(
+                d not in closure for n in closure for d in dependents.get(n, ())
+            )
         return found
 
     def group_closure(self, seeds: frozenset[str]) -> frozenset[str]:
