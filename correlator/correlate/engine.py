@@ -1281,8 +1281,9 @@ class Engine:
         if node not in predicted:
             observed_only.add(node)
         nodes = best  # the alerting nodes (only membership and size are used)
-        onsets = list(onset.values())
         seeds = cand.seeds
+        # The symptoms' onsets (the root's own is judged apart, as ``_incident_cost`` does).
+        onsets = [at for n, at in onset.items() if n not in seeds]
         seeds_in = [s for s in seeds if s in nodes]
         # Degraded costs count only where the topology predicts a failure (for an
         # observer's path, Unknown results are exactly what is predicted), never for the
@@ -1407,7 +1408,20 @@ class Engine:
         # Symptoms far older than their supposed cause argue against it, unless the cause
         # failed hard: a host check can go HARD long after its dependents (a Nagios host
         # retried ten times), while a degradation shows on its own node first.
-        stale = 0 if evidence is Evidence.DOWN else bisect_left(onsets, limit - self._tail)
+        if evidence is not Evidence.DOWN:
+            stale = bisect_left(onsets, limit - self._tail)
+        else:
+            stale = 0
+            lost_long_after = lost_at - self.weights.gray_horizon_s
+            if lost_long_after > limit:
+                # A group lost as a whole when its last member went, long after the first:
+                # a warning that began long before that (hours before the second core
+                # went) is not its symptom, however hard it fell. (Hard symptoms are not
+                # judged so: the last member's own alert may come late, a missed check.)
+                for at in degraded:
+                    if at < lost_long_after:
+                        stale += 1
+                        early += at >= limit
         if early > EARLY_DIRECT_MAX and evidence is Evidence.DOWN and observed is not None:
             # A node seen failing hard whose own alert came late (a kubelet's NotReady
             # after fifteen minutes): what depends on it directly all failing before it
@@ -1424,14 +1438,29 @@ class Engine:
             # another half an hour later are the day's noise, not a gray failure spreading).
             gray_wave = self._wave_end(onsets, (), down_horizon, gray_horizon)
             late_gray = len(onsets) - bisect_right(onsets, gray_wave)
-        observer_suspect = observed_only > 0 and self._suspect_probe_in(cand.predicted)
+        blind_since = self._suspect_probe_since(cand.predicted) if observed_only else _NEVER
+        observer_suspect = blind_since != _NEVER
+        before_blind = 0  # nodes the probe reported long before it seemed blind
+        unexplained = 0.0  # and what they cost
         if observer_suspect and observed is not None:
             # A blinded probe reports each of its checks Unknown at that check's next
             # scan, for as long as it stays blind: such results arriving late are what
             # its blindness predicts, not the day's noise (a host reported down is not).
             nodes_seen, seen_evidence, seen_onset = observed
+            # What it reported long before it seemed blind (beyond the horizon of a
+            # degradation: a "no data for 10 minutes" is dated back, a tool notices late),
+            # it saw: its path explains none of that, which costs what the node costs as a
+            # fault of its own and one more coincidence (a disk warning in the morning and
+            # the probe cut off in the afternoon are two things).
+            clear_until = blind_since - self.weights.gray_horizon_s
             for n in nodes_seen:
                 at = seen_onset[n]
+                if at < clear_until and not any(
+                    a.onset >= clear_until for a in self._node_active.get(n, ())
+                ):
+                    before_blind += 1
+                    unexplained += self._alone_cost(seen_evidence[n]) + self.weights.early_symptom
+                    continue
                 if at > down_horizon and self._unanswered(n, seen_evidence[n]):
                     late_down -= 1
                     late_gray -= at > gray_horizon
@@ -1492,7 +1521,7 @@ class Engine:
             predicted=predicted,
             early=early,
             stale=stale,
-            observed_only=observed_only,
+            observed_only=observed_only - before_blind,
             observer_suspect=observer_suspect,
             path_silent=path_silent[0],
             gray_path_silent=path_silent[1],
@@ -1515,12 +1544,12 @@ class Engine:
         # together), so a common cause below them that explains them all, when there is
         # one, is preferred.
         dominated += (len(cand.seeds) - 1) * self.weights.group_member
-        if dominated:
+        if dominated or unexplained:
             return Score(
-                result.cost + dominated,
+                result.cost + dominated + unexplained,
                 result.root_term + dominated,
                 result.surprise,
-                result.extras,
+                result.extras + unexplained,
             )
         return result
 
@@ -1906,7 +1935,7 @@ class Engine:
                 and n in predicted
                 and self._degraded(n, evidence[n])
             ]
-            onsets = [onset[n] for n in covered]
+            onsets = [onset[n] for n in members]
             observed = [n for n in members if n not in predicted]
             topo = [n for n in members if n in predicted]
             path = self._path_silent(cand, topo, set(covered))
@@ -2772,15 +2801,28 @@ class Engine:
             if not any(a.observer_node == state.observer_node for a in still):
                 self._observer_nodes.get(state.observer_node, set()).discard(state.node)
 
-    def _cuts_off(self, cause: str, probe: str) -> bool:
-        """Whether ``cause`` failing cuts ``probe`` off: alone, or with the rest of a
-        redundancy group that is down as a whole."""
+    def _cut_off_at(self, cause: str, probe: str) -> float:
+        """When ``cause`` failing cut ``probe`` off (``_NEVER`` if it does not): at once
+        when it alone does, else when the last member of its redundancy group went down
+        (a core switch lost an hour before its twin blinds nobody for that hour)."""
         graph = self._graph
         if probe in graph.closure(cause):
-            return True
-        return any(
-            probe in graph.group_closure(group) and all(self._node_down(m) for m in group)
-            for group in graph.groups_of(cause)
+            return -_NEVER
+        cut = _NEVER
+        for group in graph.groups_of(cause):
+            if probe in graph.group_closure(group) and all(self._node_down(m) for m in group):
+                cut = min(cut, max(self._down_onset(m) for m in group))
+        return cut
+
+    def _down_onset(self, node: str) -> float:
+        """When ``node``'s earliest active failure (not a mere warning) began."""
+        return min(
+            (
+                a.onset
+                for a in self._node_active.get(node, ())
+                if a.evidence is not Evidence.DEGRADED
+            ),
+            default=_NEVER,
         )
 
     def _sole_blind_observer(self, alerting: Iterable[str], seeds: Collection[str]) -> str | None:
@@ -2885,10 +2927,6 @@ class Engine:
             return self._settle
         return max(delays.get(a.key[0], self._settle) for a in active)
 
-    def _suspect(self, probe: str) -> bool:
-        """``_observer_evidence`` cached for the current instant."""
-        return self._suspect_since(probe) != _NEVER
-
     def _suspect_since(self, probe: str) -> float:
         """``_blind_since`` cached for the current instant."""
         if self._suspect_at != self.now:
@@ -2906,10 +2944,11 @@ class Engine:
             self._suspect_cache[probe] = found
         return found
 
-    def _suspect_probe_in(self, predicted: frozenset[str]) -> bool:
-        """Whether a probe in ``predicted`` seems to have lost its path.
+    def _suspect_probe_since(self, predicted: frozenset[str]) -> float:
+        """Since when the first probe in ``predicted`` that seems to have lost its path
+        has seemed so (``_NEVER``: none does).
 
-        The probes are asked in the order they first reported (``_suspect`` keeps its
+        The probes are asked in the order they first reported (``_suspect_since`` keeps its
         first answer of an instant, so the same probes must be asked in the same order),
         walking whichever of the probes and the prediction is the smaller.
         """
@@ -2920,7 +2959,11 @@ class Engine:
                 inside.sort(key=self._probe_rank.__getitem__)
         else:
             inside = [p for p in probes if p in predicted]
-        return any(self._suspect(p) for p in inside)
+        for p in inside:
+            since = self._suspect_since(p)
+            if since != _NEVER:
+                return since
+        return _NEVER
 
     def _seen_only_by_suspect(self, node: str) -> bool:
         """Every active alert on ``node`` comes from probes suspected of losing their path
@@ -2997,11 +3040,12 @@ class Engine:
             for a in self._node_active.get(c, ()):
                 if a.observer_node == probe or a.evidence is Evidence.DEGRADED:
                     continue
-                if not self._cuts_off(c, probe):
+                cut = self._cut_off_at(c, probe)
+                if cut == _NEVER:
                     break
                 if quick:
-                    return a.onset
-                since = min(since, a.onset)
+                    return max(a.onset, cut)
+                since = min(since, max(a.onset, cut))
         seen = self._observer_nodes.get(probe, set())
         if len(seen) < self.settings.observer_min_checks:
             return since

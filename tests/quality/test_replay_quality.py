@@ -375,9 +375,8 @@ G_BELOW_BAR: dict[str, str] = {
         "inferred-root recall 0.500 < 0.95"
     ),
     "g-day-s2": (
-        "root 0.884, F1 0.730: leaf-pair d1-leaf-01a as icinga-master; card-network "
-        "ext-card-net as icinga-master; core-member core-1 as zbx-proxy-dc1 (+1); maintenance "
-        "d1-file-323 as icinga-master; inferred-root recall 0.500 < 0.95"
+        "root 0.930, F1 0.999: core-member core-1 as icinga-master (+1); noise d2-jump-316 as "
+        "icinga-master"
     ),
     "g-day-s4": (
         "root 0.953, F1 0.997: ptp-antenna fr2-gnss as fr2-ogw-xlon-2; db-failover db-trd-p as "
@@ -389,14 +388,12 @@ G_BELOW_BAR: dict[str, str] = {
         "inferred-root recall 0.750 < 0.95"
     ),
     "g-day-s8": (
-        "root 0.636, F1 0.277: core-member core-2 as icinga-master (+1); ptp-antenna fr2-gnss "
-        "as fr2-ptp-gm2; noise d2-rep-088 as icinga-master (+12); split: broker-down; "
+        "root 0.977, F1 0.997: ptp-antenna fr2-gnss as fr2-ptp-gm2; split: broker-down; "
         "inferred-root recall 0.667 < 0.95"
     ),
     "g-day-s9": (
-        "root 0.911, F1 0.950: leaf-pair d2-leaf-04b as d2-leaf-04a; card-network ext-card-net "
-        "as cardauth-02 (+1); broker-slow mq-broker-3 as prom-trading-1; split: concurrent; "
-        "inferred-root recall 0.000 < 0.95"
+        "root 0.911, F1 0.917: leaf-pair d2-leaf-04b as d2-leaf-04a; concurrent core-2 as "
+        "icinga-master (+1); db-both db-trd-p as icinga-master; split: card-network"
     ),
 }
 G_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [

@@ -8,6 +8,7 @@ determinism of ids, order and events.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -596,6 +597,105 @@ def test_a_leaf_pair_lost_minutes_apart_predicts_its_rack_from_the_second_loss(m
     }
 
 
+def test_a_core_lost_an_hour_before_its_twin_blinds_nobody_for_that_hour(make_sim, t0):
+    """One core fails (Zabbix confirms what Icinga says); an hour later its twin fails
+    too. The central Icinga behind the pair is cut off only from the second loss on:
+    what it reported in between it saw, so it is no more unobserved than before."""
+    sim = make_sim(RACK_ON_A_LEAF_PAIR)
+    sim.problem(0, "core-2", source=Source.ICINGA, observer="icinga")
+    sim.problem(40, "core-2", "Ping", source=Source.ZABBIX, observer="zbx-proxy")
+    sim.problem(
+        1200,
+        "srv-3",
+        "disk /var",
+        source=Source.ICINGA,
+        severity=Severity.WARNING,
+        observer="icinga",
+    )
+    assert not sim.engine._observer_evidence("icinga")
+    sim.problem(3600, "core-1", "Ping", source=Source.ZABBIX, observer="zbx-proxy")
+    engine = sim.engine
+    assert engine._suspect_since("icinga") == t0 + 3600
+    assert not engine._seen_only_by_suspect("srv-3")
+
+
+def _disk_warnings_then_both_cores(sim: Any) -> None:
+    """Disk warnings the central Icinga reports over the day; a core lost at 3600 s (Zabbix
+    confirms what Icinga says) and its twin three hours later, at 10800 s."""
+    for i, at in enumerate((0, 600, 5400, 7200)):
+        if at == 5400:
+            sim.problem(3600, "core-2", source=Source.ICINGA, observer="icinga")
+            sim.problem(3640, "core-2", "Ping", source=Source.ZABBIX, observer="zbx-proxy")
+        sim.problem(
+            at,
+            f"srv-{i + 1}",
+            "disk /var",
+            source=Source.ICINGA,
+            severity=Severity.WARNING,
+            observer="icinga",
+        )
+    sim.problem(10800, "core-1", source=Source.ICINGA, observer="icinga")
+    sim.problem(10830, "core-1", "Ping", source=Source.ZABBIX, observer="zbx-proxy")
+
+
+def _each_warning_alone(sim: Any) -> None:
+    for i in range(1, 5):
+        inc = sim.holding(f"srv-{i}", "disk /var")
+        assert inc["root_cause"] == f"srv-{i}", sim.out()
+        assert len(inc["alerts"]) == 1, sim.out()
+
+
+def test_a_pair_lost_late_is_not_the_cause_of_warnings_from_before_its_loss(make_sim):
+    """The core pair is lost when its second member goes: warnings that began hours
+    before that (or after the first member went, which took nothing down) are not its
+    symptoms, however hard the cores fell; each stays an incident of its own."""
+    sim = make_sim(RACK_ON_A_LEAF_PAIR)
+    _disk_warnings_then_both_cores(sim)
+    _each_warning_alone(sim)
+
+
+def test_a_probe_blinded_late_in_the_day_does_not_take_what_it_saw_before(make_sim):
+    """Once both cores are down, the central Icinga behind them seems blind, and the core
+    only it reported is unobserved. When the neighbourhood is re-decided, the probe's loss
+    of its path does not explain the warnings it reported hours before, while it still
+    saw clearly: each stays an incident of its own."""
+    sim = make_sim(RACK_ON_A_LEAF_PAIR)
+    _disk_warnings_then_both_cores(sim)
+    sim.advance(10800 + 1800)  # the reviews of the core's incident are done
+    _each_warning_alone(sim)
+    assert all(i["root_cause"] != "icinga" for i in sim.out()), sim.out()
+
+
+def test_a_host_warning_since_the_morning_does_not_keep_its_unknowns_from_the_blind_probe(
+    make_sim,
+):
+    """A host's disk warning from the morning, then in the afternoon the remote probe's
+    checks go Unknown together, that host's among them: the old warning is what the probe
+    saw, its new Unknowns are the probe's blindness, and go with the others."""
+    sim = make_sim(PROBES)
+    minor, prtg = Severity.MINOR, Source.PRTG
+    sim.problem(
+        0, "h-a1", "Disk space", source=prtg, severity=Severity.WARNING, observer="probe-remote"
+    )
+    checks = [
+        ("h-b1", "Service status"),
+        ("h-c1", "CPU load"),
+        ("h-b1", "Disk space"),
+        ("h-a1", "Service status"),
+        ("sw-a", "Packet loss"),
+        ("h-a1", "CPU load"),
+        ("h-d1", "Ping"),
+        ("h-a1", "Ping"),
+        ("h-c2", "Ping"),
+    ]
+    for i, (host, check) in enumerate(checks):
+        sim.problem(
+            14000 + 3 * i, host, check, source=prtg, severity=minor, observer="probe-remote"
+        )
+    sim.advance(14000 + 1800)
+    assert sim.holding("h-a1", "Ping")["root_cause"] in {"probe-remote", "wan-2"}, sim.out()
+
+
 TWO_PLANTS_WATCHING_EACH_OTHER = (
     """
 version: 1
@@ -891,7 +991,7 @@ def test_unknown_results_of_a_blinded_probe_are_no_warnings(make_sim):
         )
     sim.problem(5, "h-a2", "CPU load", severity=Severity.WARNING, observer="nagios-central")
     engine = sim.engine
-    assert engine._suspect("probe-remote")
+    assert engine._suspect_since("probe-remote") < float("inf")
     assert not engine._degraded("h-b1", Evidence.DEGRADED)
     assert engine._degraded("h-a2", Evidence.DEGRADED)
 
