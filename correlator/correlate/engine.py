@@ -1465,8 +1465,15 @@ class Engine:
                     late_down -= 1
                     late_gray -= at > gray_horizon
         # Warnings that start with the outage are its symptoms; later ones are the day's noise.
-        degraded_late = sum(1 for at in degraded if at > down_horizon)
-        hard_late = max(0, len(onsets) - bisect_right(onsets, down_horizon) - degraded_late)
+        degraded_after = sum(1 for at in degraded if at > down_horizon)
+        degraded_late = degraded_after
+        if degraded_after and observed is not None:
+            # What a failure degrades builds up (air pressure falls, then grippers lose
+            # their vacuum one robot after another): warnings on what uses it directly
+            # that keep coming within a detection delay of each other are still the
+            # outage's wave, up to the horizon of a degradation.
+            degraded_late -= self._in_direct_wave(cand.seeds, observed, down_horizon, gray_horizon)
+        hard_late = max(0, len(onsets) - bisect_right(onsets, down_horizon) - degraded_after)
         if hard_late and evidence is Evidence.DEGRADED and observed is not None:
             # A degradation spreads hop by hop (storage latency, then a datastore, then
             # its guests): a hard symptom that began with the failure of the alerting
@@ -1584,6 +1591,27 @@ class Engine:
             ):
                 return False
         return True
+
+    def _in_direct_wave(
+        self, seeds: Collection[str], observed: _Observed, horizon: float, cap: float
+    ) -> int:
+        """How many of the warnings on what uses ``seeds`` directly began after ``horizon``
+        but within their wave: each within a detection delay of the one before, up to
+        ``cap`` (nodes seen only by a probe that seems blind are unobserved, not warned)."""
+        _nodes, evidence, onset = observed
+        dependents = self.topology.dependents
+        direct = sorted(
+            at
+            for seed in seeds
+            for d in dependents.get(seed, ())
+            if d not in seeds
+            and (at := onset.get(d)) is not None
+            and self._degraded(d, evidence.get(d, Evidence.DOWN))
+        )
+        if not direct or direct[-1] <= horizon:
+            return 0
+        wave = self._wave_end(direct, (), horizon, cap)
+        return sum(1 for at in direct if horizon < at <= wave)
 
     def _timely_by_hop(
         self, evidence: Mapping[str, Evidence], onset: Mapping[str, float], horizon: float

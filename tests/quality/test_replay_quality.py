@@ -435,26 +435,11 @@ H_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
     *((f"h-day-s{s}", partial(genh.day, s)) for s in range(1, 11)),
 ]
 I_BELOW_BAR: dict[str, str] = {
-    "i-storm-s1": (
-        "root 0.875, F1 0.988: scada-both gyr-scada-2 as gyr-scada; split: compressed-air"
-    ),
+    "i-storm-s1": "root 0.875, F1 0.997: scada-both gyr-scada-2 as gyr-scada",
     "i-storm-s2": "root 0.800, F1 1.000: plant-ups tim-ups as tim-edge",
-    "i-storm-s7": "root 0.889, F1 0.962: compressed-air tim-air as tim-chiller",
-    "i-storm-s8": "root 0.778, F1 0.961: compressed-air plz-air as plz-l1-db (+1)",
-    "i-storm-s9": (
-        "root 0.900, F1 0.555: compressed-air ulm-air as ulm-l5-db; split: compressed-air"
-    ),
-    "i-day-s4": (
-        "root 0.933, F1 0.990: compressed-air ulm-air as ulm-it-core; firewall-failover "
-        "ulm-fw-2 as ulm-it-core"
-    ),
-    "i-day-s6": (
-        "root 0.967, F1 0.948: ring-double-break ulm-l3-lk7 as ulm-l3-db; split: compressed-air"
-    ),
-    "i-day-s7": (
-        "root 0.920, F1 0.982: compressed-air gyr-air as gyr-chiller; firewall-pair lod-fw-1 "
-        "as lod-ot-core-2"
-    ),
+    "i-storm-s4": "root 0.875, F1 0.997: opc-gateway-down brv-opc2 as brv-air",
+    "i-storm-s8": "root 0.889, F1 0.999: opc-gateway-down lod-opc2 as lod-air",
+    "i-storm-s9": "root 0.900, F1 0.985: opc-gateway-down ulm-opc1 as ulm-air",
     "i-day-s10": (
         "root 0.926, F1 0.992: firewall-pair brv-fw-1 as brv-ot-core-1; noise vrn-l3-rs1 as "
         "vrn-l3-db"

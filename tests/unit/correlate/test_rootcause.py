@@ -1033,3 +1033,40 @@ def test_a_slow_array_does_not_take_in_a_warning_that_began_long_after(make_sim)
     sim.problem(1500, "host-07", "HTTP response time", severity=Severity.WARNING)
     sim.advance(3600)
     assert sim.holding("host-07", "HTTP response time")["root_cause"] == "host-07", sim.out()
+
+
+PNEUMATIC_LINE = """
+version: 1
+nodes:
+  - {id: sw, kind: switch, monitored_as: [sw]}
+  - {id: air, kind: plc, monitored_as: [air], depends_on: [sw]}
+""" + "".join(
+    f"  - {{id: rc{i}, kind: robot, monitored_as: [rc{i}], depends_on: [sw, air]}}\n"
+    for i in range(1, 8)
+)
+
+
+def test_what_a_failure_degrades_one_after_another_is_its_wave(make_sim):
+    """The compressor fails (a hard trap); air pressure falls, and the robots of the line
+    lose their gripper vacuum one after another over four minutes, each warning within a
+    minute of the one before: one incident rooted at the compressor, not one per robot."""
+    sim = make_sim(PNEUMATIC_LINE)
+    zabbix, warning = Source.ZABBIX, Severity.WARNING
+    sim.problem(0, "air", "Compressor fault (trap)", source=zabbix)
+    for i, at in enumerate((80, 142, 153, 203, 236), start=1):
+        sim.problem(at, f"rc{i}", "Gripper vacuum low (trap)", source=zabbix, severity=warning)
+    sim.advance(1800)
+    inc = sim.only()
+    assert inc["root_cause"] == "air", sim.out()
+
+
+def test_a_warning_long_after_a_failure_is_not_its_wave(make_sim):
+    """The same compressor fault, and twenty minutes later one robot's warning with
+    nothing in between: the day's noise, not the failure's wave."""
+    sim = make_sim(PNEUMATIC_LINE)
+    zabbix, warning = Source.ZABBIX, Severity.WARNING
+    sim.problem(0, "air", "Compressor fault (trap)", source=zabbix)
+    sim.problem(60, "rc1", "Gripper vacuum low (trap)", source=zabbix, severity=warning)
+    sim.problem(1260, "rc2", "Gripper vacuum low (trap)", source=zabbix, severity=warning)
+    sim.advance(3000)
+    assert sim.holding("rc2", "Gripper vacuum low (trap)")["root_cause"] == "rc2", sim.out()
