@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
 from kafka_broker import DEFAULT_LIB, BrokerUnavailableError, KafkaBroker, missing_prerequisite
+from required import unavailable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -20,25 +20,17 @@ settings.register_profile("correlator", deadline=None, print_blob=True)
 settings.load_profile("correlator")
 
 
-def _unavailable(reason: str) -> None:
-    """Fail under CI (a missing broker must not pass as a skip), skip elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(f"the Kafka test broker is required under CI: {reason}", pytrace=False)
-    print(f"skipping Kafka tests: {reason}")
-    pytest.skip(f"no Kafka test broker: {reason}")
-
-
 @pytest.fixture(scope="session")
 def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
     """The real broker (tests/kafka_broker.py), stopped at the end of the session."""
     reason = missing_prerequisite(DEFAULT_LIB)
     if reason is not None:
-        _unavailable(reason)
+        unavailable("the Kafka test broker", reason)
     broker = KafkaBroker(DEFAULT_LIB, tmp_path_factory.mktemp("kafka"))
     try:
         broker.start()
     except BrokerUnavailableError as exc:
-        _unavailable(str(exc))
+        unavailable("the Kafka test broker", str(exc))
     try:
         yield broker
     finally:

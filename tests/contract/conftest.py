@@ -3,22 +3,14 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import pytest
 from postgres_server import PostgresServer, PostgresUnavailableError, missing_prerequisite
+from required import unavailable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-
-
-def _unavailable(reason: str) -> None:
-    """Fail under CI (a missing server must not pass as a skip), skip elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(f"the PostgreSQL test server is required under CI: {reason}", pytrace=False)
-    print(f"skipping PostgreSQL tests: {reason}")
-    pytest.skip(f"no PostgreSQL test server: {reason}")
 
 
 @pytest.fixture(scope="session")
@@ -26,12 +18,12 @@ def pg_server() -> Iterator[PostgresServer]:
     """The real server (tests/postgres_server.py), stopped at the end of the session."""
     reason = missing_prerequisite()
     if reason is not None:
-        _unavailable(reason)
+        unavailable("the PostgreSQL test server", reason)
     server = PostgresServer()
     try:
         server.start()
     except PostgresUnavailableError as exc:
-        _unavailable(str(exc))
+        unavailable("the PostgreSQL test server", str(exc))
     try:
         yield server
     finally:

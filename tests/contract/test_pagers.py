@@ -10,7 +10,6 @@ the rate limiter and building everything from a plain config mapping.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import smtplib
 import ssl
@@ -25,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from required import unavailable
 
 from correlator.clock import ManualClock
 from correlator.dispatch.model import DeliveryError, Page, PageEvent
@@ -647,10 +647,7 @@ def _self_signed(tmp: Path) -> tuple[Path, Path]:
 def tls_smtp(tmp_path: Path) -> Iterator[tuple[Any, SmtpRecorder, Path]]:
     """A real SMTP server that requires STARTTLS and login (user oncall, password hunter2)."""
     if shutil.which("openssl") is None:
-        if os.environ.get("CI"):
-            pytest.fail("openssl is required under CI to make the test certificate")
-        print("skipping STARTTLS e-mail tests: openssl is not installed")
-        pytest.skip("openssl is needed to make the test certificate")
+        unavailable("openssl", "it makes the STARTTLS test certificate, and is not installed")
     cert, key = _self_signed(tmp_path)
     server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_tls.load_cert_chain(cert, key)

@@ -11,12 +11,12 @@ request against the documented API.
 from __future__ import annotations
 
 import base64
-import os
 import re
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from required import unavailable
 from rt_server import RTServer, RTUnavailableError, missing_prerequisite
 
 from contract.ticket_fakes import GLPIFake, JSMFake, ServiceNowFake, ZendeskFake
@@ -51,25 +51,17 @@ if TYPE_CHECKING:
     from contract.ticket_fakes import FakeSystem
 
 
-def _unavailable(reason: str) -> None:
-    """Fail under CI (a missing RT must not pass as a skip), skip elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(f"Request Tracker 5 is required under CI: {reason}", pytrace=False)
-    print(f"skipping Request Tracker tests: {reason}")
-    pytest.skip(f"no Request Tracker 5: {reason}")
-
-
 @pytest.fixture(scope="session")
 def rt_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RTServer]:
     """The real RT 5 (tests/rt_server.py), set up once and stopped at the end of the session."""
     reason = missing_prerequisite()
     if reason is not None:
-        _unavailable(reason)
+        unavailable("Request Tracker 5", reason)
     server = RTServer(tmp_path_factory.mktemp("rt5"))
     try:
         server.start()
     except RTUnavailableError as exc:
-        _unavailable(str(exc))
+        unavailable("Request Tracker 5", str(exc))
     print(f"Request Tracker 5 ready at {server.url} after {server.startup_s:.1f} s")
     try:
         yield server

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from required import unavailable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -46,20 +47,14 @@ START_TIMEOUT_S = 30.0
 SCREEN = {"width": 1920, "height": 1080}
 
 
-def _unavailable(reason: str) -> None:
-    """Fail under CI (a missing browser must not pass as a skip), skip elsewhere."""
-    if os.environ.get("CI"):
-        pytest.fail(f"the browser tests need Debian's chromium under CI: {reason}", pytrace=False)
-    print(f"skipping browser tests: {reason}")
-    pytest.skip(f"no browser: {reason}")
-
-
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Debian's chromium (scripts/install-chromium), never a downloaded browser."""
     found = shutil.which("chromium")
     if found is None:
-        _unavailable("`chromium` is not on PATH (scripts/install-chromium installs it)")
+        unavailable(
+            "Debian's chromium", "`chromium` is not on PATH (scripts/install-chromium installs it)"
+        )
     assert found is not None
     return found
 
@@ -71,7 +66,7 @@ def playwright_driver() -> Iterator[Playwright]:
     try:
         from playwright.sync_api import sync_playwright  # noqa: PLC0415
     except ImportError as exc:  # the test extra is not installed
-        _unavailable(f"the playwright package is missing: {exc}")
+        unavailable("Debian's chromium", f"the playwright package is missing: {exc}")
         raise
     with sync_playwright() as driver:
         yield driver

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from required import unavailable
 
 from correlator.app import serve
 from correlator.clock import WallClock
@@ -42,9 +42,7 @@ def _free_port() -> int:
 
 def _small_site() -> Path:
     if not SMALL_SITE.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"shared example missing: {SMALL_SITE}")
-        pytest.skip(f"shared example missing: {SMALL_SITE}")
+        unavailable("the shared small-site example", f"not found at {SMALL_SITE}")
     return SMALL_SITE
 
 

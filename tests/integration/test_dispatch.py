@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ import pytest
 import uvicorn
 from contract.pager_fakes import WebhookReceiverFake, free_port
 from prometheus_client import CollectorRegistry
+from required import unavailable
 
 from connectors.base import ParseContext
 from connectors.registry import connectors_by_name
@@ -69,9 +69,7 @@ STORE_FILE = "correlator.db"
 def small_site() -> Path:
     """shared/examples/small-site beside the checkout: required under CI, skipped elsewhere."""
     if not (SMALL_SITE / "storm.jsonl").is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"the shared examples are required under CI: {SMALL_SITE}", pytrace=False)
-        pytest.skip(f"the shared examples are not beside this checkout ({SMALL_SITE})")
+        unavailable("the shared small-site example", f"not found at {SMALL_SITE}")
     return SMALL_SITE
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from required import unavailable
 
 EXAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "examples" / "small-site"
 
@@ -21,11 +21,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "examples" / "
 def example() -> Path:
     """The example folder; its absence fails under CI and skips (with a reason) elsewhere."""
     if not (EXAMPLE / "expected.jsonl").is_file():
-        reason = f"the shared small-site example is missing: {EXAMPLE}"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        print(f"skipping: {reason}")
-        pytest.skip(reason)
+        unavailable("the shared small-site example", f"not found at {EXAMPLE}")
     return EXAMPLE
 
 

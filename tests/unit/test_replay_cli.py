@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
 import pytest
+from required import unavailable
 
 from correlator.replay import main
 
@@ -95,9 +95,7 @@ def one_line(err: str) -> str:
 def small_site() -> Path:
     """shared/examples/small-site beside the checkout: required under CI, skipped elsewhere."""
     if not (SMALL_SITE / "storm.jsonl").is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"the shared examples are required under CI: {SMALL_SITE}", pytrace=False)
-        pytest.skip(f"the shared examples are not beside this checkout ({SMALL_SITE})")
+        unavailable("the shared small-site example", f"not found at {SMALL_SITE}")
     return SMALL_SITE
 
 

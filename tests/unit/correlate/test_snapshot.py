@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from required import unavailable
 
 from connectors.registry import connectors_by_name
 from correlator.correlate.engine import Engine
@@ -20,9 +20,7 @@ SMALL_SITE = Path(__file__).resolve().parents[4] / "shared" / "examples" / "smal
 
 def _site() -> Path:
     if not SMALL_SITE.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"shared example missing: {SMALL_SITE}")
-        pytest.skip(f"shared example missing: {SMALL_SITE}")
+        unavailable("the shared small-site example", f"not found at {SMALL_SITE}")
     return SMALL_SITE
 
 
