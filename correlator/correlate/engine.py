@@ -1472,7 +1472,9 @@ class Engine:
             # their vacuum one robot after another): warnings on what uses it directly
             # that keep coming within a detection delay of each other are still the
             # outage's wave, up to the horizon of a degradation.
-            degraded_late -= self._in_direct_wave(cand.seeds, observed, down_horizon, gray_horizon)
+            degraded_late -= self._in_direct_wave(
+                cand, alerting, observed, down_horizon, gray_horizon
+            )
         hard_late = max(0, len(onsets) - bisect_right(onsets, down_horizon) - degraded_after)
         if hard_late and evidence is Evidence.DEGRADED and observed is not None:
             # A degradation spreads hop by hop (storage latency, then a datastore, then
@@ -1593,25 +1595,33 @@ class Engine:
         return True
 
     def _in_direct_wave(
-        self, seeds: Collection[str], observed: _Observed, horizon: float, cap: float
+        self,
+        cand: _Candidate,
+        alerting: Collection[str],
+        observed: _Observed,
+        horizon: float,
+        cap: float,
     ) -> int:
-        """How many of the warnings on what uses ``seeds`` directly began after ``horizon``
-        but within their wave: each within a detection delay of the one before, up to
-        ``cap`` (nodes seen only by a probe that seems blind are unobserved, not warned)."""
+        """How many of the warnings ``cand`` explains on what uses its root directly began
+        after ``horizon`` but within their wave: each within a detection delay of the one
+        before, up to ``cap``. Counted over the same warnings as the ``degraded`` symptoms
+        of ``_cost`` (alerting, predicted, not a seed, not merely a blinded probe's word),
+        each node once."""
         _nodes, evidence, onset = observed
-        dependents = self.topology.dependents
-        direct = sorted(
-            at
+        seeds = cand.seeds
+        direct = {
+            d
             for seed in seeds
-            for d in dependents.get(seed, ())
-            if d not in seeds
-            and (at := onset.get(d)) is not None
-            and self._degraded(d, evidence.get(d, Evidence.DOWN))
+            for d in self.topology.dependents.get(seed, ())
+            if d not in seeds and d in cand.predicted and d in alerting
+        }
+        onsets = sorted(
+            onset[d] for d in direct if self._degraded(d, evidence.get(d, Evidence.DOWN))
         )
-        if not direct or direct[-1] <= horizon:
+        if not onsets or onsets[-1] <= horizon:
             return 0
-        wave = self._wave_end(direct, (), horizon, cap)
-        return sum(1 for at in direct if horizon < at <= wave)
+        wave = self._wave_end(onsets, (), horizon, cap)
+        return sum(1 for at in onsets if horizon < at <= wave)
 
     def _timely_by_hop(
         self, evidence: Mapping[str, Evidence], onset: Mapping[str, float], horizon: float
