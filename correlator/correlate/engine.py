@@ -38,6 +38,7 @@ from correlator.correlate.cover import Group, greedy_cover
 from correlator.correlate.evidence import (
     Evidence,
     classify,
+    local_warning,
     slow_service_warning,
     spreading_warning,
     stated_window,
@@ -325,6 +326,9 @@ class Engine:
         # live per-node facts
         # node -> its alerts in a problem state (a short tuple: most nodes have one or two)
         self._node_active: dict[str, tuple[AlertState, ...]] = {}
+        # nodes whose every alert since they began alerting warned of their own state
+        # (a disk, a certificate: ``local_warning``), recovered ones included
+        self._node_local: set[str] = set()
         self._observer_nodes: dict[str, set[str]] = {}  # probe node -> alerting nodes it sees
         self._probe_rank: dict[str, int] = {}  # probe node -> its place in _observer_nodes
         self._maint_hosts: set[str] = set()
@@ -1438,6 +1442,11 @@ class Engine:
             # another half an hour later are the day's noise, not a gray failure spreading).
             gray_wave = self._wave_end(onsets, (), down_horizon, gray_horizon)
             late_gray = len(onsets) - bisect_right(onsets, gray_wave)
+        elif evidence is Evidence.DEGRADED and degraded and observed is not None:
+            # A degradation seen on its node spreads for a while to what it slows (latency,
+            # errors, queues, failures); a warning about a node's own state (its disk, its
+            # certificate, its memory) is its symptom only within the wave of the others.
+            late_gray += self._local_after_wave(cand, observed, onsets, anchor, gray_horizon)
         blind_since = self._suspect_probe_since(cand.predicted) if observed_only else _NEVER
         observer_suspect = blind_since != _NEVER
         before_blind = 0  # nodes the probe reported long before it seemed blind
@@ -1641,17 +1650,58 @@ class Engine:
                     break
         return count
 
+    def _local_after_wave(
+        self,
+        cand: _Candidate,
+        observed: _Observed,
+        onsets: Sequence[float],
+        anchor: float,
+        cap: float,
+    ) -> int:
+        """How many nodes ``cand`` would explain that only warned of their own state
+        (``local_warning``: all their node said since it began alerting, recovered alerts
+        included) and began after the wave of its other symptoms (each within two
+        detection delays of the one before, from ``anchor``), up to ``cap``. A storage
+        array under every guest otherwise collects each guest's full disk and expiring
+        certificate for forty minutes after its warning."""
+        _nodes, evidence, onset = observed
+        seeds, predicted = cand.seeds, cand.predicted
+        degraded_ev = Evidence.DEGRADED
+        local_nodes = self._node_local
+        local = sorted(
+            onset[n]
+            for n, ev in evidence.items()
+            if ev is degraded_ev
+            and n in predicted
+            and n not in seeds
+            and anchor < onset[n] <= cap
+            and n in local_nodes
+            and not self._seen_only_by_suspect(n)
+        )
+        if not local:
+            return 0
+        step = self._tail
+        end = self._wave_end(onsets, local, anchor + step, cap, step=step)
+        return len(local) - bisect_right(local, end)
+
     def _wave_end(
-        self, onsets: Sequence[float], degraded: Sequence[float], end: float, cap: float
+        self,
+        onsets: Sequence[float],
+        degraded: Sequence[float],
+        end: float,
+        cap: float,
+        *,
+        step: float | None = None,
     ) -> float:
         """Until when an outage inferred from its symptoms explains new ones: each tool
         notices it at its own pace, so its hard symptoms keep coming within one detection
-        delay of each other (warnings do not carry it on), at most until ``cap``.
+        delay of each other (``step``, when given, in place of that delay; ``degraded``
+        warnings do not carry it on), at most until ``cap``.
 
         ``onsets`` is sorted; ``degraded`` holds the onsets of its warning-only nodes.
         """
         warnings = sorted(degraded)
-        settle = self._settle
+        settle = self._settle if step is None else step
         j = 0
         for at in onsets:
             if at > end:
@@ -2814,6 +2864,12 @@ class Engine:
         active = self._node_active.get(state.node, ())
         if not any(a is state for a in active):
             self._node_active[state.node] = (*active, state)
+            # Whether the node has warned only of its own state since it began alerting
+            # (kept once its alerts recover: an incident is judged by what they said).
+            if local_warning(state.check) and (not active or state.node in self._node_local):
+                self._node_local.add(state.node)
+            else:
+                self._node_local.discard(state.node)
         self._unobserved_cache.pop(state.node, None)
         probe = state.observer_node
         if probe is not None:

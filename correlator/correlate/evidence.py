@@ -72,6 +72,22 @@ def spreading_warning(check: str | None) -> bool:
     return check is not None and bool(_SPREADING.search(check)) and not _LOCAL.search(check)
 
 
+# Of those, the ones no dependency in a topology causes either: a clock drifts when its
+# time source fails, and a room heats up when its cooling does (those are its symptoms),
+# while a disk fills up, a certificate expires and a backup fails on their own.
+_OWN_STATE: Final = re.compile(
+    r"cert|backup|(?<!name)space|inode|swap|memory|\bmem\b|raid|licen[sc]e|\bupdate|"
+    r"patch|\bfull\b|\bfree\b|disk /",
+    re.IGNORECASE,
+)
+
+
+def local_warning(check: str | None) -> bool:
+    """A warning about the node's own state (a disk filling up, a certificate expiring, its
+    memory, a backup), which nothing it depends on causes."""
+    return check is not None and bool(_OWN_STATE.search(check)) and not _SPREADING.search(check)
+
+
 # A node merely busy (load, CPU, utilisation) still answers; one answering slowly or with
 # errors passes that on to every caller, through any redundancy it is a member of.
 _BUSY: Final = re.compile(r"load|cpu|util|saturat", re.IGNORECASE)

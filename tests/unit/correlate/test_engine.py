@@ -16,6 +16,7 @@ from correlator.correlate.engine import Action
 from correlator.correlate.evidence import (
     Evidence,
     classify,
+    local_warning,
     spreading_warning,
     stated_window,
     threshold_warning,
@@ -1373,6 +1374,34 @@ def test_warnings_that_spread_to_callers(check: str | None, spreads: bool) -> No
     """Latency, errors, queues and load grow in what uses a slow node; a node's own
     certificate, disk, memory, backups, clock and hardware do not."""
     assert spreading_warning(check) is spreads
+
+
+@pytest.mark.parametrize(
+    ("check", "local"),
+    [
+        ("SSL Certificate", True),
+        ("SSLCertExpiringSoon", True),
+        ("Aggregate free space", True),
+        ("HostOutOfDiskSpace", True),
+        ("SNMP Disk Free", True),
+        ("Disk /var", True),
+        ("High memory utilization (>90% for 5m)", True),
+        ("Swap usage", True),
+        ("Backup age", True),
+        ("Disk I/O latency", False),
+        ("ClockOffsetHigh", False),  # a time source's failure drifts the clocks it feeds
+        ("Chassis temperature", False),  # a cooling unit's failure heats its room
+        ("KubeNamespaceDown", False),
+        ("HTTP response time", False),
+        ("CPU load", False),
+        (None, False),
+    ],
+)
+def test_warnings_about_a_nodes_own_state(check: str | None, local: bool) -> None:
+    """A disk filling up, a certificate, memory, swap or a backup: nothing a node depends
+    on causes them (a drifting clock or a hot chassis can be its time source's or its
+    cooling's doing)."""
+    assert local_warning(check) is local
 
 
 RING = """

@@ -1070,3 +1070,52 @@ def test_a_warning_long_after_a_failure_is_not_its_wave(make_sim):
     sim.problem(1260, "rc2", "Gripper vacuum low (trap)", source=zabbix, severity=warning)
     sim.advance(3000)
     assert sim.holding("rc2", "Gripper vacuum low (trap)")["root_cause"] == "rc2", sim.out()
+
+
+def test_a_degradation_does_not_collect_the_day_s_full_disks_below_it(make_sim):
+    """The array's latency warning and a hypervisor's datastore latency two minutes later
+    (one degradation), then, twenty minutes and more apart, a guest's memory, another's
+    certificate and a third's disk space, nothing in between: warnings about each guest's
+    own state, the day's noise, each its own incident. The array under every guest would
+    otherwise collect every such warning below it for forty minutes."""
+    sim = make_sim(SAN_FARM)
+    warning = Severity.WARNING
+    sim.problem(0, "san", "Volume latency", severity=warning)
+    sim.problem(120, "esx-02", "Datastore latency", severity=warning)
+    late = (("vm-05", "Memory usage"), ("vm-08", "SSL Certificate"), ("vm-09", "Disk /var"))
+    for at, (host, check) in zip((1320, 1980, 2280), late, strict=True):
+        sim.problem(at, host, check, severity=warning)
+    sim.advance(5400)
+    assert sim.holding("esx-02", "Datastore latency")["root_cause"] == "san", sim.out()
+    for host, check in late:
+        assert sim.holding(host, check)["root_cause"] == host, sim.out()
+
+
+def test_a_degradation_whose_warnings_keep_coming_stays_one_incident(make_sim):
+    """The array's latency, then its guests' warnings one after another, each within a
+    few minutes of the one before, for half an hour (the spec's slow spread): one
+    incident rooted at the array."""
+    sim = make_sim(SAN_FARM)
+    warning = Severity.WARNING
+    sim.problem(0, "san", "Volume latency", severity=warning)
+    for i, at in enumerate((150, 400, 640, 900, 1150, 1400, 1650, 1900), start=1):
+        sim.problem(at, f"vm-{i:02d}", "Disk I/O latency", severity=warning)
+    sim.advance(3600)
+    assert sim.only()["root_cause"] == "san", sim.out()
+
+
+def test_a_degradation_keeps_the_symptoms_that_recovered(make_sim):
+    """The array's latency, then its hypervisors' datastore latency one after another;
+    they recover first, the array later: one incident all along, its recovered symptoms
+    judged by what they said (latency), not taken for warnings of their own state."""
+    sim = make_sim(SAN_FARM)
+    warning = Severity.WARNING
+    sim.problem(0, "san", "Volume latency", severity=warning)
+    for i, at in enumerate((200, 450, 700, 950), start=1):
+        sim.problem(at, f"esx-{i:02d}", "Datastore latency", severity=warning)
+    for i, at in enumerate((1500, 1520, 1540, 1560), start=1):
+        sim.ok(at, f"esx-{i:02d}", "Datastore latency")
+    sim.problem(1700, "vm-07", "Disk I/O latency", severity=warning)
+    sim.advance(2400)
+    inc = sim.only()
+    assert inc["root_cause"] == "san", sim.out()
