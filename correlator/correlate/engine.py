@@ -1551,7 +1551,7 @@ class Engine:
             gray_early=gray_early,
             hard_late=hard_late,
             spreading=(
-                evidence in _SPREADS_FROM
+                (evidence in _SPREADS_FROM or (evidence is None and not monitored))
                 and 0 < len(degraded) == covered
                 and self._spreads(cand.seeds, alerting, own=evidence is Evidence.DEGRADED)
             ),

@@ -274,6 +274,25 @@ def score(
             if spread < gray.cost:
                 return Score(spread, 0.0, spread_surprise, spread_extras)
         return gray
+    if (
+        evidence is None
+        and not monitored
+        and spreading
+        and covered_degraded == covered >= 2
+        and not (hard or late_degraded or late_gray)
+    ):
+        # Nothing watches the root, and what uses it warns of the kind of trouble a slow
+        # dependency causes (error rates, latency), together: one unseen degradation,
+        # priced as a local warning that nobody saw spreading to its users (two payment
+        # services of two regions failing the same second share their payment provider;
+        # one warning alone is never blamed on an unseen cause).
+        spread_surprise = min(gray_surprise, weights.spread_silence)
+        spread_extras = gray_shared + (covered_degraded - 1) * weights.degraded_spread
+        spread = weights.prior_local_degraded + root + spread_surprise + spread_extras
+        mode = gray if gray.cost < down.cost else down
+        if spread < mode.cost:
+            return Score(spread, root, spread_surprise, spread_extras)
+        return mode
     if direct == 0 or (evidence is Evidence.DOWN and not hard and not spreading):
         # (A node that failed hard with only warnings about their own state around it: its
         # outage's symptoms when they began with it, the day's noise otherwise, never a

@@ -408,7 +408,7 @@ H_BELOW_BAR: dict[str, str] = {
     "h-storm-s1": "root 1.000, F1 0.933: split: payments-api-down",
     "h-storm-s3": "root 0.889, F1 0.999: noise usw2-dunning as usw2-entitlements",
     "h-storm-s5": "root 0.875, F1 0.986: noise euw1-auth as euw1-pg-billing-0",
-    "h-storm-s7": "root 1.000, F1 0.917: split: redis-down",
+    "h-storm-s7": "root 1.000, F1 0.900: split: redis-down",
     "h-storm-s8": (
         "root 0.750, F1 0.953: redis-down apse1-redis-cache as apse1-az-b; noise apse1-k8s-b12 "
         "as apse1-az-b"

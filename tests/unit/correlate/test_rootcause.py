@@ -1119,3 +1119,38 @@ def test_a_degradation_keeps_the_symptoms_that_recovered(make_sim):
     sim.advance(2400)
     inc = sim.only()
     assert inc["root_cause"] == "san", sim.out()
+
+
+PROVIDER = """
+version: 1
+nodes:
+  - {id: ext-payments, kind: service}
+  - {id: eu-payments, kind: application, monitored_as: [eu-payments], depends_on: [ext-payments]}
+  - {id: us-payments, kind: application, monitored_as: [us-payments], depends_on: [ext-payments]}
+"""
+
+
+def test_what_uses_an_unwatched_provider_warning_together_names_the_provider(make_sim):
+    """The payment services of two regions report error rates the same second, and
+    their latency a few minutes later: their common payment provider, which nothing
+    watches, degraded (one incident, inferred root), not two coincidences."""
+    sim = make_sim(PROVIDER)
+    am, warning = Source.ALERTMANAGER, Severity.WARNING
+    sim.problem(0, "us-payments", "HighErrorRate", source=am, severity=warning)
+    sim.problem(1, "eu-payments", "HighErrorRate", source=am, severity=warning)
+    sim.problem(181, "us-payments", "LatencyHigh", source=am, severity=warning)
+    sim.advance(1800)
+    inc = sim.only()
+    assert (inc["root_cause"], inc["root_cause_inferred"]) == ("ext-payments", True), sim.out()
+
+
+def test_one_warning_is_not_blamed_on_an_unwatched_provider(make_sim):
+    """One region's error rate alone, and the other's half an hour later: each a fault
+    of its own, the provider is not named for either."""
+    sim = make_sim(PROVIDER)
+    am, warning = Source.ALERTMANAGER, Severity.WARNING
+    sim.problem(0, "us-payments", "HighErrorRate", source=am, severity=warning)
+    sim.problem(1800, "eu-payments", "HighErrorRate", source=am, severity=warning)
+    sim.advance(3600)
+    assert sim.holding("us-payments", "HighErrorRate")["root_cause"] == "us-payments", sim.out()
+    assert sim.holding("eu-payments", "HighErrorRate")["root_cause"] == "eu-payments", sim.out()
