@@ -1412,7 +1412,11 @@ class Engine:
         # Symptoms far older than their supposed cause argue against it, unless the cause
         # failed hard: a host check can go HARD long after its dependents (a Nagios host
         # retried ten times), while a degradation shows on its own node first.
-        if evidence is not Evidence.DOWN:
+        if evidence is Evidence.DEGRADED:
+            # (A degradation's own threshold may cross a detection delay after what it
+            # slows, as ``gray_early`` allows: staleness counts from there.)
+            stale = bisect_left(onsets, limit - self._settle - self._tail)
+        elif evidence is not Evidence.DOWN:
             stale = bisect_left(onsets, limit - self._tail)
         else:
             stale = 0

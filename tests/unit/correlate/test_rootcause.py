@@ -1154,3 +1154,32 @@ def test_one_warning_is_not_blamed_on_an_unwatched_provider(make_sim):
     sim.advance(3600)
     assert sim.holding("us-payments", "HighErrorRate")["root_cause"] == "us-payments", sim.out()
     assert sim.holding("eu-payments", "HighErrorRate")["root_cause"] == "eu-payments", sim.out()
+
+
+INTEGRATION_ENGINE = """
+version: 1
+nodes:
+  - {id: hl7, kind: application, monitored_as: [hl7-vip]}
+  - {id: lis, kind: application, monitored_as: [lis-01], depends_on: [hl7]}
+  - {id: ehr, kind: application, monitored_as: [ehr-app-01], depends_on: [hl7]}
+  - {id: orders-a, kind: container, monitored_as: [orders-a], depends_on: [hl7]}
+  - {id: orders-b, kind: container, monitored_as: [orders-b], depends_on: [hl7]}
+  - {id: pacs, kind: application, monitored_as: [pacs], depends_on: [hl7]}
+"""
+
+
+def test_a_degradation_seen_on_its_node_after_its_users_is_still_their_cause(make_sim):
+    """An integration engine slows down: its users' queues and latency warn first, over
+    six minutes, and the engine's own channel-error and queue-depth checks cross their
+    thresholds three minutes after the last of them: one degradation rooted at the
+    engine, not five warnings each on its own."""
+    sim = make_sim(INTEGRATION_ENGINE)
+    warning, am, zabbix = Severity.WARNING, Source.ALERTMANAGER, Source.ZABBIX
+    sim.problem(0, "lis-01", "HL7 outbound queue", severity=warning)
+    sim.problem(49, "ehr-app-01", "EHR HL7 latency", source=Source.ICINGA, severity=warning)
+    sim.problem(295, "orders-a", "HighLatency", source=am, severity=warning)
+    sim.problem(363, "orders-b", "HighLatency", source=am, severity=warning)
+    sim.problem(527, "hl7-vip", "HL7 engine: channel errors", source=zabbix, severity=warning)
+    sim.problem(639, "hl7-vip", "HL7 engine: queue depth is high", source=zabbix, severity=warning)
+    sim.advance(2400)
+    assert sim.only()["root_cause"] == "hl7", sim.out()
