@@ -1499,6 +1499,8 @@ class Engine:
         ripeness = min(1.0, elapsed / self._settle) if self._settle > 0 else 1.0
         topo_covered = max(0, covered - observed_only)
         silent = max(0, cand.monitored - topo_covered)
+        if silent and alerting:
+            silent = max(0, silent - self._watched_by_cut_probe(cand, alerting))
         predicted = covered + silent * ripeness
         through = self._graph.direct_alerting(cand.seeds, alerting) if alerting else []
         dominated = 0.0
@@ -1653,6 +1655,26 @@ class Engine:
                     count += parent <= at <= parent + settle
                     break
         return count
+
+    def _watched_by_cut_probe(self, cand: _Candidate, alerting: Collection[str]) -> int:
+        """Silent monitored nodes ``cand`` takes down at the site of a probe it takes down
+        too, that alerts (cut off, like a clinic's satellite behind its cut link): the
+        probe that most likely watches them is gone, so their silence says nothing."""
+        graph = self._graph
+        predicted, seeds = cand.predicted, cand.seeds
+        sites = {
+            site
+            for p in graph.probes
+            if p in predicted and p in alerting and p not in seeds
+            for site in (self.topology.nodes[p].site,)
+            if site is not None
+        }
+        return sum(
+            1
+            for site in sites
+            for n in graph.site_monitored.get(site, ())
+            if n in predicted and n not in alerting and n not in seeds
+        )
 
     def _local_after_wave(
         self,

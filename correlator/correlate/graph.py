@@ -45,6 +45,8 @@ class GraphIndex:
         "_sole_causes",
         "_sole_groups",
         "monitored",
+        "probes",
+        "site_monitored",
         "topology",
     )
 
@@ -68,6 +70,18 @@ class GraphIndex:
         self.monitored: frozenset[str] = frozenset(
             n for n, spec in topology.nodes.items() if spec.monitored
         )
+        # The probes, and per site its monitored nodes other than probes (what a site's
+        # probe most likely watches).
+        self.probes: tuple[str, ...] = tuple(
+            n for n, spec in topology.nodes.items() if spec.kind == "probe"
+        )
+        by_site: dict[str, list[str]] = {}
+        for n, spec in topology.nodes.items():
+            if spec.site is not None and spec.monitored and spec.kind != "probe":
+                by_site.setdefault(spec.site, []).append(n)
+        self.site_monitored: dict[str, tuple[str, ...]] = {
+            site: tuple(nodes) for site, nodes in by_site.items()
+        }
         # For each node: the redundancy groups (as frozensets) it is a member of.
         groups: dict[str, list[frozenset[str]]] = {}
         for spec in topology.nodes.values():

@@ -1183,3 +1183,42 @@ def test_a_degradation_seen_on_its_node_after_its_users_is_still_their_cause(mak
     sim.problem(639, "hl7-vip", "HL7 engine: queue depth is high", source=zabbix, severity=warning)
     sim.advance(2400)
     assert sim.only()["root_cause"] == "hl7", sim.out()
+
+
+CLINIC = """
+version: 1
+nodes:
+  - {id: hub, kind: router, monitored_as: [hub]}
+  - id: fibre
+    kind: link
+    site: clinic
+    monitored_as: ["rtr!SD-WAN transport fibre: tunnel down"]
+    depends_on: [hub]
+  - {id: lte, kind: link, site: clinic, depends_on: [hub]}
+  - {id: rtr, kind: router, site: clinic, monitored_as: [rtr], depends_on: [{any_of: [fibre, lte]}]}
+  - {id: sw, kind: switch, site: clinic, monitored_as: [sw], depends_on: [rtr]}
+  - {id: sat, kind: probe, site: clinic, monitored_as: [sat], depends_on: [sw]}
+  - {id: ws01, kind: host, site: clinic, monitored_as: [ws01], depends_on: [sw]}
+  - {id: ws02, kind: host, site: clinic, monitored_as: [ws02], depends_on: [sw]}
+  - {id: printer, kind: host, site: clinic, monitored_as: [printer], depends_on: [sw]}
+"""
+
+
+def test_a_clinic_cut_off_with_its_probe_is_one_incident_at_its_link(make_sim):
+    """The clinic's fibre tunnel goes down (its LTE backup, unwatched, does not take
+    over): three minutes later the central server finds the router and the clinic's
+    satellite unreachable. The hosts the satellite watched stay silent, as they would
+    with their probe gone: one incident, rooted at the fibre, not the router apart."""
+    sim = make_sim(CLINIC)
+    sim.problem(
+        0,
+        "rtr",
+        "SD-WAN transport fibre: tunnel down",
+        source=Source.ZABBIX,
+        severity=Severity.MINOR,
+    )
+    sim.problem(181, "rtr", source=Source.ICINGA)
+    sim.problem(203, "sat", "cluster-zone", source=Source.ICINGA)
+    sim.advance(1800)
+    inc = sim.only()
+    assert inc["root_cause"] == "fibre", sim.out()
