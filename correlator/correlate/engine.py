@@ -329,6 +329,7 @@ class Engine:
         # nodes whose every alert since they began alerting warned of their own state
         # (a disk, a certificate: ``local_warning``), recovered ones included
         self._node_local: set[str] = set()
+        self._probes_alerting: set[str] = set()  # probe nodes with an active alert
         self._observer_nodes: dict[str, set[str]] = {}  # probe node -> alerting nodes it sees
         self._probe_rank: dict[str, int] = {}  # probe node -> its place in _observer_nodes
         self._maint_hosts: set[str] = set()
@@ -427,6 +428,8 @@ class Engine:
             if state.observer_node is not None and state.observer_node not in nodes:
                 state.observer_node = None
         self._node_active.clear()
+        self._node_local.clear()
+        self._probes_alerting.clear()
         self._observer_nodes.clear()
         self._probe_rank.clear()
         for state in self._alerts.values():
@@ -1664,7 +1667,7 @@ class Engine:
         predicted, seeds = cand.predicted, cand.seeds
         sites = {
             site
-            for p in graph.probes
+            for p in self._probes_alerting
             if p in predicted and p in alerting and p not in seeds
             for site in (self.topology.nodes[p].site,)
             if site is not None
@@ -2896,6 +2899,8 @@ class Engine:
                 self._node_local.add(state.node)
             else:
                 self._node_local.discard(state.node)
+            if state.node in self._graph.probes:
+                self._probes_alerting.add(state.node)
         self._unobserved_cache.pop(state.node, None)
         probe = state.observer_node
         if probe is not None:
@@ -2916,6 +2921,7 @@ class Engine:
                 self._node_active[state.node] = left
             else:
                 del self._node_active[state.node]
+                self._probes_alerting.discard(state.node)
         if state.observer_node is not None:
             still = self._node_active.get(state.node, ())
             if not any(a.observer_node == state.observer_node for a in still):

@@ -72,7 +72,7 @@ class GraphIndex:
         )
         # The probes, and per site its monitored nodes other than probes (what a site's
         # probe most likely watches).
-        self.probes: tuple[str, ...] = tuple(
+        self.probes: frozenset[str] = frozenset(
             n for n, spec in topology.nodes.items() if spec.kind == "probe"
         )
         by_site: dict[str, list[str]] = {}
