@@ -1668,9 +1668,10 @@ class Engine:
         sites = {
             site
             for p in self._probes_alerting
-            if p in predicted and p in alerting and p not in seeds
-            for site in (self.topology.nodes[p].site,)
-            if site is not None
+            if p in predicted
+            and p in alerting
+            and p not in seeds
+            and (site := graph.probes[p]) is not None
         }
         return sum(
             1

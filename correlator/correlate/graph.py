@@ -70,11 +70,11 @@ class GraphIndex:
         self.monitored: frozenset[str] = frozenset(
             n for n, spec in topology.nodes.items() if spec.monitored
         )
-        # The probes, and per site its monitored nodes other than probes (what a site's
-        # probe most likely watches).
-        self.probes: frozenset[str] = frozenset(
-            n for n, spec in topology.nodes.items() if spec.kind == "probe"
-        )
+        # The probes with their sites, and per site its monitored nodes other than probes
+        # (what a site's probe most likely watches).
+        self.probes: dict[str, str | None] = {
+            n: spec.site for n, spec in topology.nodes.items() if spec.kind == "probe"
+        }
         by_site: dict[str, list[str]] = {}
         for n, spec in topology.nodes.items():
             if spec.site is not None and spec.monitored and spec.kind != "probe":

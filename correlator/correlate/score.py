@@ -263,36 +263,25 @@ def score(
         gray_surprise,
         gray_extras,
     )
+    # Only warnings of the kind that spreads (``spreading`` says so), all beginning
+    # together: one degradation, priced as a local warning that spread.
+    spreads = spreading and not (hard or late_degraded or late_gray) and covered_degraded == covered
     if evidence is Evidence.DEGRADED:
-        if spreading and not (hard or late_degraded or late_gray) and covered_degraded == covered:
-            # Only warnings of the kind that spreads, all beginning with the root's: one
-            # degradation seen on the node and on what uses it (``spreading`` says the
-            # warnings are of that kind), priced as a local warning that spread.
-            spread_extras = gray_shared + covered_degraded * weights.degraded_spread
-            spread_surprise = min(gray_surprise, weights.spread_silence)
-            spread = weights.prior_local_degraded + spread_surprise + spread_extras
-            if spread < gray.cost:
-                return Score(spread, 0.0, spread_surprise, spread_extras)
+        if spreads:
+            # Seen on the node and on what uses it.
+            spread = _spread(0.0, gray_surprise, gray_shared, covered_degraded, weights)
+            if spread.cost < gray.cost:
+                return spread
         return gray
-    if (
-        evidence is None
-        and not monitored
-        and spreading
-        and covered_degraded == covered >= 2
-        and not (hard or late_degraded or late_gray)
-    ):
+    if evidence is None and not monitored and spreads and covered >= 2:
         # Nothing watches the root, and what uses it warns of the kind of trouble a slow
-        # dependency causes (error rates, latency), together: one unseen degradation,
-        # priced as a local warning that nobody saw spreading to its users (two payment
-        # services of two regions failing the same second share their payment provider;
-        # one warning alone is never blamed on an unseen cause).
-        spread_surprise = min(gray_surprise, weights.spread_silence)
-        spread_extras = gray_shared + (covered_degraded - 1) * weights.degraded_spread
-        spread = weights.prior_local_degraded + root + spread_surprise + spread_extras
+        # dependency causes (error rates, latency), together: one unseen degradation that
+        # nobody saw on its node (two payment services of two regions failing the same
+        # second share their payment provider; one warning alone is never blamed on an
+        # unseen cause).
+        spread = _spread(root, gray_surprise, gray_shared, covered_degraded - 1, weights)
         mode = gray if gray.cost < down.cost else down
-        if spread < mode.cost:
-            return Score(spread, root, spread_surprise, spread_extras)
-        return mode
+        return spread if spread.cost < mode.cost else mode
     if direct == 0 or (evidence is Evidence.DOWN and not hard and not spreading):
         # (A node that failed hard with only warnings about their own state around it: its
         # outage's symptoms when they began with it, the day's noise otherwise, never a
@@ -301,3 +290,14 @@ def score(
     # A root that failed hard or was inferred: whichever mode explains the alerts better
     # (a storage array that also raised a critical can still be failing slowly).
     return gray if gray.cost < down.cost else down
+
+
+def _spread(root: float, surprise: float, shared: float, spreads: int, weights: Weights) -> Score:
+    """A degradation spreading to what uses it, priced as a local warning that spread: the
+    ``root`` term, ``spreads`` dependents at ``degraded_spread`` each, and the silence of
+    the others at most ``spread_silence`` (a slow node slows the callers sensitive to it,
+    not every one)."""
+    spread_surprise = min(surprise, weights.spread_silence)
+    extras = shared + spreads * weights.degraded_spread
+    cost = weights.prior_local_degraded + root + spread_surprise + extras
+    return Score(cost, root, spread_surprise, extras)
