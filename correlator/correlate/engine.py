@@ -39,9 +39,11 @@ from correlator.correlate.evidence import (
     Evidence,
     classify,
     local_warning,
+    replication_check,
     slow_service_warning,
     spreading_warning,
     stated_window,
+    sync_warning,
     threshold_warning,
 )
 from correlator.correlate.graph import GraphIndex
@@ -68,6 +70,7 @@ GRAY_PASS_THROUGH: Final = 3  # unmonitored nodes in a row a degradation is foll
 PAIR_MAX_ROOTS: Final = 6  # failing roots below an alert paired as two-cut hypotheses, at most
 REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
 STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts, at most
+SYNC_WAVE_DELAYS: Final = 4  # detection delays between two receivers of one time source
 DEFAULT_TEAM: Final = "service-desk"
 _NEVER: Final = float("inf")
 
@@ -937,6 +940,8 @@ class Engine:
             state.soft = alert.soft
             self._note_change(state, now)
         state.maintenance = self._in_maintenance(state)
+        if state.evidence is Evidence.DEGRADED and sync_warning(state.check):
+            state.onset = min(state.onset, self._drift_began(state.node, now))
         self._node_active_add(state)
 
         # A check coming back inside its incident's life (flapping, or a short recovery):
@@ -982,6 +987,36 @@ class Engine:
         )
         self._alerts[old.key] = state
         return state
+
+    def _drift_began(self, node: str | None, now: float) -> float:
+        """When a clock warning on ``node`` began to build up: a clock drifts from the
+        moment its time source lost its reference (every member of a redundant pair of
+        them, each saying so with a warning of its own: a GNSS receiver unlocked, a
+        grandmaster in holdover), and its offset crosses the threshold only minutes later.
+        ``now`` when no time source it uses directly says so, or said so longer ago than a
+        degradation spreads."""
+        if node is None:
+            return now
+        spec = self.topology.nodes.get(node)
+        if spec is None:
+            return now
+        horizon = now - self.weights.gray_horizon_s
+        began = now
+        for dep in spec.depends_on:
+            lost = -_NEVER
+            for member in dep.any_of:
+                since = min(
+                    (
+                        a.onset
+                        for a in self._node_active.get(member, ())
+                        if a.evidence is Evidence.DEGRADED and sync_warning(a.check)
+                    ),
+                    default=_NEVER,
+                )
+                lost = max(lost, since)
+            if horizon <= lost < began:
+                began = lost
+        return began
 
     def _lead(self, check: str | None, evidence: Evidence) -> float:
         """How long before its alert a warning's condition began: a check that says it
@@ -1067,8 +1102,10 @@ class Engine:
         self, seeds: frozenset[str], predicted: frozenset[str], order: int
     ) -> _Candidate:
         """The hypothesis that ``seeds`` failed together, rooted at the one that failed
-        first (a redundancy group lost as a whole, or two cuts of a ring)."""
-        root = min(seeds, key=lambda m: (self._node_onset(m), m))
+        first (a redundancy group lost as a whole, or two cuts of a ring) in its own right:
+        a standby whose replication broke a few seconds before its primary's host check
+        went down reports its primary's failure, not one of its own."""
+        root = min(seeds, key=lambda m: (not self._node_down(m, own=True), self._node_onset(m), m))
         return _Candidate(root, seeds, predicted, self._graph.monitored_group(seeds), order)
 
     def _failed_pairs(self, node: str) -> list[frozenset[str]]:
@@ -1443,11 +1480,16 @@ class Engine:
             early -= max(0, direct - EARLY_DIRECT_MAX)
         late_down = len(onsets) - bisect_right(onsets, wave_end)
         late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
+        # A time source that lost its reference is seen on each receiver at that tool's
+        # polling pace (trend items polled every few minutes, triggers that wait for a
+        # few more): when all the hypothesis explains is time synchronisation, its wave
+        # carries on over ``SYNC_WAVE_DELAYS`` detection delays.
+        step = self._settle * SYNC_WAVE_DELAYS if self._sync_only(cand.seeds, alerting) else None
         if inferred_root and not monitored and not observed_only:
             # A degradation nobody watches is known only by its symptoms: they come in one
             # wave, each within a detection delay of the one before (a warning now and
             # another half an hour later are the day's noise, not a gray failure spreading).
-            gray_wave = self._wave_end(onsets, (), down_horizon, gray_horizon)
+            gray_wave = self._wave_end(onsets, (), down_horizon, gray_horizon, step=step)
             late_gray = len(onsets) - bisect_right(onsets, gray_wave)
         elif evidence is Evidence.DEGRADED and degraded and observed is not None:
             # A degradation seen on its node spreads for a while to what it slows (latency,
@@ -1489,7 +1531,7 @@ class Engine:
             # that keep coming within a detection delay of each other are still the
             # outage's wave, up to the horizon of a degradation.
             degraded_late -= self._in_direct_wave(
-                cand, alerting, observed, down_horizon, gray_horizon
+                cand, alerting, observed, down_horizon, gray_horizon, step
             )
         hard_late = max(0, len(onsets) - bisect_right(onsets, down_horizon) - degraded_after)
         if hard_late and evidence is Evidence.DEGRADED and observed is not None:
@@ -1612,6 +1654,20 @@ class Engine:
                 return False
         return True
 
+    def _sync_only(self, seeds: Collection[str], alerting: Collection[str]) -> bool:
+        """Whether every alerting node besides ``seeds`` warns only of time
+        synchronisation (``sync_warning``), and there is one."""
+        active = self._node_active
+        found = False
+        for n in alerting:
+            if n in seeds:
+                continue
+            for a in active.get(n, ()):
+                if a.evidence is not Evidence.DEGRADED or not sync_warning(a.check):
+                    return False
+            found = True
+        return found
+
     def _in_direct_wave(
         self,
         cand: _Candidate,
@@ -1619,12 +1675,13 @@ class Engine:
         observed: _Observed,
         horizon: float,
         cap: float,
+        step: float | None = None,
     ) -> int:
         """How many of the warnings ``cand`` explains on what uses its root directly began
-        after ``horizon`` but within their wave: each within a detection delay of the one
-        before, up to ``cap``. Counted over the same warnings as the ``degraded`` symptoms
-        of ``_cost`` (alerting, predicted, not a seed, not merely a blinded probe's word),
-        each node once."""
+        after ``horizon`` but within their wave: each within a detection delay (``step``,
+        when given) of the one before, up to ``cap``. Counted over the same warnings as the
+        ``degraded`` symptoms of ``_cost`` (alerting, predicted, not a seed, not merely a
+        blinded probe's word), each node once."""
         _nodes, evidence, onset = observed
         seeds = cand.seeds
         direct = {
@@ -1638,7 +1695,7 @@ class Engine:
         )
         if not onsets or onsets[-1] <= horizon:
             return 0
-        wave = self._wave_end(onsets, (), horizon, cap)
+        wave = self._wave_end(onsets, (), horizon, cap, step=step)
         return sum(1 for at in onsets if horizon < at <= wave)
 
     def _timely_by_hop(
@@ -3021,10 +3078,17 @@ class Engine:
             for r in reporters
         )
 
-    def _node_down(self, node: str) -> bool:
+    def _node_down(self, node: str, *, own: bool = False) -> bool:
+        """Whether ``node`` has an active alert that is not a warning; ``own``: one about
+        the node itself, not about replicating from its peers (``replication_check``)."""
         active = self._node_active.get(node)
         if not active:
             return False
+        if own:
+            return any(
+                a.evidence is not Evidence.DEGRADED and not replication_check(a.check)
+                for a in active
+            )
         return any(a.evidence is not Evidence.DEGRADED for a in active)
 
     def _node_onset(self, node: str) -> float:

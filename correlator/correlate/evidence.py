@@ -66,10 +66,40 @@ _LOCAL: Final = re.compile(
 )
 
 
+# Warnings about time synchronisation: a time source that lost its reference (a GNSS
+# receiver unlocked, a grandmaster in holdover) and the clocks that drift from it (offset,
+# skew, NTP/PTP out of sync).
+_SYNC_LOST: Final = re.compile(
+    r"holdover|not locked|unlocked|lo(?:st|ss of) (?:lock|sync|reference)|gnss|\bgps\b|"
+    r"free.?run",
+    re.IGNORECASE,
+)
+_SYNC: Final = re.compile(r"clock|\bntp|\bptp|chrony|time ?sync|timesync|skew|drift", re.IGNORECASE)
+
+
+def sync_warning(check: str | None) -> bool:
+    """A warning about time synchronisation: a time source unlocked or in holdover, a
+    clock offset, skew or drift."""
+    return check is not None and bool(_SYNC_LOST.search(check) or _SYNC.search(check))
+
+
+def reference_lost(check: str | None) -> bool:
+    """A time source saying it lost its reference (a GNSS receiver unlocked, an
+    oscillator in holdover): what the loss of the reference it uses causes, so a warning
+    that spreads from that reference to each of its receivers."""
+    return check is not None and bool(_SYNC_LOST.search(check))
+
+
+def _slowness(check: str) -> bool:
+    return bool(_SPREADING.search(check)) and not _LOCAL.search(check)
+
+
 def spreading_warning(check: str | None) -> bool:
-    """A warning of the kind a slow dependency causes in what uses it (latency, error
-    rate, timeouts, queues, load), as opposed to one about the node's own state."""
-    return check is not None and bool(_SPREADING.search(check)) and not _LOCAL.search(check)
+    """A warning of the kind a failing dependency causes in what uses it (latency, error
+    rate, timeouts, queues, load; a time source losing its reference), as opposed to one
+    about the node's own state (its clock drifting included: a clock is explained by the
+    time source it follows, ``Engine._drift_began``, not by whatever else it uses)."""
+    return check is not None and (_slowness(check) or bool(_SYNC_LOST.search(check)))
 
 
 # Of those, the ones no dependency in a topology causes either: a clock drifts when its
@@ -88,6 +118,19 @@ def local_warning(check: str | None) -> bool:
     return check is not None and bool(_OWN_STATE.search(check)) and not _SPREADING.search(check)
 
 
+# A check on one replica about replicating from its peers: broken when a peer (or the
+# way to it) fails, whatever the replica itself does.
+_REPLICATION: Final = re.compile(
+    r"replicat|log.?shipping|wal.?receiver|\bslave\b|\bmirror(?:ing)?\b", re.IGNORECASE
+)
+
+
+def replication_check(check: str | None) -> bool:
+    """A check about replicating from peers (a standby's replication, a slave's IO
+    thread, log shipping): its failure says a peer failed, not the replica."""
+    return check is not None and bool(_REPLICATION.search(check))
+
+
 # A node merely busy (load, CPU, utilisation) still answers; one answering slowly or with
 # errors passes that on to every caller, through any redundancy it is a member of.
 _BUSY: Final = re.compile(r"load|cpu|util|saturat", re.IGNORECASE)
@@ -97,7 +140,7 @@ def slow_service_warning(check: str | None) -> bool:
     """A spreading warning that says the node's service itself answers slowly or fails
     (latency, errors, timeouts, queues), not that the node is busy (load, CPU): what a
     slow member of a redundant group passes on to what uses the group."""
-    return spreading_warning(check) and not _BUSY.search(check or "")
+    return check is not None and _slowness(check) and not _BUSY.search(check)
 
 
 def threshold_warning(severity: Severity, check: str | None) -> bool:

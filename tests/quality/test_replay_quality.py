@@ -374,15 +374,6 @@ G_BELOW_BAR: dict[str, str] = {
         "root 0.930, F1 0.999: core-member core-1 as icinga-master (+1); noise d2-jump-316 as "
         "icinga-master"
     ),
-    "g-day-s4": (
-        "root 0.953, F1 0.997: ptp-antenna fr2-gnss as fr2-ogw-xlon-2; db-failover db-trd-p as "
-        "db-trd-s; split: broker-down; inferred-root recall 0.500 < 0.95"
-    ),
-    "g-day-s7": (
-        "root 0.932, F1 0.985: ptp-antenna fr2-gnss as fr2-fh-xetr; colo-xc-cut fr2-xc-dc1 as "
-        "fr2-xc-dc2; lb-pair d1-lb-2 as apigw-vip; split: broker-down, concurrent; "
-        "inferred-root recall 0.750 < 0.95"
-    ),
     "g-day-s8": (
         "root 0.977, F1 0.997: ptp-antenna fr2-gnss as fr2-ptp-gm2; split: broker-down; "
         "inferred-root recall 0.667 < 0.95"

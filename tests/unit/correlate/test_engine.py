@@ -17,8 +17,11 @@ from correlator.correlate.evidence import (
     Evidence,
     classify,
     local_warning,
+    reference_lost,
+    replication_check,
     spreading_warning,
     stated_window,
+    sync_warning,
     threshold_warning,
 )
 from correlator.model import Alert, NoticeKind, Severity, Source, State
@@ -1366,6 +1369,9 @@ def test_data_going_stale_minutes_after_its_source_died_is_that_outage(make_sim)
         ("Swap usage", False),
         ("Backup age", False),
         ("NTP offset", False),
+        ("ClockOffsetHigh", False),  # a clock follows its time source, nothing else
+        ("GNSS receiver not locked (holdover)", True),  # the reference it uses was lost
+        ("PTP grandmaster in holdover", True),
         ("Chassis temperature", False),
         (None, False),
     ],
@@ -1374,6 +1380,44 @@ def test_warnings_that_spread_to_callers(check: str | None, spreads: bool) -> No
     """Latency, errors, queues and load grow in what uses a slow node; a node's own
     certificate, disk, memory, backups, clock and hardware do not."""
     assert spreading_warning(check) is spreads
+
+
+@pytest.mark.parametrize(
+    ("check", "sync", "lost"),
+    [
+        ("GNSS receiver not locked, oscillator in holdover", True, True),
+        ("PTP grandmaster in holdover", True, True),
+        ("GPS signal lost", True, True),
+        ("ClockOffsetHigh", True, False),
+        ("NTP offset", True, False),
+        ("HostClockSkew", True, False),
+        ("chrony not synchronised", True, False),
+        ("Consumer offset lag", False, False),
+        ("HTTP response time", False, False),
+        (None, False, False),
+    ],
+)
+def test_warnings_about_time_synchronisation(check: str | None, sync: bool, lost: bool) -> None:
+    """A time source losing its reference, and the clocks that drift from it."""
+    assert (sync_warning(check), reference_lost(check)) == (sync, lost)
+
+
+@pytest.mark.parametrize(
+    ("check", "replication"),
+    [
+        ("postgres replication", True),
+        ("PostgreSQL replication lag", True),
+        ("MySQL: Slave IO thread is not running", True),
+        ("POSTGRES_REPLICATE_ROW CRITICAL: replication stopped", True),
+        ("Log shipping delayed", True),
+        ("KubeStatefulSetReplicasMismatch", False),
+        ("postgres connection", False),
+        (None, False),
+    ],
+)
+def test_checks_about_replicating_from_peers(check: str | None, replication: bool) -> None:
+    """A replica's check on its replication fails when a peer does."""
+    assert replication_check(check) is replication
 
 
 @pytest.mark.parametrize(

@@ -1156,6 +1156,74 @@ def test_one_warning_is_not_blamed_on_an_unwatched_provider(make_sim):
     assert sim.holding("eu-payments", "HighErrorRate")["root_cause"] == "eu-payments", sim.out()
 
 
+TIME = """
+version: 1
+nodes:
+  - {id: antenna, kind: gnss}
+  - {id: tor, kind: switch}
+  - {id: gm1, kind: time, monitored_as: [gm1], depends_on: [antenna]}
+  - {id: gm2, kind: time, monitored_as: [gm2], depends_on: [antenna]}
+  - {id: feed, kind: host, monitored_as: [feed], depends_on: [tor, {any_of: [gm1, gm2]}]}
+  - {id: gateway, kind: host, monitored_as: [gateway], depends_on: [tor, {any_of: [gm1, gm2]}]}
+  - {id: pricing, kind: host, monitored_as: [pricing], depends_on: [tor, {any_of: [gm1, gm2]}]}
+"""
+
+
+def test_a_lost_time_reference_is_one_incident_at_its_source(make_sim):
+    """The GNSS antenna under both grandmasters is lost: each grandmaster reports its
+    holdover at its own poll, minutes apart, and the hosts that take their time there
+    drift past their clock-offset threshold ten to twenty minutes later. One incident at
+    the antenna (inferred, nothing watches it), not five warnings each on its own."""
+    sim = make_sim(TIME)
+    zbx, am, warning = Source.ZABBIX, Source.ALERTMANAGER, Severity.WARNING
+    sim.problem(0, "gm1", "GNSS receiver not locked (holdover)", source=zbx, severity=warning)
+    sim.problem(400, "gm2", "GNSS receiver not locked (holdover)", source=zbx, severity=warning)
+    sim.problem(1000, "feed", "ClockOffsetHigh", source=am, severity=warning)
+    sim.problem(1300, "gateway", "ClockOffsetHigh", source=am, severity=warning)
+    sim.problem(1600, "pricing", "ClockOffsetHigh", source=am, severity=warning)
+    sim.advance(3000)
+    inc = sim.only()
+    assert (inc["root_cause"], inc["root_cause_inferred"]) == ("antenna", True), sim.out()
+
+
+def test_clock_offsets_are_not_blamed_on_what_else_the_hosts_share(make_sim):
+    """Clock offsets with no time source saying it lost its reference: not a
+    degradation of the switch the hosts share (a clock drifts from its time source,
+    not from a switch)."""
+    sim = make_sim(TIME)
+    am, warning = Source.ALERTMANAGER, Severity.WARNING
+    sim.problem(0, "feed", "ClockOffsetHigh", source=am, severity=warning)
+    sim.problem(1, "gateway", "ClockOffsetHigh", source=am, severity=warning)
+    sim.advance(1800)
+    roots = {i["root_cause"] for i in sim.out()}
+    assert "tor" not in roots, sim.out()
+
+
+DB_PAIR = """
+version: 1
+nodes:
+  - {id: db-p, kind: host, monitored_as: [db-p]}
+  - {id: db-s, kind: host, monitored_as: [db-s]}
+  - {id: db, kind: database, depends_on: [{any_of: [db-p, db-s]}]}
+  - {id: app, kind: application, monitored_as: [app], depends_on: [db]}
+"""
+
+
+def test_a_standby_reporting_its_replication_broken_first_does_not_take_the_root(make_sim):
+    """The primary database server dies: the standby's replication check fails four
+    seconds before the primary's host check goes down, and the application fails over
+    half a minute. One incident whose root is the primary, the server that failed in its
+    own right, not the standby that reported losing it first."""
+    sim = make_sim(DB_PAIR)
+    ici, crit = Source.ICINGA, Severity.CRITICAL
+    sim.problem(0, "db-s", "postgres replication", source=ici, severity=crit)
+    sim.problem(4, "db-p", source=ici, severity=crit)
+    sim.problem(30, "app", "HTTP", source=ici, severity=crit)
+    sim.advance(900)
+    inc = sim.only()
+    assert inc["root_cause"] == "db-p", sim.out()
+
+
 INTEGRATION_ENGINE = """
 version: 1
 nodes:
