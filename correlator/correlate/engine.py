@@ -991,8 +991,9 @@ class Engine:
     def _drift_began(self, node: str | None, now: float) -> float:
         """When a clock warning on ``node`` began to build up: a clock drifts from the
         moment its time source lost its reference (every member of a redundant pair of
-        them, each saying so with a warning of its own: a GNSS receiver unlocked, a
-        grandmaster in holdover), and its offset crosses the threshold only minutes later.
+        them, each with a time-synchronisation warning of its own: a GNSS receiver
+        unlocked, a grandmaster in holdover or itself drifting), and its offset crosses the
+        threshold only minutes later.
         ``now`` when no time source it uses directly says so, or said so longer ago than a
         degradation spreads."""
         if node is None:
@@ -1437,7 +1438,8 @@ class Engine:
         down_horizon = anchor + self._settle
         gray_horizon = anchor + self.weights.gray_horizon_s
         wave_end = down_horizon
-        if inferred_root and not monitored and not observed_only:
+        unwatched = inferred_root and not monitored and not observed_only
+        if unwatched:
             # Known only through its symptoms, which each tool reports at its own pace (a
             # monitored root's silence, on the other hand, weighs more the longer they come;
             # what a probe reports of its own path is timed by the probe, not the tools).
@@ -1480,12 +1482,19 @@ class Engine:
             early -= max(0, direct - EARLY_DIRECT_MAX)
         late_down = len(onsets) - bisect_right(onsets, wave_end)
         late_gray = len(onsets) - bisect_right(onsets, gray_horizon)
+        # Warnings that start with the outage are its symptoms; later ones are the day's
+        # noise, unless they come in its wave (below).
+        degraded_after = sum(1 for at in degraded if at > down_horizon)
         # A time source that lost its reference is seen on each receiver at that tool's
         # polling pace (trend items polled every few minutes, triggers that wait for a
         # few more): when all the hypothesis explains is time synchronisation, its wave
-        # carries on over ``SYNC_WAVE_DELAYS`` detection delays.
-        step = self._settle * SYNC_WAVE_DELAYS if self._sync_only(cand.seeds, alerting) else None
-        if inferred_root and not monitored and not observed_only:
+        # carries on over ``SYNC_WAVE_DELAYS`` detection delays. (Asked only when a wave
+        # is measured: this runs for every candidate of every alert.)
+        step = None
+        in_wave = unwatched or (degraded_after and observed is not None)
+        if in_wave and self._sync_only(cand.seeds, alerting):
+            step = self._settle * SYNC_WAVE_DELAYS
+        if unwatched:
             # A degradation nobody watches is known only by its symptoms: they come in one
             # wave, each within a detection delay of the one before (a warning now and
             # another half an hour later are the day's noise, not a gray failure spreading).
@@ -1522,8 +1531,6 @@ class Engine:
                 if at > down_horizon and self._unanswered(n, seen_evidence[n]):
                     late_down -= 1
                     late_gray -= at > gray_horizon
-        # Warnings that start with the outage are its symptoms; later ones are the day's noise.
-        degraded_after = sum(1 for at in degraded if at > down_horizon)
         degraded_late = degraded_after
         if degraded_after and observed is not None:
             # What a failure degrades builds up (air pressure falls, then grippers lose

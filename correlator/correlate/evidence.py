@@ -77,17 +77,17 @@ _SYNC_LOST: Final = re.compile(
 _SYNC: Final = re.compile(r"clock|\bntp|\bptp|chrony|time ?sync|timesync|skew|drift", re.IGNORECASE)
 
 
-def sync_warning(check: str | None) -> bool:
-    """A warning about time synchronisation: a time source unlocked or in holdover, a
-    clock offset, skew or drift."""
-    return check is not None and bool(_SYNC_LOST.search(check) or _SYNC.search(check))
-
-
 def reference_lost(check: str | None) -> bool:
     """A time source saying it lost its reference (a GNSS receiver unlocked, an
     oscillator in holdover): what the loss of the reference it uses causes, so a warning
     that spreads from that reference to each of its receivers."""
     return check is not None and bool(_SYNC_LOST.search(check))
+
+
+def sync_warning(check: str | None) -> bool:
+    """A warning about time synchronisation: a time source unlocked or in holdover, a
+    clock offset, skew or drift."""
+    return reference_lost(check) or (check is not None and bool(_SYNC.search(check)))
 
 
 def _slowness(check: str) -> bool:
@@ -99,7 +99,7 @@ def spreading_warning(check: str | None) -> bool:
     rate, timeouts, queues, load; a time source losing its reference), as opposed to one
     about the node's own state (its clock drifting included: a clock is explained by the
     time source it follows, ``Engine._drift_began``, not by whatever else it uses)."""
-    return check is not None and (_slowness(check) or bool(_SYNC_LOST.search(check)))
+    return check is not None and (_slowness(check) or reference_lost(check))
 
 
 # Of those, the ones no dependency in a topology causes either: a clock drifts when its
