@@ -28,7 +28,7 @@ import heapq
 import itertools
 from bisect import bisect_left, bisect_right, insort
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from heapq import merge as heap_merge
@@ -1106,8 +1106,13 @@ class Engine:
         first (a redundancy group lost as a whole, or two cuts of a ring) in its own right:
         a standby whose replication broke a few seconds before its primary's host check
         went down reports its primary's failure, not one of its own."""
-        root = min(seeds, key=lambda m: (not self._node_down(m, own=True), self._node_onset(m), m))
+        root = self._joint_root(seeds, self._node_onset)
         return _Candidate(root, seeds, predicted, self._graph.monitored_group(seeds), order)
+
+    def _joint_root(self, seeds: Iterable[str], onset_of: Callable[[str], float]) -> str:
+        """The root of a joint hypothesis: the seed down in its own right that failed
+        first (by ``onset_of``), else the first to fail."""
+        return min(seeds, key=lambda m: (not self._node_down(m, own=True), onset_of(m), m))
 
     def _failed_pairs(self, node: str) -> list[frozenset[str]]:
         """Pairs of failing nodes below ``node`` (roots of its open incidents, each seen
@@ -2087,7 +2092,7 @@ class Engine:
                         continue
                     g_closure = graph.group_closure(group)
                     predicted_of[group] = g_closure
-                    root = min(group, key=lambda m: (onset.get(m, self._node_onset(m)), m))
+                    root = self._joint_root(group, lambda m: onset.get(m, self._node_onset(m)))
                     explains[(root, group)] = frozenset(m for m in order if m in g_closure)
 
         # The greedy cover asks for the same (root, seeds, covered) again and again: every
@@ -3222,7 +3227,9 @@ class Engine:
         """Since when ``probe`` seems to have lost its path (``_NEVER`` without evidence):
         it or its path alerts, or several of the checks it runs fail together
         (availability or unknown, within the detection delay of each other) while no
-        other observer confirms those hosts. The earliest of these, a failure on its
+        other observer confirms those hosts. Another probe that seems blind itself
+        neither says its path failed nor confirms its hosts: two probes cut off together
+        each report the other's hosts down. The earliest of these, a failure on its
         path counting from when it alone cut the probe off (``quick``: the first one
         found, enough to know whether there is any)."""
         since = _NEVER
@@ -3238,6 +3245,8 @@ class Engine:
             for a in self._node_active.get(c, ()):
                 if a.observer_node == probe or a.evidence is Evidence.DEGRADED:
                     continue
+                if a.observer_node is not None and self._discounted(a):
+                    continue  # only the word of another probe that seems blind itself
                 cut = self._cut_off_at(c, probe)
                 if cut == _NEVER:
                     break
@@ -3270,6 +3279,8 @@ class Engine:
             hard = False
             for a in alerts:
                 if a.observer_node != probe:
+                    if a.observer_node is not None and self._discounted(a):
+                        continue  # another probe that seems blind itself confirms nothing
                     break  # another observer confirms this host: it really is failing
                 if (
                     a.evidence is not degraded or (a.severity is minor and a.source is not zabbix)
