@@ -3389,20 +3389,26 @@ class Engine:
         return False
 
     def _failing_elsewhere(self, node: str, probe: str) -> bool:
-        """Whether an observer other than ``probe`` reports ``node`` down."""
+        """Whether an observer other than ``probe`` (and not one that seems blind
+        itself) reports ``node`` down."""
         return any(
-            a.observer_node != probe and a.evidence is Evidence.DOWN
+            a.observer_node != probe
+            and a.evidence is Evidence.DOWN
+            and (a.observer_node is None or not self._discounted(a))
             for a in self._node_active.get(node, ())
         )
 
     def _confirmed_in(self, nodes: Collection[str], probe: str) -> int:
-        """How many of ``nodes`` an observer other than ``probe`` sees failing."""
+        """How many of ``nodes`` an observer other than ``probe`` (and not one that
+        seems blind itself) sees failing."""
         active = self._node_active
         count = 0
         # The failing ones first (a set intersection at C speed), then their observers.
         for n in active.keys() & nodes:
             for a in active[n]:
-                if a.observer_node != probe:
+                if a.observer_node != probe and (
+                    a.observer_node is None or not self._discounted(a)
+                ):
                     count += 1
                     break
         return count
