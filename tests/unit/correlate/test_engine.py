@@ -1887,36 +1887,3 @@ def test_a_pair_lost_with_what_uses_it_is_an_outage_the_probe_watched(make_sim):
     sim.advance(900)
     inc = sim.only()
     assert inc["root_cause"] == "db-p", sim.out()
-
-
-TWO_BRANCHES = """
-version: 1
-nodes:
-  - {id: hub, kind: router, monitored_as: [hub]}
-  - {id: wan, kind: link, depends_on: [hub]}
-  - {id: core, kind: switch, monitored_as: [core]}
-  - {id: dist-1, kind: switch, monitored_as: [dist-1], depends_on: [core]}
-  - {id: dist-2, kind: switch, monitored_as: [dist-2], depends_on: [core]}
-  - {id: sat, kind: probe, monitored_as: [sat], depends_on: [dist-1, wan]}
-  - {id: prtg, kind: probe, monitored_as: [prtg], depends_on: [dist-2, wan]}
-  - {id: h1, kind: host, monitored_as: [h1], depends_on: [dist-2]}
-  - {id: h2, kind: host, monitored_as: [h2], depends_on: [dist-2]}
-"""
-
-
-def test_a_probe_that_seems_blind_itself_confirms_no_failure_for_another(make_sim):
-    """The central server finds the PRTG probe down; the probe's last word is that its
-    own distribution switch stopped answering, and Icinga's satellite reports hosts
-    there down. Only an observer with its path intact says a node really failed: the
-    PRTG probe's word neither makes the switch failing nor confirms the satellite's
-    hosts, whereas the central server's own check does."""
-    sim = make_sim(TWO_BRANCHES)
-    sim.problem(0, "prtg", source=Source.NAGIOS)
-    sim.problem(10, "dist-2", "Ping", source=Source.PRTG, observer="prtg")
-    sim.problem(20, "h1", source=Source.ICINGA, observer="sat")
-    engine = sim.engine
-    assert not engine._failing_elsewhere("dist-2", "sat")
-    assert engine._confirmed_in({"dist-2", "h1"}, "sat") == 0
-    sim.problem(30, "dist-2", source=Source.NAGIOS)
-    assert engine._failing_elsewhere("dist-2", "sat")
-    assert engine._confirmed_in({"dist-2", "h1"}, "sat") == 1

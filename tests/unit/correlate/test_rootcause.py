@@ -1292,49 +1292,9 @@ def test_a_clinic_cut_off_with_its_probe_is_one_incident_at_its_link(make_sim):
     assert inc["root_cause"] == "fibre", sim.out()
 
 
-TWO_PROBES = """
-version: 1
-nodes:
-  - {id: pdu-a, kind: power}
-  - {id: pdu-b, kind: power}
-  - {id: core-1, kind: switch, monitored_as: [core-1], depends_on: [pdu-a]}
-  - {id: core-2, kind: switch, monitored_as: [core-2], depends_on: [pdu-b]}
-  - {id: rtr, kind: router, monitored_as: [rtr], depends_on: [{any_of: [core-1, core-2]}]}
-  - {id: wan, kind: link, depends_on: [rtr]}
-  - {id: dist-1, kind: switch, monitored_as: [dist-1], depends_on: [{any_of: [core-1, core-2]}]}
-  - {id: dist-2, kind: switch, monitored_as: [dist-2], depends_on: [{any_of: [core-1, core-2]}]}
-  - {id: acc-1, kind: switch, monitored_as: [acc-1], depends_on: [dist-1]}
-  - {id: acc-2, kind: switch, monitored_as: [acc-2], depends_on: [dist-2]}
-  - {id: sat, kind: probe, monitored_as: [sat], depends_on: [acc-1, wan]}
-  - {id: prtg, kind: probe, monitored_as: [prtg], depends_on: [acc-2, wan]}
-  - {id: h1, kind: host, monitored_as: [h1], depends_on: [acc-2]}
-  - {id: h2, kind: host, monitored_as: [h2], depends_on: [acc-2]}
-  - {id: h3, kind: host, monitored_as: [h3], depends_on: [acc-2]}
-  - {id: h4, kind: host, monitored_as: [h4], depends_on: [dist-2]}
-  - {id: h5, kind: host, monitored_as: [h5], depends_on: [dist-2]}
-  - {id: h6, kind: host, monitored_as: [h6], depends_on: [acc-1]}
-"""
-
-
-def test_a_probe_is_not_cut_off_by_what_only_a_blinded_probe_reports(make_sim):
-    """A distribution switch dies and takes the Icinga satellite behind it off the
-    network: every check it runs fails, the site's core pair included. The PRTG probe on
-    the other distribution switch reports the dead switch's ping a minute later. The
-    blinded satellite's word that both cores are down does not cut the PRTG probe off
-    too, so a WAN link that would blind both probes is not the story: the switch is."""
-    sim = make_sim(TWO_PROBES)
-    for k, host in enumerate(["core-1", "core-2", "rtr", "dist-2", "acc-2", "h1", "h2", "h3"]):
-        sim.problem(k * 4, host, source=Source.ICINGA, observer="sat")
-    sim.problem(40, "h4", source=Source.ICINGA, observer="sat")
-    sim.problem(60, "dist-1", "Ping", source=Source.PRTG, observer="prtg")
-    for k, host in enumerate(["h5", "h6", "acc-1"]):
-        sim.problem(70 + k * 5, host, source=Source.ICINGA, observer="sat")
-    sim.advance(1800)
-    inc = sim.only()
-    assert inc["root_cause"] == "dist-1", sim.out()
-
-
-BEHIND_WAN = """
+# A branch site: a core pair, two distribution switches, a satellite and a PRTG probe
+# each behind one of them, and the WAN link to the hub both probes report through.
+TWO_PROBE_BRANCH = """
 version: 1
 nodes:
   - {id: hub, kind: router, monitored_as: [hub]}
@@ -1355,7 +1315,26 @@ nodes:
   - {id: h3, kind: host, monitored_as: [h3], depends_on: [acc-2]}
   - {id: h4, kind: host, monitored_as: [h4], depends_on: [acc-2]}
   - {id: h5, kind: host, monitored_as: [h5], depends_on: [acc-2]}
+  - {id: h6, kind: host, monitored_as: [h6], depends_on: [dist-2]}
 """
+
+
+def test_a_probe_is_not_cut_off_by_what_only_a_blinded_probe_reports(make_sim):
+    """A distribution switch dies and takes the Icinga satellite behind it off the
+    network: every check it runs fails, the site's core pair included. The PRTG probe on
+    the other distribution switch reports the dead switch's ping a minute later. The
+    blinded satellite's word that both cores are down does not cut the PRTG probe off
+    too, so a WAN link that would blind both probes is not the story: the switch is."""
+    sim = make_sim(TWO_PROBE_BRANCH)
+    for k, host in enumerate(["core-1", "core-2", "rtr", "dist-2", "acc-2", "h1", "h2", "h3"]):
+        sim.problem(k * 4, host, source=Source.ICINGA, observer="sat")
+    sim.problem(40, "h4", source=Source.ICINGA, observer="sat")
+    sim.problem(60, "dist-1", "Ping", source=Source.PRTG, observer="prtg")
+    for k, host in enumerate(["h5", "h6", "acc-1"]):
+        sim.problem(70 + k * 5, host, source=Source.ICINGA, observer="sat")
+    sim.advance(1800)
+    inc = sim.only()
+    assert inc["root_cause"] == "dist-1", sim.out()
 
 
 def test_two_probes_cut_off_together_do_not_vouch_for_each_others_hosts(make_sim):
@@ -1365,7 +1344,7 @@ def test_two_probes_cut_off_together_do_not_vouch_for_each_others_hosts(make_sim
     probe's word about a shared host does not confirm the host failed for the other
     (both lost their path): one incident, rooted where both paths meet, the WAN link or
     the router it hangs off (the same alerts either way), not a core pair lost."""
-    sim = make_sim(BEHIND_WAN)
+    sim = make_sim(TWO_PROBE_BRANCH)
     sim.problem(0, "sat", source=Source.NAGIOS)
     stale = ["core-1", "core-2", "rtr", "dist-1", "dist-2", "acc-1", "acc-2", "h1", "h2", "h3"]
     for k, host in enumerate(stale):
@@ -1377,3 +1356,21 @@ def test_two_probes_cut_off_together_do_not_vouch_for_each_others_hosts(make_sim
     sim.advance(1800)
     inc = sim.only()
     assert inc["root_cause"] in {"wan", "rtr"}, sim.out()
+
+
+def test_a_probe_that_seems_blind_itself_confirms_no_failure_for_another(make_sim):
+    """The central server finds the PRTG probe down; the probe's last word is that its
+    own distribution switch stopped answering, and Icinga's satellite reports hosts
+    there down. Only an observer with its path intact says a node really failed: the
+    PRTG probe's word neither makes the switch failing nor confirms the satellite's
+    hosts, whereas the central server's own check does."""
+    sim = make_sim(TWO_PROBE_BRANCH)
+    sim.problem(0, "prtg", source=Source.NAGIOS)
+    sim.problem(10, "dist-2", "Ping", source=Source.PRTG, observer="prtg")
+    sim.problem(20, "h6", source=Source.ICINGA, observer="sat")
+    engine = sim.engine
+    assert not engine._failing_elsewhere("dist-2", "sat")
+    assert engine._confirmed_in({"dist-2", "h6"}, "sat") == 0
+    sim.problem(30, "dist-2", source=Source.NAGIOS)
+    assert engine._failing_elsewhere("dist-2", "sat")
+    assert engine._confirmed_in({"dist-2", "h6"}, "sat") == 1
