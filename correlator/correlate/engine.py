@@ -1545,6 +1545,14 @@ class Engine:
             degraded_late -= self._in_direct_wave(
                 cand, alerting, observed, down_horizon, gray_horizon, step
             )
+            if degraded_late > 0 and evidence is not Evidence.DEGRADED:
+                # An outage reaches what it degrades hop by hop (a storage array fails,
+                # its hypervisors go down, then their guests' disks and loads complain):
+                # a warning that began within a detection delay of the failure of the
+                # alerting node it depends on is still the outage's, however long after
+                # the root that was.
+                degraded_late -= self._degraded_by_hop(cand, observed, down_horizon)
+                degraded_late = max(0, degraded_late)
         hard_late = max(0, len(onsets) - bisect_right(onsets, down_horizon) - degraded_after)
         if hard_late and evidence is Evidence.DEGRADED and observed is not None:
             # A degradation spreads hop by hop (storage latency, then a datastore, then
@@ -1709,6 +1717,36 @@ class Engine:
             return 0
         wave = self._wave_end(onsets, (), horizon, cap, step=step)
         return sum(1 for at in onsets if horizon < at <= wave)
+
+    def _degraded_by_hop(self, cand: _Candidate, observed: _Observed, horizon: float) -> int:
+        """How many of the warnings ``cand`` explains (as ``_cost`` counts them) began
+        after ``horizon`` but within one detection delay of the hard failure of the
+        nearest alerting node they depend on, other than the root itself."""
+        _nodes, evidence, onset = observed
+        seeds = cand.seeds
+        predicted = cand.predicted
+        nodes = self.topology.nodes
+        causes = self._graph.causes
+        settle = self._settle
+        count = 0
+        for n, ev in evidence.items():
+            at = onset[n]
+            if at <= horizon or ev is not Evidence.DEGRADED or n in seeds or n not in predicted:
+                continue
+            if any(t in seeds for dep in nodes[n].depends_on for t in dep.any_of):
+                continue  # what uses the root directly: its wave is judged apart
+            if not self._degraded(n, ev):
+                continue
+            for c in causes(n):
+                parent = onset.get(c)
+                if parent is not None:
+                    count += (
+                        c not in seeds
+                        and evidence.get(c) is Evidence.DOWN
+                        and parent <= at <= parent + settle
+                    )
+                    break
+        return count
 
     def _timely_by_hop(
         self, evidence: Mapping[str, Evidence], onset: Mapping[str, float], horizon: float

@@ -1374,3 +1374,50 @@ def test_a_probe_that_seems_blind_itself_confirms_no_failure_for_another(make_si
     sim.problem(30, "dist-2", source=Source.NAGIOS)
     assert engine._failing_elsewhere("dist-2", "sat")
     assert engine._confirmed_in({"dist-2", "h6"}, "sat") == 1
+
+
+STORAGE = (
+    """
+version: 1
+nodes:
+  - {id: san, kind: storage, monitored_as: [san]}
+  - {id: esx-1, kind: hypervisor, monitored_as: [esx-1], depends_on: [san]}
+  - {id: esx-2, kind: hypervisor, monitored_as: [esx-2], depends_on: [san]}
+"""
+    + "".join(
+        f"  - {{id: vm-{i}, kind: vm, monitored_as: [vm-{i}], depends_on: [esx-1]}}\n"
+        for i in range(1, 19)
+    )
+    + "".join(
+        f"  - {{id: wm-{i}, kind: vm, monitored_as: [wm-{i}], depends_on: [esx-2]}}\n"
+        for i in range(1, 4)
+    )
+)
+
+
+def test_an_outage_reaches_what_it_degrades_hop_by_hop(make_sim):
+    """A storage array stops answering; its hypervisors report trouble over the next
+    minutes (one down, the other's datastore latency), ten guests of the one that went
+    down follow it, and eight more complain of their disks in the minutes after it.
+    Those warnings began long after the array failed, but each within a detection delay
+    of its hypervisor going down: one incident rooted at the array, not the hypervisor
+    with the array apart."""
+    sim = make_sim(STORAGE)
+    sim.problem(0, "san", "NetApp I/O", source=Source.PRTG)
+    sim.problem(80, "esx-2", "Datastore latency", source=Source.ZABBIX, severity=Severity.WARNING)
+    sim.problem(100, "wm-1", source=Source.NAGIOS)
+    sim.problem(110, "wm-2", "Disk I/O latency", source=Source.NAGIOS, severity=Severity.WARNING)
+    sim.problem(160, "esx-1", "Hypervisor is down", source=Source.ZABBIX)
+    for k in range(10):
+        sim.problem(170 + 5 * k, f"vm-{k + 1}", source=Source.NAGIOS)
+    for k in range(8):
+        sim.problem(
+            200 + 12 * k,
+            f"vm-{k + 11}",
+            "Disk I/O latency",
+            source=Source.NAGIOS,
+            severity=Severity.WARNING,
+        )
+    sim.advance(1800)
+    inc = sim.only()
+    assert inc["root_cause"] == "san", sim.out()
