@@ -1726,7 +1726,6 @@ class Engine:
         seeds = cand.seeds
         predicted = cand.predicted
         nodes = self.topology.nodes
-        causes = self._graph.causes
         settle = self._settle
         count = 0
         for n, ev in evidence.items():
@@ -1737,15 +1736,13 @@ class Engine:
                 continue  # what uses the root directly: its wave is judged apart
             if not self._degraded(n, ev):
                 continue
-            for c in causes(n):
-                parent = onset.get(c)
-                if parent is not None:
-                    count += (
-                        c not in seeds
-                        and evidence.get(c) is Evidence.DOWN
-                        and parent <= at <= parent + settle
-                    )
-                    break
+            c = self._alerting_cause(n, onset)
+            count += (
+                c is not None
+                and c not in seeds
+                and evidence.get(c) is Evidence.DOWN
+                and onset[c] <= at <= onset[c] + settle
+            )
         return count
 
     def _timely_by_hop(
@@ -1753,18 +1750,21 @@ class Engine:
     ) -> int:
         """How many hard-failing nodes that began after ``horizon`` began within one
         detection delay of the nearest alerting node they depend on."""
-        causes = self._graph.causes
         settle = self._settle
         count = 0
         for n, at in onset.items():
             if at <= horizon or evidence.get(n, Evidence.DEGRADED) is Evidence.DEGRADED:
                 continue
-            for c in causes(n):
-                parent = onset.get(c)
-                if parent is not None:
-                    count += parent <= at <= parent + settle
-                    break
+            c = self._alerting_cause(n, onset)
+            count += c is not None and onset[c] <= at <= onset[c] + settle
         return count
+
+    def _alerting_cause(self, node: str, onset: Mapping[str, float]) -> str | None:
+        """The nearest node ``node`` depends on that is alerting (has an ``onset``)."""
+        for c in self._graph.causes(node):
+            if c in onset:
+                return c
+        return None
 
     def _watched_by_cut_probe(self, cand: _Candidate, alerting: Collection[str]) -> int:
         """Silent monitored nodes ``cand`` takes down at the site of a probe it takes down
@@ -3283,7 +3283,7 @@ class Engine:
             for a in self._node_active.get(c, ()):
                 if a.observer_node == probe or a.evidence is Evidence.DEGRADED:
                     continue
-                if a.observer_node is not None and self._discounted(a):
+                if self._discounted(a):
                     continue  # only the word of another probe that seems blind itself
                 cut = self._cut_off_at(c, probe)
                 if cut == _NEVER:
@@ -3317,7 +3317,7 @@ class Engine:
             hard = False
             for a in alerts:
                 if a.observer_node != probe:
-                    if a.observer_node is not None and self._discounted(a):
+                    if self._discounted(a):
                         continue  # another probe that seems blind itself confirms nothing
                     break  # another observer confirms this host: it really is failing
                 if (
@@ -3430,9 +3430,7 @@ class Engine:
         """Whether an observer other than ``probe`` (and not one that seems blind
         itself) reports ``node`` down."""
         return any(
-            a.observer_node != probe
-            and a.evidence is Evidence.DOWN
-            and (a.observer_node is None or not self._discounted(a))
+            a.observer_node != probe and a.evidence is Evidence.DOWN and not self._discounted(a)
             for a in self._node_active.get(node, ())
         )
 
@@ -3444,9 +3442,7 @@ class Engine:
         # The failing ones first (a set intersection at C speed), then their observers.
         for n in active.keys() & nodes:
             for a in active[n]:
-                if a.observer_node != probe and (
-                    a.observer_node is None or not self._discounted(a)
-                ):
+                if a.observer_node != probe and not self._discounted(a):
                     count += 1
                     break
         return count
