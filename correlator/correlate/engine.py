@@ -3176,11 +3176,14 @@ class Engine:
             self._unobserved_cache.clear()
         found = self._suspect_cache.get(probe)
         if found is None:
-            # Not suspect while being decided: deciding whether a probe is blind can ask
-            # about nodes that only other probes watch, whose own decision can come back
-            # to this probe (two plants' probes, each behind a firewall pair the other
-            # watches): the question must end, and the same way every time.
-            self._suspect_cache[probe] = _NEVER
+            # While being decided, suspect only on its own word: deciding whether a probe
+            # is blind can ask about nodes that only other probes watch, whose own
+            # decision can come back to this probe (two plants' probes, each behind a
+            # firewall pair the other watches; two probes cut off together): the question
+            # must end, and the same way every time. A probe that reports its own trouble
+            # does not vouch for the other's hosts meanwhile.
+            own = self._node_active.get(probe)
+            self._suspect_cache[probe] = min(a.onset for a in own) if own else _NEVER
             found = self._blind_since(probe)
             self._suspect_cache[probe] = found
         return found
@@ -3375,12 +3378,15 @@ class Engine:
                     counts[c] = counts.get(c, 0) + 1
         reached = sum(1 for n in nodes if n in answered)
         for c, count in counts.items():
-            # Most of the failing nodes, and a good share of what that cause takes down.
+            # Most of the failing nodes, and a good share of what that cause takes down;
+            # what it leaves unexplained, a few of them at most (or one: a fault of its own
+            # elsewhere at the same time, which a probe that lost its path would not
+            # confine to one more node).
             outside = reached - count  # failures it reached that this cause leaves unexplained
             if (
                 count * 10 > len(nodes) * 6
                 and count * 3 >= graph.monitored_predicted(c) + 1
-                and outside * 10 <= reached
+                and (outside * 10 <= reached or outside <= 1)
             ):
                 return True
             # Or that cause is failing (the probe found it so, or another observer did) and

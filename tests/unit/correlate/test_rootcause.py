@@ -1376,6 +1376,64 @@ def test_a_probe_that_seems_blind_itself_confirms_no_failure_for_another(make_si
     assert engine._confirmed_in({"dist-2", "h6"}, "sat") == 1
 
 
+def test_a_probe_being_judged_vouches_for_no_one_when_it_reports_its_own_trouble(make_sim, t0):
+    """A branch's WAN link fails. The central server finds the PRTG probe down and the
+    probe reports its sensors Unknown; the Icinga satellite's stale results say hosts on
+    both sides of the site are down, four of them the PRTG probe's too. Deciding whether
+    either probe is blind asks whether the other's word on those four counts, so whether
+    the other is blind, which comes back to the first: meanwhile a probe that says
+    itself it is in trouble vouches for none of them. The satellite seems blind too,
+    whichever of the two is asked first."""
+    minor = Severity.MINOR
+    for first, second in (("prtg", "sat"), ("sat", "prtg")):
+        sim = make_sim(TWO_PROBE_BRANCH)
+        sim.problem(0, "prtg", source=Source.NAGIOS)
+        shared = ["h3", "h4", "h5", "h6"]
+        for k, host in enumerate(["acc-2", "dist-2", *shared]):
+            sim.problem(
+                5 + k * 4, host, "Ping", source=Source.PRTG, severity=minor, observer="prtg"
+            )
+        for k, host in enumerate(["h1", "h2", "acc-1", *shared]):
+            sim.problem(40 + k * 3, host, source=Source.ICINGA, observer="sat")
+        engine = sim.engine
+        asked = {first: engine._suspect_since(first), second: engine._suspect_since(second)}
+        assert asked["prtg"] == t0, (first, asked)
+        assert asked["sat"] == t0 + 40, (first, asked)
+
+
+CENTRAL_AND_CLINIC = """
+version: 1
+nodes:
+  - {id: hub, kind: router, monitored_as: [hub]}
+  - {id: master, kind: probe, monitored_as: [master], depends_on: [hub]}
+  - {id: fibre, kind: link, depends_on: [hub]}
+  - {id: cl-rtr, kind: router, monitored_as: [cl-rtr], depends_on: [fibre]}
+  - {id: cl-sw, kind: switch, monitored_as: [cl-sw], depends_on: [cl-rtr]}
+  - {id: cl-h1, kind: host, monitored_as: [cl-h1], depends_on: [cl-sw]}
+  - {id: cl-h2, kind: host, monitored_as: [cl-h2], depends_on: [cl-sw]}
+  - {id: cl-h3, kind: host, monitored_as: [cl-h3], depends_on: [cl-sw]}
+  - {id: cl-h4, kind: host, monitored_as: [cl-h4], depends_on: [cl-sw]}
+  - {id: db-1, kind: host, monitored_as: [db-1], depends_on: [hub]}
+  - {id: db-2, kind: host, monitored_as: [db-2], depends_on: [hub]}
+"""
+
+
+def test_a_central_server_that_sees_a_clinic_cut_and_one_more_fault_is_not_blind(make_sim):
+    """The central Icinga finds a clinic's router, switch and hosts down (its fibre was
+    cut) and, the same minute, a database server in the data centre. Nobody else
+    watches them. One subtree and one fault beside it is what a working server sees of
+    two faults; a server that lost its path loses what it watches everywhere, not one
+    more host. Two incidents, neither rooted at the server."""
+    sim = make_sim(CENTRAL_AND_CLINIC)
+    for k, host in enumerate(["cl-rtr", "cl-sw", "cl-h1", "cl-h2", "cl-h3"]):
+        sim.problem(k * 5, host, source=Source.ICINGA, observer="master")
+    sim.problem(12, "db-1", source=Source.ICINGA, observer="master")
+    assert sim.engine._blind_since("master") == float("inf")
+    sim.advance(1800)
+    roots = sorted(i["root_cause"] for i in sim.out())
+    assert roots == ["cl-rtr", "db-1"], sim.out()
+
+
 STORAGE = (
     """
 version: 1
