@@ -70,6 +70,7 @@ GRAY_PASS_THROUGH: Final = 3  # unmonitored nodes in a row a degradation is foll
 PAIR_MAX_ROOTS: Final = 6  # failing roots below an alert paired as two-cut hypotheses, at most
 REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
 STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts, at most
+TWO_SUBTREES_SCAN: Final = 6  # causes of a probe's burst paired as two faults it watched, at most
 SYNC_WAVE_DELAYS: Final = 4  # detection delays between two receivers of one time source
 DEFAULT_TEAM: Final = "service-desk"
 _NEVER: Final = float("inf")
@@ -3370,12 +3371,14 @@ class Engine:
         # is one it watched.
         cuts_off = set(graph.sole_causes(probe))
         counts: dict[str, int] = {}
+        members: dict[str, list[str]] = {}
         for node in nodes:
             if node not in answered:
                 continue
             for c in graph.sole_causes(node):
                 if c not in cuts_off:
                     counts[c] = counts.get(c, 0) + 1
+                    members.setdefault(c, []).append(node)
         reached = sum(1 for n in nodes if n in answered)
         for c, count in counts.items():
             # Most of the failing nodes, and a good share of what that cause takes down;
@@ -3399,6 +3402,8 @@ class Engine:
                 and (c in answered or c not in graph.monitored or self._failing_elsewhere(c, probe))
             ):
                 return True
+        if self._two_subtrees(nodes, probe, reached, counts, members):
+            return True
         # An outage's symptoms arrive over more than the burst window: the same test over
         # everything the probe sees failing, the share of the cause counted over the
         # nodes below it that other observers see failing too (a blinded probe's word
@@ -3430,6 +3435,49 @@ class Engine:
                 continue
             if self._confirmed_in(closure, probe) * 3 >= graph.monitored_predicted(c) + 1:
                 return True
+        return False
+
+    def _two_subtrees(
+        self,
+        nodes: list[str],
+        probe: str,
+        reached: int,
+        counts: Mapping[str, int],
+        members: Mapping[str, list[str]],
+    ) -> bool:
+        """Whether two independent causes off the probe's path, together taking down a
+        good share of what they would, explain most of the failures the probe reached:
+        two faults at the same time that one server watches (two stores cut off), not the
+        server losing its path, whose failures keep to no subtree."""
+        graph = self._graph
+        # Of the causes over the same failures (a store's switch, router and power) that
+        # may have failed beyond this probe's word (nothing watches it, or another
+        # observer finds it failing: a switch that answers is not an outage, and a probe
+        # that lost its path reports its hosts' switches down too), the nearest: the
+        # least it predicts, the better its share.
+        nearest: dict[frozenset[str], str] = {}
+        for c, count in counts.items():
+            if count < 2 or (c in graph.monitored and not self._failing_elsewhere(c, probe)):
+                continue
+            key = frozenset(members[c])
+            known = nearest.get(key)
+            if known is None or (graph.monitored_predicted(c), c) < (
+                graph.monitored_predicted(known),
+                known,
+            ):
+                nearest[key] = c
+        shares = sorted(nearest.values(), key=lambda c: (-counts[c], c))[:TWO_SUBTREES_SCAN]
+        for i, a in enumerate(shares):
+            closure_a = graph.closure(a)
+            for b in shares[i + 1 :]:
+                if b in closure_a or a in graph.closure(b):
+                    continue  # one inside the other: the one-cause test's case
+                predicted = graph.monitored_predicted(a) + graph.monitored_predicted(b)
+                if (counts[a] + counts[b]) * 3 < predicted + 1:
+                    continue
+                both = len(set(members[a]) | set(members[b]))
+                if both * 10 > len(nodes) * 6 and (reached - both) * 10 <= reached:
+                    return True
         return False
 
     def _failing_elsewhere(self, node: str, probe: str) -> bool:

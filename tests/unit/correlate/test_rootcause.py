@@ -1434,6 +1434,40 @@ def test_a_central_server_that_sees_a_clinic_cut_and_one_more_fault_is_not_blind
     assert roots == ["cl-rtr", "db-1"], sim.out()
 
 
+TWO_CLINICS = """
+version: 1
+nodes:
+  - {id: hub, kind: router, monitored_as: [hub]}
+  - {id: master, kind: probe, monitored_as: [master], depends_on: [hub]}
+  - {id: fibre-a, kind: link, depends_on: [hub]}
+  - {id: a-rtr, kind: router, monitored_as: [a-rtr], depends_on: [fibre-a]}
+  - {id: a-h1, kind: host, monitored_as: [a-h1], depends_on: [a-rtr]}
+  - {id: a-h2, kind: host, monitored_as: [a-h2], depends_on: [a-rtr]}
+  - {id: a-h3, kind: host, monitored_as: [a-h3], depends_on: [a-rtr]}
+  - {id: link-b, kind: link, depends_on: [hub]}
+  - {id: b-rtr, kind: router, monitored_as: [b-rtr], depends_on: [link-b]}
+  - {id: b-h1, kind: host, monitored_as: [b-h1], depends_on: [b-rtr]}
+  - {id: b-h2, kind: host, monitored_as: [b-h2], depends_on: [b-rtr]}
+  - {id: b-h3, kind: host, monitored_as: [b-h3], depends_on: [b-rtr]}
+  - {id: dc-1, kind: host, monitored_as: [dc-1], depends_on: [hub]}
+"""
+
+
+def test_a_server_that_sees_two_clinics_fail_at_once_is_not_blind(make_sim):
+    """The central server finds two clinics unreachable in the same minute: one lost its
+    fibre, the other its leased line. Nobody else watches them. Two subtrees, each failing
+    whole, are two faults a working server watched, not the server losing its path:
+    two incidents, one per clinic, neither rooted at the server."""
+    sim = make_sim(TWO_CLINICS)
+    hosts = ["a-rtr", "b-rtr", "a-h1", "b-h1", "a-h2", "b-h2", "a-h3", "b-h3"]
+    for k, host in enumerate(hosts):
+        sim.problem(k * 4, host, source=Source.ICINGA, observer="master")
+    assert sim.engine._blind_since("master") == float("inf")
+    sim.advance(1800)
+    roots = sorted(i["root_cause"] for i in sim.out())
+    assert roots == ["a-rtr", "b-rtr"], sim.out()
+
+
 STORAGE = (
     """
 version: 1
