@@ -3370,17 +3370,16 @@ class Engine:
         # (the zone one of its two replicas runs in) leaves it seeing, so an outage there
         # is one it watched.
         cuts_off = set(graph.sole_causes(probe))
-        counts: dict[str, int] = {}
-        members: dict[str, list[str]] = {}
+        members: dict[str, list[str]] = {}  # per cause, the failures it reached under it
         for node in nodes:
             if node not in answered:
                 continue
             for c in graph.sole_causes(node):
                 if c not in cuts_off:
-                    counts[c] = counts.get(c, 0) + 1
                     members.setdefault(c, []).append(node)
         reached = sum(1 for n in nodes if n in answered)
-        for c, count in counts.items():
+        for c, below in members.items():
+            count = len(below)
             # Most of the failing nodes, and a good share of what that cause takes down;
             # what it leaves unexplained, a few of them at most (or one: a fault of its own
             # elsewhere at the same time, which a probe that lost its path would not
@@ -3402,7 +3401,7 @@ class Engine:
                 and (c in answered or c not in graph.monitored or self._failing_elsewhere(c, probe))
             ):
                 return True
-        if self._two_subtrees(nodes, probe, reached, counts, members):
+        if self._two_subtrees(nodes, probe, reached, members):
             return True
         # An outage's symptoms arrive over more than the burst window: the same test over
         # everything the probe sees failing, the share of the cause counted over the
@@ -3426,7 +3425,7 @@ class Engine:
             ):
                 return True
         seen = self._observer_nodes.get(probe, set())
-        for c in counts:
+        for c in members:
             closure = graph.closure(c)
             if len(closure) > STEAL_SCAN_MAX:
                 continue
@@ -3442,7 +3441,6 @@ class Engine:
         nodes: list[str],
         probe: str,
         reached: int,
-        counts: Mapping[str, int],
         members: Mapping[str, list[str]],
     ) -> bool:
         """Whether two independent causes off the probe's path, together taking down a
@@ -3456,24 +3454,24 @@ class Engine:
         # that lost its path reports its hosts' switches down too), the nearest: the
         # least it predicts, the better its share.
         nearest: dict[frozenset[str], str] = {}
-        for c, count in counts.items():
-            if count < 2 or (c in graph.monitored and not self._failing_elsewhere(c, probe)):
+        for c, under in members.items():
+            if len(under) < 2 or (c in graph.monitored and not self._failing_elsewhere(c, probe)):
                 continue
-            key = frozenset(members[c])
+            key = frozenset(under)
             known = nearest.get(key)
             if known is None or (graph.monitored_predicted(c), c) < (
                 graph.monitored_predicted(known),
                 known,
             ):
                 nearest[key] = c
-        shares = sorted(nearest.values(), key=lambda c: (-counts[c], c))[:TWO_SUBTREES_SCAN]
+        shares = sorted(nearest.values(), key=lambda c: (-len(members[c]), c))[:TWO_SUBTREES_SCAN]
         for i, a in enumerate(shares):
             closure_a = graph.closure(a)
             for b in shares[i + 1 :]:
                 if b in closure_a or a in graph.closure(b):
                     continue  # one inside the other: the one-cause test's case
                 predicted = graph.monitored_predicted(a) + graph.monitored_predicted(b)
-                if (counts[a] + counts[b]) * 3 < predicted + 1:
+                if (len(members[a]) + len(members[b])) * 3 < predicted + 1:
                     continue
                 both = len(set(members[a]) | set(members[b]))
                 if both * 10 > len(nodes) * 6 and (reached - both) * 10 <= reached:
