@@ -347,6 +347,9 @@ class Engine:
         self._alone_scores: dict[Evidence, Score] = {}
         self._suspect_at = float("nan")
         self._suspect_cache: dict[str, float] = {}  # probe -> since when it seems blind
+        # The same, as seen while another probe is being judged (``_suspect_since``).
+        self._suspect_inner: dict[str, float] = {}
+        self._suspect_depth = 0
         self._unobserved_cache: dict[str, bool] = {}  # node -> _seen_only_by_suspect
         self.now = float("-inf")
 
@@ -424,8 +427,7 @@ class Engine:
         self._graph = GraphIndex(topology)
         self._observer_cache.clear()
         self._reporters.clear()
-        self._suspect_cache.clear()
-        self._unobserved_cache.clear()
+        self._suspect_at = float("nan")
         nodes = topology.nodes
         for state in self._alerts.values():
             state.node = topology.place(state.host, state.check, None).node
@@ -3169,24 +3171,38 @@ class Engine:
             return self._settle
         return max(delays.get(a.key[0], self._settle) for a in active)
 
-    def _suspect_since(self, probe: str) -> float:
-        """``_blind_since`` cached for the current instant."""
+    def _fresh_instant(self) -> None:
+        """Forget what probes seemed blind when time has moved on."""
         if self._suspect_at != self.now:
             self._suspect_at = self.now
             self._suspect_cache.clear()
+            self._suspect_inner.clear()
             self._unobserved_cache.clear()
-        found = self._suspect_cache.get(probe)
-        if found is None:
-            # While being decided, suspect only on its own word: deciding whether a probe
-            # is blind can ask about nodes that only other probes watch, whose own
-            # decision can come back to this probe (two plants' probes, each behind a
-            # firewall pair the other watches; two probes cut off together): the question
-            # must end, and the same way every time. A probe that reports its own trouble
-            # does not vouch for the other's hosts meanwhile.
+
+    def _suspect_since(self, probe: str) -> float:
+        """``_blind_since`` cached for the current instant.
+
+        Deciding whether a probe is blind asks about nodes other probes watch, whose own
+        decision can come back to this probe (two plants' probes, each behind a firewall
+        pair the other watches; two probes cut off together). The answer must not depend
+        on which probe is asked first: a probe is judged with every other probe judged
+        in its turn with the rest taken at their own word (their alerts about
+        themselves). Each of the three rounds depends on the alerts alone.
+        """
+        self._fresh_instant()
+        depth = self._suspect_depth
+        if depth >= 2:
             own = self._node_active.get(probe)
-            self._suspect_cache[probe] = min(a.onset for a in own) if own else _NEVER
-            found = self._blind_since(probe)
-            self._suspect_cache[probe] = found
+            return min(a.onset for a in own) if own else _NEVER
+        cache = self._suspect_cache if depth == 0 else self._suspect_inner
+        found = cache.get(probe)
+        if found is None:
+            self._suspect_depth = depth + 1
+            try:
+                found = self._blind_since(probe)
+            finally:
+                self._suspect_depth = depth
+            cache[probe] = found
         return found
 
     def _suspect_probe_since(self, predicted: frozenset[str]) -> float:
@@ -3214,10 +3230,11 @@ class Engine:
         """Every active alert on ``node`` comes from probes suspected of losing their path
         (a probe's alerts about itself excepted), and began once its probe may already
         have been blind: what a probe said well before its own trouble still counts."""
-        if self._suspect_at != self.now:
-            self._suspect_at = self.now
-            self._suspect_cache.clear()
-            self._unobserved_cache.clear()
+        self._fresh_instant()
+        if self._suspect_depth:
+            # Asked while a probe is being judged: that round's view, not kept.
+            alerts = self._node_active.get(node, ())
+            return bool(alerts) and all(self._discounted(a) for a in alerts)
         found = self._unobserved_cache.get(node)
         if found is None:
             # all(self._discounted(a) for a in active), inlined (asked hundreds of
