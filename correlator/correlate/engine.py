@@ -48,7 +48,13 @@ from correlator.correlate.evidence import (
 )
 from correlator.correlate.graph import GraphIndex
 from correlator.correlate.lifecycle import decide_flapping
-from correlator.correlate.score import DEFAULT_WEIGHTS, Score, Weights, score
+from correlator.correlate.score import (
+    DEFAULT_WEIGHTS,
+    Score,
+    Weights,
+    missed_detection,
+    score,
+)
 from correlator.correlate.settings import EngineSettings
 from correlator.dispatch.model import PageEvent
 from correlator.dispatch.paging import PageMemory, decide_paging, rate_limit_verdict
@@ -70,6 +76,7 @@ GRAY_PASS_THROUGH: Final = 3  # unmonitored nodes in a row a degradation is foll
 PAIR_MAX_ROOTS: Final = 6  # failing roots below an alert paired as two-cut hypotheses, at most
 REPARTITION_MARGIN: Final = 1.0  # nats a new partition must save to replace the current one
 STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts, at most
+GROUP_SILENT_MAX: Final = 1  # silent watched members of a group still taken as lost, at most
 TWO_SUBTREES_SCAN: Final = 6  # causes of a probe's burst paired as two faults it watched, at most
 SYNC_WAVE_DELAYS: Final = 4  # detection delays between two receivers of one time source
 DEFAULT_TEAM: Final = "service-desk"
@@ -334,6 +341,8 @@ class Engine:
         # (a disk, a certificate: ``local_warning``), recovered ones included
         self._node_local: set[str] = set()
         self._probes_alerting: set[str] = set()  # probe nodes with an active alert
+        # When each node's last active alert recovered (a node back up is not silent).
+        self._node_cleared: dict[str, float] = {}
         self._observer_nodes: dict[str, set[str]] = {}  # probe node -> alerting nodes it sees
         self._probe_rank: dict[str, int] = {}  # probe node -> its place in _observer_nodes
         self._maint_hosts: set[str] = set()
@@ -1085,7 +1094,7 @@ class Engine:
                 if group in seen:
                     continue
                 seen.add(group)  # lost or not: the same answer for a pair met twice
-                if not self._group_lost(group):
+                if not self._group_possibly_lost(group):
                     continue
                 predicted = graph.group_closure(group)
                 if node not in predicted and not (via_observer and observer in predicted):
@@ -1636,6 +1645,14 @@ class Engine:
         # together), so a common cause below them that explains them all, when there is
         # one, is preferred.
         dominated += (len(cand.seeds) - 1) * self.weights.group_member
+        if len(cand.seeds) > 1:
+            # A member that stayed silent though watched: a missed detection, as for any
+            # node its failure takes down (once its tools had time to see it).
+            silent_members = self._group_silent(
+                cand.seeds, history[0] if history is not None else None
+            )
+            if silent_members > 0:
+                dominated += silent_members * missed_detection(self.weights) * ripeness
         if dominated or unexplained:
             return Score(
                 result.cost + dominated + unexplained,
@@ -2129,7 +2146,7 @@ class Engine:
                 predicted_of[key[1]] = closure
                 explains[key] = explained(closure)
                 for group in graph.groups_of(h):
-                    if group in predicted_of or not self._group_lost(group):
+                    if group in predicted_of or not self._group_possibly_lost(group):
                         continue
                     g_closure = graph.group_closure(group)
                     predicted_of[group] = g_closure
@@ -3033,6 +3050,7 @@ class Engine:
             else:
                 del self._node_active[state.node]
                 self._probes_alerting.discard(state.node)
+                self._node_cleared[state.node] = self.now
         if state.observer_node is not None:
             still = self._node_active.get(state.node, ())
             if not any(a.observer_node == state.observer_node for a in still):
@@ -3102,14 +3120,73 @@ class Engine:
         is unobserved, so possibly down (nothing watches it, or only probes that seem
         blind: a mast's mains feed nobody monitors, once its battery says it is running
         out), and at least one alerts down."""
+        return self._group_silent(group) == 0
+
+    def _group_silent(
+        self, group: frozenset[str], recorded: Mapping[str, Evidence] | None = None
+    ) -> int:
+        """How many members of a redundancy group that may have been lost as a whole (one
+        of them alerts down) say nothing, though watched: each a missed detection if the
+        group was lost (``-1``: no member alerts down). ``recorded``: what the incident
+        in question saw of them (a member whose alert already recovered did alert).
+        Without it, a member whose alerts recovered within the window is back up: the
+        group is not lost (``-1``) if it ever was."""
         down = False
+        silent = 0
         monitored = self._graph.monitored
+        recent = self.now - self.settings.window_s
         for m in group:
             if self._node_down(m):
                 down = True
-            elif m in monitored and not self._seen_only_by_suspect(m) and not self._unreported(m):
-                return False
-        return down
+            elif (
+                m in monitored
+                and (recorded is None or m not in recorded)
+                and not self._seen_only_by_suspect(m)
+                and not self._unreported(m)
+            ):
+                if recorded is None and self._node_cleared.get(m, -_NEVER) >= recent:
+                    return -1
+                silent += 1
+        return silent if down else -1
+
+    def _group_possibly_lost(self, group: frozenset[str]) -> bool:
+        """Whether a redundancy group may have been lost as a whole: every member alerts
+        down or is unobserved (``_group_lost``), or one says nothing though watched while
+        most of what the group's loss takes down is failing, and at least half of what
+        depends on the group directly (a missed detection: an HSM pair whose second
+        unit's host check never fired while every service needing either of them
+        failed), provided a member is seen down by a probe that does not seem blind.
+        That silence is priced in ``_cost``; a member of a core pair failing alone, with
+        the day's warnings somewhere above, is no such loss."""
+        silent = self._group_silent(group)
+        if silent == 0:
+            return True
+        if not 0 < silent <= GROUP_SILENT_MAX or all(
+            self._seen_only_by_suspect(m) for m in group if self._node_down(m)
+        ):
+            return False  # (a blinded probe's word is no member seen down)
+        # Most of what the group takes down fails, beginning with the first layer that
+        # can show it (a silent distribution switch above a core pair says the pair still
+        # carries it).
+        graph = self._graph
+        closure = graph.group_closure(group)
+        active = self._node_active
+        failing = sum(1 for n in closure if n not in group and active.get(n))
+        if failing * 2 <= graph.monitored_group(group):
+            return False
+        layer = graph.direct_layer(group)
+        if layer is not None:
+            first = [n for n in layer[0] if n in closure]
+        else:
+            monitored = graph.monitored
+            dependents = self.topology.dependents
+            first = [
+                d
+                for d in {d for m in group for d in dependents.get(m, ())}
+                if d in closure and d not in group and d in monitored
+            ]
+        seen_failing = sum(1 for n in first if active.get(n))
+        return seen_failing > 0 and seen_failing * 2 >= len(first)
 
     def _unreported(self, node: str) -> bool:
         """Whether every check watching ``node`` runs on another host that is down now

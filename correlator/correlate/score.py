@@ -143,6 +143,12 @@ def root_term(
     return weights.inferred_unmonitored + extra * max(0.0, min(1.0, ripeness))
 
 
+def missed_detection(weights: Weights = DEFAULT_WEIGHTS) -> float:
+    """What one node that must have failed but stayed silent costs at the highest
+    propagation rate: a missed detection."""
+    return -math.log(1.0 - weights.max_rate)
+
+
 def surprise(covered: int, predicted: float, *, max_rate: float) -> float:
     """Binomial surprise of ``covered`` alerting out of ``predicted`` expected to fail.
 

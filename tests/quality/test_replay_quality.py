@@ -445,10 +445,6 @@ I_BELOW_BAR: dict[str, str] = {
     "i-storm-s4": "root 0.875, F1 0.997: opc-gateway-down brv-opc2 as brv-air",
     "i-storm-s8": "root 0.889, F1 0.999: opc-gateway-down lod-opc2 as lod-air",
     "i-storm-s9": "root 0.900, F1 0.985: opc-gateway-down ulm-opc1 as ulm-air",
-    "i-day-s10": (
-        "root 0.926, F1 0.992: firewall-pair brv-fw-1 as brv-ot-core-1; noise vrn-l3-rs1 as "
-        "vrn-l3-db"
-    ),
 }
 I_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
     *((f"i-storm-s{s}", partial(geni.storm, s)) for s in range(1, 11)),

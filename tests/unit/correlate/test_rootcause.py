@@ -962,6 +962,74 @@ def test_a_slow_member_of_a_redundant_group_slows_what_uses_the_group(make_sim):
     assert any("broker-1 answers slowly" in line for line in inc["explanation"]), inc
 
 
+HSM_PAIR = """
+version: 1
+nodes:
+  - {id: hsm-1, kind: hsm, monitored_as: [hsm-1]}
+  - {id: hsm-2, kind: hsm, monitored_as: [hsm-2]}
+  - {id: apigw, kind: service, monitored_as: [apigw]}
+  - {id: card-net, kind: link}
+  - {id: web-1, kind: vm, monitored_as: [web-1],
+     depends_on: [apigw, {any_of: [hsm-1, hsm-2]}]}
+  - {id: web-2, kind: vm, monitored_as: [web-2],
+     depends_on: [apigw, {any_of: [hsm-1, hsm-2]}]}
+  - {id: shop, kind: service, monitored_as: [shop], depends_on: [{any_of: [web-1, web-2]}]}
+  - {id: cardauth-1, kind: server, monitored_as: [cardauth-1],
+     depends_on: [card-net, {any_of: [hsm-1, hsm-2]}]}
+  - {id: cardauth-2, kind: server, monitored_as: [cardauth-2],
+     depends_on: [card-net, {any_of: [hsm-1, hsm-2]}]}
+"""
+
+
+def test_a_pair_lost_with_one_member_unseen_is_one_incident_at_the_member_seen(make_sim):
+    """Both HSMs fail; the host check of one never fires (a missed detection). Every
+    service using the pair fails, through the API gateway and the card network alike,
+    and the other unit is seen down: the pair was lost. One incident rooted at the unit
+    seen failing, not an unseen gateway and an unseen card network beside it."""
+    sim = make_sim(HSM_PAIR)
+    sim.problem(0, "web-2", "HTTPS")
+    sim.problem(20, "web-1", "HTTPS")
+    sim.problem(28, "shop", "HTTPS")
+    sim.problem(80, "cardauth-2", "HTTPS")
+    sim.problem(92, "hsm-2")
+    sim.problem(100, "cardauth-1", "HTTPS")
+    sim.advance(1800)
+    inc = sim.only()
+    assert inc["root_cause"] == "hsm-2", sim.out()
+
+
+def test_a_member_lost_with_one_service_above_failing_is_not_the_pair(make_sim):
+    """One HSM fails and the other keeps answering (watched, silent); one web server
+    that uses the pair fails too: the pair still serves it, so that is a fault of its
+    own, not the pair lost with a missed detection (which would have taken the card
+    services down as well)."""
+    sim = make_sim(HSM_PAIR)
+    sim.problem(0, "hsm-2")
+    sim.problem(30, "web-1", "HTTPS")
+    sim.advance(1800)
+    assert sim.holding("web-1", "HTTPS")["root_cause"] == "web-1", sim.out()
+    assert sim.holding("hsm-2")["root_cause"] == "hsm-2", sim.out()
+
+
+def test_a_pair_lost_keeps_its_first_member_as_root_once_that_one_is_back(make_sim):
+    """Both HSMs fail, hsm-2 first; hsm-2 comes back while hsm-1 is still down, and a
+    report using the shop fails: hsm-2 is back up, not a member that stayed silent (the
+    pair lost with hsm-2 unseen, rooted at hsm-1), so the incident stays rooted where
+    the loss began."""
+    sim = make_sim(
+        HSM_PAIR
+        + "  - {id: report, kind: application, monitored_as: [report], depends_on: [shop]}\n"
+    )
+    sim.problem(0, "hsm-2")
+    sim.problem(30, "hsm-1")
+    for i, host in enumerate(["web-1", "web-2", "shop", "cardauth-1", "cardauth-2"]):
+        sim.problem(40 + 5 * i, host, "HTTPS")
+    sim.ok(70, "hsm-2")
+    sim.problem(75, "report", "HTTPS")
+    sim.advance(1200)
+    assert sim.holding("web-1", "HTTPS")["root_cause"] == "hsm-2", sim.out()
+
+
 def test_a_member_lost_alone_still_explains_nothing_above_its_group(make_sim):
     """A broker that fails hard is covered by the quorum: a publisher's latency warning
     twenty minutes later is not its loss (only a degradation passes the redundancy)."""
