@@ -216,6 +216,20 @@ def test_replay_output_does_not_depend_on_the_hash_seed(
     assert outputs[0] == outputs[1]
 
 
+def test_a_prometheus_reporting_one_of_its_own_hosts_down_is_still_the_root(
+    tmp_path: Path,
+) -> None:
+    """A Prometheus server (replicas on two Kubernetes hosts) stops scraping: every
+    target turns TargetDown, one of its own hosts among them, and minutes later it says
+    it ingests nothing. That host is down only in the word of the blinded server, not a
+    member of the host pair seen down with the other one's alert missed: the root stays
+    the Prometheus server (generator H, single prometheus-down, seed 20)."""
+    scenario = genh.single(20, "prometheus-down")
+    metrics, incidents, _problems = judge(scenario, tmp_path, storm=False)
+    (truth,) = scenario.truth
+    assert [i["root_cause"] for i in incidents] == [truth.root], metrics.report()
+
+
 def _root_flips(explain: str) -> list[str]:
     """Re-roots that put an incident back on the root it had two re-roots before."""
     history: dict[str, list[str]] = {}
