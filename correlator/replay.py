@@ -402,7 +402,8 @@ def _run(args: argparse.Namespace) -> int:
     except UnicodeDecodeError:
         raise ReplayError(f"{args.alerts}: not UTF-8 text") from None
     graph = GraphIndex(topology)
-    out = "".join(
+    # Written an incident at a time: a week's incidents are never all held as text.
+    lines = (
         json.dumps(
             {
                 **incident_json(inc),
@@ -415,10 +416,11 @@ def _run(args: argparse.Namespace) -> int:
         for inc in incidents
     )
     if args.out is None:
-        sys.stdout.write(out)
+        sys.stdout.writelines(lines)
     else:
         try:
-            args.out.write_text(out, encoding="utf-8")
+            with args.out.open("w", encoding="utf-8") as sink:
+                sink.writelines(lines)
         except OSError as exc:
             raise ReplayError(f"{args.out}: cannot write: {exc.strerror}") from None
     if report.rejected:

@@ -3341,7 +3341,14 @@ class Engine:
         probe = alert.observer_node
         if probe is None or probe == alert.node:
             return False
-        since = self._suspect_since(probe)
+        # ``_suspect_since``, its cached answers read in place (asked millions of times
+        # in a storm on a large topology, nearly always answered from the cache).
+        since = None
+        depth = self._suspect_depth
+        if depth < 2 and self._suspect_at == self.now:
+            since = (self._suspect_inner if depth else self._suspect_cache).get(probe)
+        if since is None:
+            since = self._suspect_since(probe)
         return since != _NEVER and alert.onset >= since - self._settle
 
     def _trusted_evidence(self, seeds: Iterable[str]) -> Evidence | None:
@@ -3396,6 +3403,10 @@ class Engine:
         answered: set[str] = set()  # nodes the probe reports failing, not merely unknown
         node_active = self._node_active
         degraded, minor, symptom = Evidence.DEGRADED, Severity.MINOR, Evidence.SYMPTOM
+        # Since when each other probe seems blind, as this judgement sees it (the same
+        # answer every time it is asked here: the alerts do not change meanwhile).
+        said: dict[str, float] = {}
+        settle = self._settle
         # A minor warning is an Unknown result (no answer) from Nagios, Icinga and PRTG,
         # but Zabbix's Average, a threshold it measured ("Air pressure low"): a host the
         # probe reached.
@@ -3414,9 +3425,16 @@ class Engine:
             first: float | None = None
             hard = False
             for a in alerts:
-                if a.observer_node != probe:
-                    if self._discounted(a):
-                        continue  # another probe that seems blind itself confirms nothing
+                other = a.observer_node
+                if other != probe:
+                    # ``_discounted(a)``, inlined over this judgement's answers: another
+                    # probe that seems blind itself confirms nothing.
+                    if other is not None and other != a.node:
+                        blind = said.get(other)
+                        if blind is None:
+                            blind = said[other] = self._suspect_since(other)
+                        if blind != _NEVER and a.onset >= blind - settle:
+                            continue
                     break  # another observer confirms this host: it really is failing
                 if (
                     a.evidence is not degraded or (a.severity is minor and a.source is not zabbix)
@@ -3585,12 +3603,22 @@ class Engine:
         seems blind itself) sees failing."""
         active = self._node_active
         count = 0
+        said: dict[str, float] = {}  # ``_discounted``, inlined as in ``_blind_since``
+        settle = self._settle
         # The failing ones first (a set intersection at C speed), then their observers.
         for n in active.keys() & nodes:
             for a in active[n]:
-                if a.observer_node != probe and not self._discounted(a):
-                    count += 1
-                    break
+                other = a.observer_node
+                if other == probe:
+                    continue
+                if other is not None and other != a.node:
+                    blind = said.get(other)
+                    if blind is None:
+                        blind = said[other] = self._suspect_since(other)
+                    if blind != _NEVER and a.onset >= blind - settle:
+                        continue
+                count += 1
+                break
         return count
 
     def _place_observer(self, observer: str | None) -> str | None:
