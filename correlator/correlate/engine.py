@@ -3351,6 +3351,19 @@ class Engine:
             since = self._suspect_since(probe)
         return since != _NEVER and alert.onset >= since - self._settle
 
+    def _discounted_in(self, alert: AlertState, said: dict[str, float]) -> bool:
+        """``_discounted``, remembering in ``said`` since when each probe seems blind for
+        the length of one judgement (the same answer every time it is asked there: the
+        alerts do not change meanwhile), as a probe's judgement asks about the same few
+        other probes for each of the hundreds of hosts it reports."""
+        probe = alert.observer_node
+        if probe is None or probe == alert.node:
+            return False
+        since = said.get(probe)
+        if since is None:
+            since = said[probe] = self._suspect_since(probe)
+        return since != _NEVER and alert.onset >= since - self._settle
+
     def _trusted_evidence(self, seeds: Iterable[str]) -> Evidence | None:
         """What the seeds' alerts say once the discounted ones are set aside."""
         best: Evidence | None = None
@@ -3403,10 +3416,7 @@ class Engine:
         answered: set[str] = set()  # nodes the probe reports failing, not merely unknown
         node_active = self._node_active
         degraded, minor, symptom = Evidence.DEGRADED, Severity.MINOR, Evidence.SYMPTOM
-        # Since when each other probe seems blind, as this judgement sees it (the same
-        # answer every time it is asked here: the alerts do not change meanwhile).
-        said: dict[str, float] = {}
-        settle = self._settle
+        said: dict[str, float] = {}  # what each other probe's blindness is, this judgement
         # A minor warning is an Unknown result (no answer) from Nagios, Icinga and PRTG,
         # but Zabbix's Average, a threshold it measured ("Air pressure low"): a host the
         # probe reached.
@@ -3425,16 +3435,9 @@ class Engine:
             first: float | None = None
             hard = False
             for a in alerts:
-                other = a.observer_node
-                if other != probe:
-                    # ``_discounted(a)``, inlined over this judgement's answers: another
-                    # probe that seems blind itself confirms nothing.
-                    if other is not None and other != a.node:
-                        blind = said.get(other)
-                        if blind is None:
-                            blind = said[other] = self._suspect_since(other)
-                        if blind != _NEVER and a.onset >= blind - settle:
-                            continue
+                if a.observer_node != probe:
+                    if self._discounted_in(a, said):
+                        continue  # another probe that seems blind itself confirms nothing
                     break  # another observer confirms this host: it really is failing
                 if (
                     a.evidence is not degraded or (a.severity is minor and a.source is not zabbix)
@@ -3603,22 +3606,13 @@ class Engine:
         seems blind itself) sees failing."""
         active = self._node_active
         count = 0
-        said: dict[str, float] = {}  # ``_discounted``, inlined as in ``_blind_since``
-        settle = self._settle
+        said: dict[str, float] = {}
         # The failing ones first (a set intersection at C speed), then their observers.
         for n in active.keys() & nodes:
             for a in active[n]:
-                other = a.observer_node
-                if other == probe:
-                    continue
-                if other is not None and other != a.node:
-                    blind = said.get(other)
-                    if blind is None:
-                        blind = said[other] = self._suspect_since(other)
-                    if blind != _NEVER and a.onset >= blind - settle:
-                        continue
-                count += 1
-                break
+                if a.observer_node != probe and not self._discounted_in(a, said):
+                    count += 1
+                    break
         return count
 
     def _place_observer(self, observer: str | None) -> str | None:
