@@ -3516,23 +3516,26 @@ class Engine:
                 and (c in answered or c not in graph.monitored or self._failing_elsewhere(c, probe))
             ):
                 return True
-        if self._two_subtrees(nodes, probe, reached, members):
-            return True
-        # An outage's symptoms arrive over more than the burst window: the same test over
-        # everything the probe sees failing, the share of the cause counted over the
-        # nodes below it that other observers see failing too (a blinded probe's word
-        # alone does not make an outage).
         # A redundancy group lost as a whole off the probe's path (a rack's leaf pair) is
         # such a cause too, though no single node below its hosts is.
-        lost: dict[frozenset[str], int] = {}
+        lost: dict[frozenset[str], list[str]] = {}  # per group, the failures under it
         for node in nodes:
             if node in answered:
                 # (The group's own members failing are part of its loss, as a single
                 # cause's own failure is.)
                 for group in (*graph.sole_groups(node), *graph.groups_of(node)):
                     if path.isdisjoint(group):
-                        lost[group] = lost.get(group, 0) + 1
-        for group, count in lost.items():
+                        lost.setdefault(group, []).append(node)
+        causes: dict[str | frozenset[str], list[str]] = dict(members.items())
+        causes.update(lost.items())
+        if self._two_subtrees(nodes, probe, reached, causes):
+            return True
+        # An outage's symptoms arrive over more than the burst window: the same test over
+        # everything the probe sees failing, the share of the cause counted over the
+        # nodes below it that other observers see failing too (a blinded probe's word
+        # alone does not make an outage).
+        for group, failing in lost.items():
+            count = len(failing)
             if (
                 count * 10 > len(nodes) * 6
                 and (reached - count) * 10 <= reached
@@ -3556,36 +3559,57 @@ class Engine:
         nodes: list[str],
         probe: str,
         reached: int,
-        members: Mapping[str, list[str]],
+        members: Mapping[str | frozenset[str], list[str]],
     ) -> bool:
         """Whether two independent causes off the probe's path, together taking down a
         good share of what they would, explain most of the failures the probe reached:
-        two faults at the same time that one server watches (two stores cut off), not the
-        server losing its path, whose failures keep to no subtree."""
+        two faults at the same time that one server watches (two stores cut off, or an
+        HSM pair and a rack's leaf pair lost in the same minute), not the server losing
+        its path, whose failures keep to no subtree. A cause is a node or a redundancy
+        group (``members``: the failures under each)."""
         graph = self._graph
+
+        def closure(c: str | frozenset[str]) -> frozenset[str]:
+            return graph.closure(c) if isinstance(c, str) else graph.group_closure(c)
+
+        def predicts(c: str | frozenset[str]) -> int:
+            return graph.monitored_predicted(c) if isinstance(c, str) else graph.monitored_group(c)
+
+        def name(c: str | frozenset[str]) -> str:
+            return c if isinstance(c, str) else ",".join(sorted(c))
+
+        def beyond_word(c: str | frozenset[str]) -> bool:
+            if isinstance(c, str):
+                return c not in graph.monitored or self._failing_elsewhere(c, probe)
+            # A group: lost as a whole, or but for one member's missed detection, and one
+            # member found failing by another observer.
+            return self._group_possibly_lost(c) and any(
+                self._failing_elsewhere(m, probe) for m in sorted(c)
+            )
+
         # Of the causes over the same failures (a store's switch, router and power) that
         # may have failed beyond this probe's word (nothing watches it, or another
         # observer finds it failing: a switch that answers is not an outage, and a probe
         # that lost its path reports its hosts' switches down too), the nearest: the
         # least it predicts, the better its share.
-        nearest: dict[frozenset[str], str] = {}
+        nearest: dict[frozenset[str], str | frozenset[str]] = {}
         for c, under in members.items():
-            if len(under) < 2 or (c in graph.monitored and not self._failing_elsewhere(c, probe)):
+            if len(under) < 2 or not beyond_word(c):
                 continue
             key = frozenset(under)
             known = nearest.get(key)
-            if known is None or (graph.monitored_predicted(c), c) < (
-                graph.monitored_predicted(known),
-                known,
-            ):
+            if known is None or (predicts(c), name(c)) < (predicts(known), name(known)):
                 nearest[key] = c
-        shares = sorted(nearest.values(), key=lambda c: (-len(members[c]), c))[:TWO_SUBTREES_SCAN]
+        shares = sorted(nearest.values(), key=lambda c: (-len(members[c]), name(c)))[
+            :TWO_SUBTREES_SCAN
+        ]
         for i, a in enumerate(shares):
-            closure_a = graph.closure(a)
+            closure_a = closure(a)
             for b in shares[i + 1 :]:
-                if b in closure_a or a in graph.closure(b):
+                closure_b = closure(b)
+                if _within(b, closure_a) or _within(a, closure_b):
                     continue  # one inside the other: the one-cause test's case
-                predicted = graph.monitored_predicted(a) + graph.monitored_predicted(b)
+                predicted = predicts(a) + predicts(b)
                 if (len(members[a]) + len(members[b])) * 3 < predicted + 1:
                     continue
                 both = len(set(members[a]) | set(members[b]))
@@ -3702,6 +3726,13 @@ def keep_incumbent_root(best: _Option, options: Sequence[_Option], margin: float
         note=f"kept: {best.candidate.root} would be only {gain:.2f} cheaper"
         f" (re-rooting takes {margin:g})",
     )
+
+
+def _within(cause: str | frozenset[str], closure: frozenset[str]) -> bool:
+    """Whether a cause (a node, or any member of a group) lies in ``closure``."""
+    if isinstance(cause, str):
+        return cause in closure
+    return not closure.isdisjoint(cause)
 
 
 def _keep_earlier_events(inc: Incident, state: AlertState) -> None:

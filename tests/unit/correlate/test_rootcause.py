@@ -1536,6 +1536,41 @@ def test_a_server_that_sees_two_clinics_fail_at_once_is_not_blind(make_sim):
     assert roots == ["a-rtr", "b-rtr"], sim.out()
 
 
+TWO_PAIRS = """
+version: 1
+nodes:
+  - {id: hub, kind: router, monitored_as: [hub]}
+  - {id: master, kind: probe, monitored_as: [master], depends_on: [hub]}
+  - {id: hsm-1, kind: hsm, monitored_as: [hsm-1]}
+  - {id: hsm-2, kind: hsm, monitored_as: [hsm-2]}
+  - {id: leaf-a, kind: switch, monitored_as: [leaf-a]}
+  - {id: leaf-b, kind: switch, monitored_as: [leaf-b]}
+""" + "".join(
+    f"  - {{id: pay-{i}, kind: application, monitored_as: [pay-{i}],"
+    f" depends_on: [{{any_of: [hsm-1, hsm-2]}}]}}\n"
+    f"  - {{id: rack-{i}, kind: host, monitored_as: [rack-{i}],"
+    f" depends_on: [{{any_of: [leaf-a, leaf-b]}}]}}\n"
+    for i in range(1, 5)
+)
+
+
+def test_a_server_that_sees_two_pairs_lost_at_once_is_not_blind(make_sim):
+    """In the same minute an HSM pair and a rack's leaf pair are lost, each with one
+    member's own alert missed; the central server finds the payment services using the
+    HSMs and the rack's hosts down, and another tool finds one member of each pair down.
+    Two groups lost, each beyond the server's word, are two faults it watched: two
+    incidents rooted at the members seen down, not the server losing its path."""
+    sim = make_sim(TWO_PAIRS)
+    hosts = ["pay-1", "rack-1", "pay-2", "rack-2", "pay-3", "rack-3", "pay-4", "rack-4"]
+    for k, host in enumerate(hosts):
+        sim.problem(k * 4, host, "HTTPS", source=Source.ICINGA, observer="master")
+    sim.problem(30, "leaf-b", "Unavailable by ICMP ping", source=Source.ZABBIX)
+    sim.problem(45, "hsm-2")
+    sim.advance(1800)
+    roots = sorted(i["root_cause"] for i in sim.out())
+    assert roots == ["hsm-2", "leaf-b"], sim.out()
+
+
 STORAGE = (
     """
 version: 1
