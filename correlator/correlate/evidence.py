@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import lru_cache
 from typing import Final
 
 from correlator.model import Alert, Severity, Source
@@ -22,6 +23,11 @@ class Evidence(StrEnum):
     DEGRADED = "degraded"  # performance or warning-level trouble
     SYMPTOM = "symptom"  # the tool itself says the cause is upstream
 
+
+# The check-text predicates below are pure functions of the text (and severity): remembered
+# for the most recent texts, as a storm asks about the same few checks for every candidate
+# root of every alert.
+_TEXTS: Final = 4096
 
 _AVAILABILITY: Final = re.compile(
     r"ping|icmp|unavailable|unreachable|availability|alive|uptime|heartbeat|"
@@ -77,6 +83,7 @@ _SYNC_LOST: Final = re.compile(
 _SYNC: Final = re.compile(r"clock|\bntp|\bptp|chrony|time ?sync|timesync|skew|drift", re.IGNORECASE)
 
 
+@lru_cache(maxsize=_TEXTS)
 def reference_lost(check: str | None) -> bool:
     """A time source saying it lost its reference (a GNSS receiver unlocked, an
     oscillator in holdover): what the loss of the reference it uses causes, so a warning
@@ -84,16 +91,19 @@ def reference_lost(check: str | None) -> bool:
     return check is not None and bool(_SYNC_LOST.search(check))
 
 
+@lru_cache(maxsize=_TEXTS)
 def sync_warning(check: str | None) -> bool:
     """A warning about time synchronisation: a time source unlocked or in holdover, a
     clock offset, skew or drift."""
     return reference_lost(check) or (check is not None and bool(_SYNC.search(check)))
 
 
+@lru_cache(maxsize=_TEXTS)
 def _slowness(check: str) -> bool:
     return bool(_SPREADING.search(check)) and not _LOCAL.search(check)
 
 
+@lru_cache(maxsize=_TEXTS)
 def spreading_warning(check: str | None) -> bool:
     """A warning of the kind a failing dependency causes in what uses it (latency, error
     rate, timeouts, queues, load; a time source losing its reference), as opposed to one
@@ -112,6 +122,7 @@ _OWN_STATE: Final = re.compile(
 )
 
 
+@lru_cache(maxsize=_TEXTS)
 def local_warning(check: str | None) -> bool:
     """A warning about the node's own state (a disk filling up, a certificate expiring, its
     memory, a backup), which nothing it depends on causes."""
@@ -136,6 +147,7 @@ def replication_check(check: str | None) -> bool:
 _BUSY: Final = re.compile(r"load|cpu|util|saturat", re.IGNORECASE)
 
 
+@lru_cache(maxsize=_TEXTS)
 def slow_service_warning(check: str | None) -> bool:
     """A spreading warning that says the node's service itself answers slowly or fails
     (latency, errors, timeouts, queues), not that the node is busy (load, CPU): what a
@@ -143,6 +155,7 @@ def slow_service_warning(check: str | None) -> bool:
     return check is not None and _slowness(check) and not _BUSY.search(check)
 
 
+@lru_cache(maxsize=_TEXTS)
 def threshold_warning(severity: Severity, check: str | None) -> bool:
     """A warning that a performance threshold was crossed (load, disk, latency, interface
     errors): the tool reached the host and measured it. A probe cut off gets no answer
