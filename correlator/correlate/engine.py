@@ -3541,7 +3541,7 @@ class Engine:
             if (
                 count * 10 > len(nodes) * 6
                 and (reached - count) * 10 <= reached
-                and self._group_lost(group)
+                and (self._group_lost(group) or self._failed_beyond_word(group, probe))
             ):
                 return True
         seen = self._observer_nodes.get(probe, set())
@@ -3580,15 +3580,6 @@ class Engine:
         def name(c: str | frozenset[str]) -> str:
             return c if isinstance(c, str) else ",".join(sorted(c))
 
-        def beyond_word(c: str | frozenset[str]) -> bool:
-            if isinstance(c, str):
-                return c not in graph.monitored or self._failing_elsewhere(c, probe)
-            # A group: lost as a whole, or but for one member's missed detection, and one
-            # member found failing by another observer.
-            return self._group_possibly_lost(c) and any(
-                self._failing_elsewhere(m, probe) for m in sorted(c)
-            )
-
         # Of the causes over the same failures (a store's switch, router and power) that
         # may have failed beyond this probe's word (nothing watches it, or another
         # observer finds it failing: a switch that answers is not an outage, and a probe
@@ -3596,7 +3587,7 @@ class Engine:
         # least it predicts, the better its share.
         nearest: dict[frozenset[str], str | frozenset[str]] = {}
         for c, under in members.items():
-            if len(under) < 2 or not beyond_word(c):
+            if len(under) < 2 or not self._failed_beyond_word(c, probe):
                 continue
             key = frozenset(under)
             known = nearest.get(key)
@@ -3618,6 +3609,18 @@ class Engine:
                 if both * 10 > len(nodes) * 6 and (reached - both) * 10 <= reached:
                     return True
         return False
+
+    def _failed_beyond_word(self, cause: str | frozenset[str], probe: str) -> bool:
+        """Whether ``cause`` may have failed beyond ``probe``'s word: a node nothing
+        watches, or one another observer finds failing (a switch that answers is not an
+        outage, and a probe that lost its path reports its hosts' switches down too); a
+        redundancy group lost as a whole, or but for one member's missed detection, with
+        a member found failing by another observer."""
+        if isinstance(cause, str):
+            return cause not in self._graph.monitored or self._failing_elsewhere(cause, probe)
+        return self._group_possibly_lost(cause) and any(
+            self._failing_elsewhere(m, probe) for m in sorted(cause)
+        )
 
     def _failing_elsewhere(self, node: str, probe: str) -> bool:
         """Whether an observer other than ``probe`` (and not one that seems blind
