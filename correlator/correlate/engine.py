@@ -79,6 +79,7 @@ STEAL_SCAN_MAX: Final = 512  # a new root's closure scanned for misplaced alerts
 GROUP_SILENT_MAX: Final = 1  # silent watched members of a group still taken as lost, at most
 TWO_SUBTREES_SCAN: Final = 6  # causes of a probe's burst paired as two faults it watched, at most
 SYNC_WAVE_DELAYS: Final = 4  # detection delays between two receivers of one time source
+TOGETHER_S: Final = 30.0  # failures this close began together: no tool's timing orders them
 DEFAULT_TEAM: Final = "service-desk"
 _NEVER: Final = float("inf")
 
@@ -1517,6 +1518,17 @@ class Engine:
             # another half an hour later are the day's noise, not a gray failure spreading).
             gray_wave = self._wave_end(onsets, (), down_horizon, gray_horizon, step=step)
             late_gray = len(onsets) - bisect_right(onsets, gray_wave)
+            if observed is not None:
+                # What fails above an alerting node that failed in the wave is that node's
+                # symptom, timed from it as under a root seen failing (a fibre duct cut:
+                # both routers of the pair it carries go down at once, the subscribers
+                # behind them are reported minutes later).
+                if late_down:
+                    late_down -= self._late_behind_wave(cand, alerting, observed[2], wave_end)
+                if late_gray:
+                    late_gray -= self._late_behind_wave(
+                        cand, alerting, observed[2], gray_wave, gray_horizon
+                    )
         elif evidence is Evidence.DEGRADED and degraded and observed is not None:
             # A degradation seen on its node spreads for a while to what it slows (latency,
             # errors, queues, failures); a warning about a node's own state (its disk, its
@@ -1764,6 +1776,55 @@ class Engine:
                 and onset[c] <= at <= onset[c] + settle
             )
         return count
+
+    def _late_behind_wave(
+        self,
+        cand: _Candidate,
+        alerting: Collection[str],
+        onset: Mapping[str, float],
+        wave_end: float,
+        horizon: float = _NEVER,
+    ) -> int:
+        """How many of the ``alerting`` nodes ``cand`` explains began after ``wave_end``
+        though the failures of those that began with the first of them (within
+        ``TOGETHER_S``; the root aside) take them down by the topology (a redundancy group
+        only when all its members are among them: a duct cut takes both routers of the
+        pair it carries at once, while two routers lost minutes apart are a pair lost, its
+        first member the root), and began by ``horizon``."""
+        seeds = cand.seeds
+        nodes = self.topology.nodes
+        first = min((onset[n] for n in alerting if n not in seeds), default=_NEVER)
+        together = min(wave_end, first + TOGETHER_S)
+        down: dict[str, bool] = {
+            n: True for n in alerting if n not in seeds and onset[n] <= together
+        }
+        if not down:
+            return 0
+
+        def fails(node: str) -> bool:
+            found = down.get(node)
+            if found is None:
+                down[node] = False  # (a cycle ends here)
+                found = any(all(fails(t) for t in dep.any_of) for dep in nodes[node].depends_on)
+                down[node] = found
+            return found
+
+        # (A warning about the node's own state, its certificate or its disk, is no
+        # symptom of what it depends on, however that failed.)
+        return sum(
+            1
+            for n in alerting
+            if n not in seeds
+            and wave_end < onset[n] <= horizon
+            and fails(n)
+            and not self._own_state_only(n)
+        )
+
+    def _own_state_only(self, node: str) -> bool:
+        """Whether every active alert on ``node`` is a warning about its own state
+        (``local_warning``: a certificate, a disk), and there is one."""
+        active = self._node_active.get(node, ())
+        return bool(active) and all(local_warning(a.check) for a in active)
 
     def _timely_by_hop(
         self, evidence: Mapping[str, Evidence], onset: Mapping[str, float], horizon: float

@@ -258,7 +258,8 @@ class GraphIndex:
         database over its two instances, a quorum, a VIP over its pool: they cannot alert,
         so what uses them is the first layer that can show a failure of the seeds), at
         most ``_PASS_THROUGH`` deep. An unmonitored link or power feed is a thing that can
-        fail on its own, not a window on the seeds: nothing is looked at through it. None
+        fail on its own, not a window on the seeds: nothing is looked at through it, unless
+        the seeds are unwatched too and it depends on nothing else (a duct's fibres). None
         when nothing is looked through (the usual case: the direct dependents are the
         layer, and only that answer is kept, so the cache costs little per seed set)."""
         if seeds in self._direct_layer:
@@ -270,6 +271,9 @@ class GraphIndex:
         between: set[str] = set()
         seen = set(seeds)
         frontier = list(seeds)
+        # Under a root nothing watches (a fibre duct), what only it carries (the fibres in
+        # it) cannot show its failure either: what uses those is the first layer.
+        unwatched = self.monitored.isdisjoint(seeds)
         for _ in range(_PASS_THROUGH):
             ahead: list[str] = []
             for node in frontier:
@@ -279,7 +283,9 @@ class GraphIndex:
                     seen.add(d)
                     if d in self.monitored:
                         layer.add(d)
-                    elif any(dep.redundant and node in dep.any_of for dep in nodes[d].depends_on):
+                    elif any(
+                        dep.redundant and node in dep.any_of for dep in nodes[d].depends_on
+                    ) or (unwatched and self._carried_only(d, seen)):
                         between.add(d)
                         ahead.append(d)
             if not ahead:
@@ -289,6 +295,10 @@ class GraphIndex:
             found = (frozenset(layer), frozenset(between))
         self._direct_layer[seeds] = found
         return found
+
+    def _carried_only(self, node: str, by: Collection[str]) -> bool:
+        """Whether everything ``node`` depends on is among ``by``."""
+        return all(t in by for dep in self.topology.nodes[node].depends_on for t in dep.any_of)
 
     def direct_alerting(self, seeds: frozenset[str], alerting: Collection[str]) -> list[str]:
         """The nodes depending directly on ``seeds`` that are among ``alerting``."""

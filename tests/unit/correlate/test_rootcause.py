@@ -1571,6 +1571,45 @@ def test_a_server_that_sees_two_pairs_lost_at_once_is_not_blind(make_sim):
     assert roots == ["hsm-2", "leaf-b"], sim.out()
 
 
+DUCT = """
+version: 1
+nodes:
+  - {id: duct, kind: link}
+  - {id: fib-1, kind: link, depends_on: [duct]}
+  - {id: fib-2, kind: link, depends_on: [duct]}
+  - {id: agg-1, kind: router, monitored_as: [agg-1], depends_on: [fib-1]}
+  - {id: agg-2, kind: router, monitored_as: [agg-2], depends_on: [fib-2]}
+""" + "".join(
+    f"  - {{id: olt-{i}, kind: switch, monitored_as: [olt-{i}],"
+    f" depends_on: [{{any_of: [agg-1, agg-2]}}]}}\n"
+    f"  - {{id: subs-{i}, kind: service, monitored_as: ['olt-{i}!SubscriberSessionsDropped'],"
+    f" depends_on: [olt-{i}]}}\n"
+    for i in range(1, 7)
+)
+
+
+def test_a_duct_carrying_both_uplinks_of_a_pair_is_named_when_both_go_at_once(make_sim):
+    """A fibre duct nobody monitors carries both uplinks of an aggregation pair. A cut
+    takes both routers down within seconds; the subscribers behind them are reported
+    over the next minutes, each after the routers' wave (Alertmanager holds alerts back
+    for its group interval). One failure explains it all, not two routers failing
+    together: one incident, the duct its inferred root."""
+    sim = make_sim(DUCT)
+    sim.problem(0, "agg-1", "Unavailable by ICMP ping", source=Source.ZABBIX)
+    sim.problem(10, "agg-2", "Unavailable by ICMP ping", source=Source.ZABBIX)
+    for k in range(6):
+        sim.problem(
+            170 + 60 * k,
+            f"olt-{k + 1}",
+            "SubscriberSessionsDropped",
+            source=Source.ALERTMANAGER,
+            severity=Severity.WARNING,
+        )
+    sim.advance(1800)
+    out = sim.out()
+    assert [(i["root_cause"], i["root_cause_inferred"]) for i in out] == [("duct", True)], out
+
+
 STORAGE = (
     """
 version: 1
