@@ -86,6 +86,15 @@ def judge(
     return metrics, incidents, met.shortfalls(metrics, incidents, storm=storm)
 
 
+def assert_one_right_incident_each(metrics: met.Metrics, kind: str) -> None:
+    """Every fault of ``kind`` (there is one at least) is one incident with its root."""
+    faults = [f for f in metrics.faults if f.truth.kind_of_fault == kind]
+    assert faults, kind
+    for f in faults:
+        assert f.root_ok, f.describe()
+        assert f.one_incident, f.describe()
+
+
 @pytest.mark.parametrize(
     ("factory", "storm"),
     [pytest.param(f, s, id=label, marks=below_bar(label)) for label, f, s in SCENARIOS],
@@ -256,13 +265,8 @@ def test_a_fibre_duct_carrying_both_uplinks_of_a_pair_is_named(seed: int, tmp_pa
     proxy: both aggregation routers go down within seconds, then everything behind them
     over the next minutes. One incident, rooted at the duct nobody monitors (inferred),
     not at the pair of routers failing together."""
-    scenario = genj.single(seed, "duct-cut")
-    metrics, _incidents, _problems = judge(scenario, tmp_path, storm=False)
-    cuts = [f for f in metrics.faults if f.truth.kind_of_fault == "duct-cut"]
-    assert cuts
-    for f in cuts:
-        assert f.root_ok, f.describe()
-        assert f.one_incident, f.describe()
+    metrics, _incidents, _problems = judge(genj.single(seed, "duct-cut"), tmp_path, storm=False)
+    assert_one_right_incident_each(metrics, "duct-cut")
 
 
 def test_a_core_pair_lost_a_minute_and_a_half_apart_is_a_pair_lost(tmp_path: Path) -> None:
@@ -310,13 +314,8 @@ def test_a_slow_storage_degradation_stays_one_incident(seed: int, tmp_path: Path
     """Generator C's array latency (array, then datastores, then guests failing over half an
     hour, each hop a detection delay or two after the last): one incident under the array,
     on days with a few dozen other faults and the day's noise."""
-    scenario = genc.day(seed)
-    metrics, _incidents, _problems = judge(scenario, tmp_path, storm=False)
-    spreads = [f for f in metrics.faults if f.truth.kind_of_fault == "array-latency"]
-    assert spreads
-    for f in spreads:
-        assert f.root_ok, f.describe()
-        assert f.one_incident, f.describe()
+    metrics, _incidents, _problems = judge(genc.day(seed), tmp_path, storm=False)
+    assert_one_right_incident_each(metrics, "array-latency")
 
 
 # Generator C (written from the specs only, by someone who had not read the engine): its
