@@ -3679,9 +3679,11 @@ class Engine:
         a member found failing by another observer."""
         if isinstance(cause, str):
             return cause not in self._graph.monitored or self._failing_elsewhere(cause, probe)
-        return self._group_possibly_lost(cause) and any(
+        # (The member seen failing asked first: a few alerts, where the group's loss is
+        # judged over everything it carries.)
+        return any(
             self._failing_elsewhere(m, probe) for m in sorted(cause)
-        )
+        ) and self._group_possibly_lost(cause)
 
     def _failing_elsewhere(self, node: str, probe: str) -> bool:
         """Whether an observer other than ``probe`` (and not one that seems blind
