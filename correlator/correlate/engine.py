@@ -1802,12 +1802,25 @@ class Engine:
             return 0
 
         def fails(node: str) -> bool:
-            found = down.get(node)
-            if found is None:
-                down[node] = False  # (a cycle ends here)
-                found = any(all(fails(t) for t in dep.any_of) for dep in nodes[node].depends_on)
-                down[node] = found
-            return found
+            # Down the dependencies, each node's answer once its own are known (a stack,
+            # not recursion: a chain may be longer than Python's recursion limit).
+            stack = [(node, False)]
+            while stack:
+                current, ready = stack.pop()
+                if ready:
+                    down[current] = any(
+                        all(down[t] for t in dep.any_of) for dep in nodes[current].depends_on
+                    )
+                elif current not in down:
+                    down[current] = False  # (until known; a cycle ends here)
+                    stack.append((current, True))
+                    stack.extend(
+                        (t, False)
+                        for dep in nodes[current].depends_on
+                        for t in dep.any_of
+                        if t not in down
+                    )
+            return down[node]
 
         # (A warning about the node's own state, its certificate or its disk, is no
         # symptom of what it depends on, however that failed.)

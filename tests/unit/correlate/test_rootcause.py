@@ -1610,6 +1610,32 @@ def test_a_duct_carrying_both_uplinks_of_a_pair_is_named_when_both_go_at_once(ma
     assert [(i["root_cause"], i["root_cause_inferred"]) for i in out] == [("duct", True)], out
 
 
+def test_a_dependency_chain_longer_than_the_recursion_limit_is_judged(make_sim):
+    """An unwatched duct under two routers, and a host at the end of a chain of 1,100
+    switches nobody watches above one of them, reported ten minutes after the routers:
+    whether the routers' failure takes the host down is worked out along the chain
+    without recursion (a chain longer than Python's recursion limit once crashed the
+    engine), and the answer is one incident."""
+    lines = [
+        "version: 1",
+        "nodes:",
+        "  - {id: duct, kind: link}",
+        "  - {id: a-1, kind: router, monitored_as: [a-1], depends_on: [duct]}",
+        "  - {id: b-1, kind: router, monitored_as: [b-1], depends_on: [duct]}",
+    ]
+    below = "b-1"
+    for i in range(1, 1101):
+        lines.append(f"  - {{id: c-{i}, kind: switch, depends_on: [{below}]}}")
+        below = f"c-{i}"
+    lines.append(f"  - {{id: top, kind: host, monitored_as: [top], depends_on: [{below}]}}")
+    sim = make_sim("\n".join(lines) + "\n")
+    sim.problem(0, "a-1", source=Source.ZABBIX)
+    sim.problem(5, "b-1", source=Source.ZABBIX)
+    sim.problem(600, "top", source=Source.ZABBIX)
+    sim.advance(1800)
+    assert len(sim.out()) == 1, sim.out()
+
+
 STORAGE = (
     """
 version: 1
