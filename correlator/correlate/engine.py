@@ -3615,7 +3615,11 @@ class Engine:
             if (
                 count * 10 > len(nodes) * 6
                 and (reached - count) * 10 <= reached
-                and (self._group_lost(group) or self._failed_beyond_word(group, probe))
+                and (
+                    self._group_lost(group)
+                    or self._failed_beyond_word(group, probe)
+                    or count * 3 >= graph.monitored_group(group) + 1
+                )
             ):
                 return True
         seen = self._observer_nodes.get(probe, set())

@@ -240,15 +240,18 @@ def test_a_prometheus_reporting_one_of_its_own_hosts_down_is_still_the_root(
     assert [i["root_cause"] for i in incidents] == [truth.root], metrics.report()
 
 
+@pytest.mark.parametrize("seed", [7, 2])
 def test_a_leaf_pair_lost_is_not_blamed_on_the_central_server_watching_it(
-    tmp_path: Path,
+    seed: int, tmp_path: Path
 ) -> None:
-    """A rack's leaf pair is lost during a storm (generator G, storm seed 7): the central
-    Icinga finds forty hosts down in a minute, the Zabbix proxy then one leaf down, the
-    other leaf's own alert missed. The pair lost but for that missed detection, with a
-    member seen down beyond the Icinga's word, explains the burst: the leaf seen down is
-    the root, not the Icinga losing its path (which had taken two later faults with it)."""
-    scenario = geng.storm(7)
+    """A rack's leaf pair is lost during a storm (generator G): the central Icinga finds
+    forty hosts down in a minute. Storm 7: the Zabbix proxy then finds one leaf down, the
+    other leaf's own alert missed; the pair lost but for that missed detection, with a
+    member seen down beyond the Icinga's word, explains the burst. Storm 2: the hosts'
+    failures keep to what the pair carries, a third of it and more, before any leaf's own
+    alert came; a server that lost its path keeps to no subtree. The leaf is the root,
+    not the Icinga losing its path (which had taken later faults with it)."""
+    scenario = geng.storm(seed)
     metrics, _incidents, _problems = judge(scenario, tmp_path, storm=False)
     pairs = [f for f in metrics.faults if f.truth.kind_of_fault == "leaf-pair"]
     assert pairs
@@ -428,10 +431,6 @@ F_SCENARIOS: list[tuple[str, Callable[[], gen.Scenario]]] = [
     *((f"f-day-s{s}", partial(genf.day, s)) for s in range(1, 11)),
 ]
 G_BELOW_BAR: dict[str, str] = {
-    "g-storm-s2": (
-        "root 0.769, F1 0.771: leaf-pair d2-leaf-01b as icinga-master; leaf-pair d2-leaf-02a as "
-        "icinga-master; flapping apigw-01 as icinga-master"
-    ),
     "g-storm-s4": "root 0.923, F1 1.000: hsm-pair hsm-2 as hsm-1",
     "g-storm-s6": "root 0.923, F1 0.995: leaf-pair d2-leaf-01b as d2-leaf-01a",
     "g-storm-s7": "root 0.923, F1 0.988: lpar-down cbs-lpar1 as apigw-01",
