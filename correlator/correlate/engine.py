@@ -2170,16 +2170,27 @@ class Engine:
         evidence: dict[str, Evidence] = {}
         onset: dict[str, float] = {}
         observers: dict[str, set[str]] = {}
+        # Nodes seen failing by a tool whose path is not in question: a central one, or a
+        # probe that shows no sign of being cut off and works from another site (one at
+        # the node's own site is as likely cut off with it, before it shows).
+        confirmed: set[str] = set()
         probes_ok: dict[str, bool] = {}
+        probe_site = self._graph.probes
+        nodes_spec = self.topology.nodes
         for member in pool:
             for st in member.alerts.values():
                 probe = st.observer_node
-                if st.node is None or probe is None:
+                if st.node is None:
+                    continue
+                if probe is None:
+                    confirmed.add(st.node)
                     continue
                 if probe not in probes_ok:
                     probes_ok[probe] = self._observer_evidence(probe)
                 if probes_ok[probe]:
                     observers.setdefault(st.node, set()).add(probe)
+                elif probe_site.get(probe) != nodes_spec[st.node].site:
+                    confirmed.add(st.node)
         for member in pool:
             for n, ev in member.node_evidence.items():
                 known = evidence.get(n)
@@ -2202,10 +2213,13 @@ class Engine:
         def explained(closure: frozenset[str]) -> frozenset[str]:
             if probes.isdisjoint(closure):  # the usual case: only the topology explains
                 return frozenset(m for m in order if m in closure)
+            # (A node a tool above suspicion saw failing did fail: a blinded probe's path
+            # does not explain it.)
             return frozenset(
                 m
                 for m in order
-                if m in closure or not observers.get(m, no_probes).isdisjoint(closure)
+                if m in closure
+                or (m not in confirmed and not observers.get(m, no_probes).isdisjoint(closure))
             )
 
         visited: set[str] = set()  # the nodes whose own hypothesis is in explains

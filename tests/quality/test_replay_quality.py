@@ -272,6 +272,19 @@ def test_a_fibre_duct_carrying_both_uplinks_of_a_pair_is_named(seed: int, tmp_pa
     assert_one_right_incident_each(metrics, "duct-cut")
 
 
+@pytest.mark.parametrize("seed", [1, 3])
+def test_what_a_blinded_probe_reports_does_not_root_what_another_tool_saw_fail(
+    seed: int, tmp_path: Path
+) -> None:
+    """Generator J, a POP watched by a PRTG remote probe behind its management switch: a
+    fibre duct cut takes both aggregation routers down, which Zabbix and Nagios see from
+    the data centre, and cuts the probe off with the switch. The probe's lost path
+    explains what only the probe reports, never the routers the other tools saw fail:
+    one incident, rooted at the duct, not at the switch the probe reports through."""
+    metrics, _incidents, _problems = judge(genj.single(seed, "duct-cut"), tmp_path, storm=False)
+    assert_one_right_incident_each(metrics, "duct-cut")
+
+
 def test_a_core_pair_lost_a_minute_and_a_half_apart_is_a_pair_lost(tmp_path: Path) -> None:
     """Generator F: a data centre's two core switches fail 88 s apart (each its own
     fault), above a power feed nobody monitors. Not lost together (the tools order
@@ -526,8 +539,8 @@ J_BELOW_BAR: dict[str, str] = {
         "radius-pair"
     ),
     "j-day-s3": (
-        "root 0.867, F1 0.907: microwave-fade kst-mw-1 as kst-rural-1; olt-card kst-olt-12 as "
-        "kst-olt-12-subs (+1); agg-pair sud-agg-1 as zbx-proxy-sud"
+        "root 0.900, F1 0.907: microwave-fade kst-mw-1 as kst-rural-1; olt-card kst-olt-12 as "
+        "kst-olt-12-subs (+1); split: agg-pair"
     ),
     "j-day-s4": (
         "root 0.906, F1 0.992: agg-pair nrd-agg-2 as nrd-duct; olt-card hgl-olt-22 as "
