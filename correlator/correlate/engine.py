@@ -1625,6 +1625,17 @@ class Engine:
             else:
                 direct_covered = sum(1 for n in monitored_layer if n in alerting)
             direct_predicted = len(monitored_layer)
+        if evidence is None and not monitored and direct_covered > 1 and observed is not None:
+            # A root nobody watches, whose direct dependents all failed hard but not
+            # together (minutes apart: a pair lost one router after the other), did not
+            # degrade them one by one: that is an outage or nothing (a fibre duct cut takes
+            # both routers on it down at once).
+            _seen, ev_of, onset_of = observed
+            hit = through if layer is None else [n for n in alerting if n in layer[0]]
+            if not any(ev_of.get(n) is Evidence.DEGRADED for n in hit):
+                times = [onset_of[n] for n in hit if n in onset_of]
+                if times and max(times) - min(times) > TOGETHER_S:
+                    direct_covered = 0
         result = score(
             evidence=evidence,
             monitored=monitored,
