@@ -1529,6 +1529,24 @@ class Engine:
                     late_gray -= self._late_behind_wave(
                         cand, alerting, observed[2], gray_wave, gray_horizon
                     )
+        elif inferred_root and not monitored and observed is not None:
+            # A root nobody watches, some of whose symptoms only a blinded probe reports
+            # (timed by the probe, not the tools): what the topology explains still comes
+            # in one wave, or it is no degradation of that root spreading.
+            seen = observed[0]
+            topo = sorted(
+                at for n, at in observed[2].items() if n not in cand.seeds and n not in seen
+            )
+            gray_wave = self._wave_end(topo, (), down_horizon, gray_horizon, step=step)
+            late_gray = len(topo) - bisect_right(topo, gray_wave)
+            if late_gray:
+                late_gray -= self._late_behind_wave(
+                    cand,
+                    [n for n in alerting if n not in seen],
+                    observed[2],
+                    gray_wave,
+                    gray_horizon,
+                )
         elif evidence is Evidence.DEGRADED and degraded and observed is not None:
             # A degradation seen on its node spreads for a while to what it slows (latency,
             # errors, queues, failures); a warning about a node's own state (its disk, its

@@ -569,10 +569,6 @@ J_BELOW_BAR: dict[str, str] = {
         "as nrd-rural-1; split: olt-card"
     ),
     "j-day-s8": "root 0.929, F1 0.992: microwave-fade hgl-mw-1 as hgl-rural-1 (+1)",
-    "j-day-s9": (
-        "root 0.938, F1 0.975: microwave-fade hgl-mw-1 as hgl-rural-1; pop-power hgl-mains as "
-        "hgl-duct; inferred-root recall 0.000 < 0.95"
-    ),
     "j-day-s10": (
         "root 0.935, F1 0.996: olt-card sud-dslam-29 as sud-dslam-29-subs; microwave-fade "
         "sud-mw-2 as sud-rural-2"
