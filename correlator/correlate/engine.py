@@ -1533,10 +1533,8 @@ class Engine:
             # A root nobody watches, some of whose symptoms only a blinded probe reports
             # (timed by the probe, not the tools): what the topology explains still comes
             # in one wave, or it is no degradation of that root spreading.
-            seen = observed[0]
-            topo = sorted(
-                at for n, at in observed[2].items() if n not in cand.seeds and n not in seen
-            )
+            seen, _evidence, onset_of = observed
+            topo = sorted(onset_of[n] for n in alerting if n not in cand.seeds and n not in seen)
             gray_wave = self._wave_end(topo, (), down_horizon, gray_horizon, step=step)
             late_gray = len(topo) - bisect_right(topo, gray_wave)
             if late_gray:
