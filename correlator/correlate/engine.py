@@ -1512,39 +1512,30 @@ class Engine:
         in_wave = unwatched or (degraded_after and observed is not None)
         if in_wave and self._sync_only(cand.seeds, alerting):
             step = self._settle * SYNC_WAVE_DELAYS
-        if unwatched:
+        if inferred_root and not monitored and (unwatched or observed is not None):
             # A degradation nobody watches is known only by its symptoms: they come in one
             # wave, each within a detection delay of the one before (a warning now and
             # another half an hour later are the day's noise, not a gray failure spreading).
-            gray_wave = self._wave_end(onsets, (), down_horizon, gray_horizon, step=step)
-            late_gray = len(onsets) - bisect_right(onsets, gray_wave)
+            # What only a blinded probe reports is timed by the probe, not the tools: the
+            # wave is that of what the topology explains.
+            timed, among = onsets, alerting
+            if observed is not None and not unwatched:
+                seen = observed[0]
+                among = [n for n in alerting if n not in seen]
+                timed = sorted(observed[2][n] for n in among if n not in cand.seeds)
+            gray_wave = self._wave_end(timed, (), down_horizon, gray_horizon, step=step)
+            late_gray = len(timed) - bisect_right(timed, gray_wave)
             if observed is not None:
                 # What fails above an alerting node that failed in the wave is that node's
                 # symptom, timed from it as under a root seen failing (a fibre duct cut:
                 # both routers of the pair it carries go down at once, the subscribers
                 # behind them are reported minutes later).
-                if late_down:
+                if unwatched and late_down:
                     late_down -= self._late_behind_wave(cand, alerting, observed[2], wave_end)
                 if late_gray:
                     late_gray -= self._late_behind_wave(
-                        cand, alerting, observed[2], gray_wave, gray_horizon
+                        cand, among, observed[2], gray_wave, gray_horizon
                     )
-        elif inferred_root and not monitored and observed is not None:
-            # A root nobody watches, some of whose symptoms only a blinded probe reports
-            # (timed by the probe, not the tools): what the topology explains still comes
-            # in one wave, or it is no degradation of that root spreading.
-            seen, _evidence, onset_of = observed
-            topo = sorted(onset_of[n] for n in alerting if n not in cand.seeds and n not in seen)
-            gray_wave = self._wave_end(topo, (), down_horizon, gray_horizon, step=step)
-            late_gray = len(topo) - bisect_right(topo, gray_wave)
-            if late_gray:
-                late_gray -= self._late_behind_wave(
-                    cand,
-                    [n for n in alerting if n not in seen],
-                    observed[2],
-                    gray_wave,
-                    gray_horizon,
-                )
         elif evidence is Evidence.DEGRADED and degraded and observed is not None:
             # A degradation seen on its node spreads for a while to what it slows (latency,
             # errors, queues, failures); a warning about a node's own state (its disk, its
@@ -1819,36 +1810,12 @@ class Engine:
         pair it carries at once, while two routers lost minutes apart are a pair lost, its
         first member the root), and began by ``horizon``."""
         seeds = cand.seeds
-        nodes = self.topology.nodes
         first = min((onset[n] for n in alerting if n not in seeds), default=_NEVER)
         together = min(wave_end, first + TOGETHER_S)
-        down: dict[str, bool] = {
-            n: True for n in alerting if n not in seeds and onset[n] <= together
-        }
-        if not down:
+        began = frozenset(n for n in alerting if n not in seeds and onset[n] <= together)
+        if not began:
             return 0
-
-        def fails(node: str) -> bool:
-            # Down the dependencies, each node's answer once its own are known (a stack,
-            # not recursion: a chain may be longer than Python's recursion limit).
-            stack = [(node, False)]
-            while stack:
-                current, ready = stack.pop()
-                if ready:
-                    down[current] = any(
-                        all(down[t] for t in dep.any_of) for dep in nodes[current].depends_on
-                    )
-                elif current not in down:
-                    down[current] = False  # (until known; a cycle ends here)
-                    stack.append((current, True))
-                    stack.extend(
-                        (t, False)
-                        for dep in nodes[current].depends_on
-                        for t in dep.any_of
-                        if t not in down
-                    )
-            return down[node]
-
+        taken = self._graph.group_closure(began)  # what their failures take down
         # (A warning about the node's own state, its certificate or its disk, is no
         # symptom of what it depends on, however that failed.)
         return sum(
@@ -1856,7 +1823,7 @@ class Engine:
             for n in alerting
             if n not in seeds
             and wave_end < onset[n] <= horizon
-            and fails(n)
+            and n in taken
             and not self._own_state_only(n)
         )
 
