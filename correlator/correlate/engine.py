@@ -39,6 +39,7 @@ from correlator.correlate.evidence import (
     Evidence,
     classify,
     local_warning,
+    path_quality_warning,
     replication_check,
     slow_service_warning,
     spreading_warning,
@@ -1585,7 +1586,13 @@ class Engine:
                 degraded_late -= self._degraded_by_hop(cand, observed, down_horizon)
                 degraded_late = max(0, degraded_late)
         hard_late = max(0, len(onsets) - bisect_right(onsets, down_horizon) - degraded_after)
-        if hard_late and evidence is Evidence.DEGRADED and observed is not None:
+        # A path seen losing its quality (a radio's signal fading, errors on a link) drops
+        # what lies only behind it now and then before it drops it for good: those going
+        # down, within the horizon of a degradation, are its expected effect.
+        carrier = evidence is Evidence.DEGRADED and self._path_degrading(cand.seeds)
+        if carrier:
+            hard_late = 0
+        elif hard_late and evidence is Evidence.DEGRADED and observed is not None:
             # A degradation spreads hop by hop (storage latency, then a datastore, then
             # its guests): a hard symptom that began with the failure of the alerting
             # node it depends on is timely, however long after the root that was.
@@ -1663,6 +1670,7 @@ class Engine:
             late_gray=late_gray,
             gray_early=gray_early,
             hard_late=hard_late,
+            carrier=carrier,
             spreading=(
                 (evidence in _SPREADS_FROM or (evidence is None and not monitored))
                 and 0 < len(degraded) == covered
@@ -1691,6 +1699,14 @@ class Engine:
                 result.extras + unexplained,
             )
         return result
+
+    def _path_degrading(self, seeds: Iterable[str]) -> bool:
+        """Whether a seed warns that it carries traffic badly (``path_quality_warning``)."""
+        for seed in seeds:
+            for a in self._node_active.get(seed, ()):
+                if a.evidence is Evidence.DEGRADED and path_quality_warning(a.check):
+                    return True
+        return False
 
     def _spreads(self, seeds: Collection[str], alerting: Iterable[str], *, own: bool) -> bool:
         """Whether every alerting node besides ``seeds`` warns only of things a slow or

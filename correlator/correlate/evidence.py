@@ -142,6 +142,24 @@ def replication_check(check: str | None) -> bool:
     return check is not None and bool(_REPLICATION.search(check))
 
 
+# A path losing its quality: a radio's signal or modulation falling, a fibre's light
+# level, errors or loss on a link or an interface. Such a path drops what it carries now
+# and then before it drops it for good: what lies only behind it losing its way is its
+# expected effect, not a coincidence.
+_PATH_QUALITY: Final = re.compile(
+    r"\brsl\b|rssi|\bsnr\b|signal|modulation|\bfade|attenuation|optical|light level|"
+    r"rx power|\bcrc\b|\bfcs\b|interface errors|link errors|packet loss|bit error|\bber\b",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=_TEXTS)
+def path_quality_warning(check: str | None) -> bool:
+    """A warning that a link or an interface carries traffic badly (signal, modulation,
+    light level, errors, loss): the path is failing intermittently."""
+    return check is not None and bool(_PATH_QUALITY.search(check))
+
+
 # A node merely busy (load, CPU, utilisation) still answers; one answering slowly or with
 # errors passes that on to every caller, through any redundancy it is a member of.
 _BUSY: Final = re.compile(r"load|cpu|util|saturat", re.IGNORECASE)

@@ -188,6 +188,7 @@ def score(
     stale: int = 0,
     gray_early: int | None = None,
     hard_late: int | None = None,
+    carrier: bool = False,
     spreading: bool = False,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> Score:
@@ -198,6 +199,9 @@ def score(
     root only degrades; its direct dependents suffer, deeper ones maybe: silence counts
     over its ``direct_predicted`` monitored direct dependents). A root that alerted with
     warnings only is gray; any other is whichever mode explains the alerts better.
+    ``carrier``: the root is a path seen losing its quality (signal, errors, loss), whose
+    degradation taking down what lies behind it is no exception (no ``gray_propagation``
+    for its hard symptoms).
     """
     root = root_term(evidence, monitored=monitored, ripeness=ripeness, weights=weights)
     if evidence is Evidence.DEGRADED and covered == 0:
@@ -249,7 +253,7 @@ def score(
     gray_extras = (
         gray_shared
         + late_gray * weights.late_symptom
-        + weights.gray_propagation
+        + (0.0 if carrier and hard else weights.gray_propagation)
         + covered_degraded * weights.covered_degraded
         + hard_cost
     )

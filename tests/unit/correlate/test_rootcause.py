@@ -804,6 +804,50 @@ def test_two_hard_failures_that_began_with_their_switch_degrading_are_its_incide
     assert inc["root_cause"] == "sw"
 
 
+RADIO_SITE = """
+version: 1
+nodes:
+  - {id: agg, kind: router, monitored_as: [agg]}
+  - {id: mw, kind: link, monitored_as: [mw], depends_on: [agg]}
+  - {id: rural, kind: router, monitored_as: [rural], depends_on: [mw]}
+  - {id: dslam, kind: dslam, monitored_as: [dslam], depends_on: [rural]}
+"""
+
+
+def _rural_site_drops(sim, first_warning: str) -> None:
+    """A warning on the radio link, then, twelve minutes later, the site behind it lost
+    three times for a minute or two."""
+    zabbix, warning = Source.ZABBIX, Severity.WARNING
+    sim.problem(0, "mw", first_warning, source=zabbix, severity=warning)
+    for start in (750.0, 1060.0, 1290.0):
+        sim.problem(start, "rural", "Unavailable by ICMP ping", source=zabbix)
+        sim.problem(start + 45, "dslam", "Unavailable by ICMP ping", source=zabbix)
+        sim.ok(start + 105, "rural", "Unavailable by ICMP ping", source=zabbix)
+        sim.ok(start + 150, "dslam", "Unavailable by ICMP ping", source=zabbix)
+    sim.advance(2400)
+
+
+def test_a_radio_link_fading_is_the_root_of_the_site_behind_it_dropping_out(make_sim):
+    """A microwave link's received signal falls below its threshold; twelve minutes
+    later the rural router behind it, and the DSLAM behind that, drop out three times.
+    A path losing its quality drops what it carries now and then before it drops it for
+    good: one incident, rooted at the link, not a warning and a router fault."""
+    sim = make_sim(RADIO_SITE)
+    _rural_site_drops(sim, "RSL below threshold")
+    inc = sim.only()
+    assert inc["root_cause"] == "mw", inc["title"]
+
+
+def test_a_busy_radio_does_not_take_the_site_behind_it_down(make_sim):
+    """The same outages behind a link whose only warning is its CPU load (a busy
+    controller still carries traffic): the router's fault and the link's warning stay
+    two incidents."""
+    sim = make_sim(RADIO_SITE)
+    _rural_site_drops(sim, "CPU load high")
+    assert sim.holding("rural", "Unavailable by ICMP ping")["root_cause"] == "rural"
+    assert sim.holding("mw", "CPU load high")["nodes"] == ["mw"]
+
+
 STORE_ON_MAINS = """
 version: 1
 nodes:
