@@ -1781,7 +1781,20 @@ class Engine:
         )
         if not onsets or onsets[-1] <= horizon:
             return 0
-        wave = self._wave_end(onsets, (), horizon, cap, step=step)
+        # What depends on the root alone (the subscribers an access node serves) shows
+        # its loss at its own polling pace, a counter read every few minutes: its first
+        # warning may come one more detection delay late, and nothing else explains it.
+        nodes = self.topology.nodes
+        alone = any(
+            len(nodes[d].depends_on) == 1
+            and nodes[d].depends_on[0].any_of[0] in seeds
+            and not nodes[d].depends_on[0].redundant
+            for d in direct
+            if horizon < onset[d] <= horizon + self._settle
+            and self._degraded(d, evidence.get(d, Evidence.DOWN))
+        )
+        start = horizon + self._settle if alone else horizon
+        wave = self._wave_end(onsets, (), start, cap, step=step)
         return sum(1 for at in onsets if horizon < at <= wave)
 
     def _degraded_by_hop(self, cand: _Candidate, observed: _Observed, horizon: float) -> int:

@@ -848,6 +848,44 @@ def test_a_busy_radio_does_not_take_the_site_behind_it_down(make_sim):
     assert sim.holding("mw", "CPU load high")["nodes"] == ["mw"]
 
 
+ACCESS_NODE = """
+version: 1
+nodes:
+  - {id: agg, kind: router, monitored_as: [agg]}
+  - {id: olt, kind: olt, monitored_as: [olt], depends_on: [agg]}
+  - {id: olt-subs, kind: access, monitored_as: ["olt!ONT down count high"], depends_on: [olt]}
+  - {id: radius, kind: host, monitored_as: [radius]}
+  - {id: portal, kind: application, monitored_as: [portal], depends_on: [olt, radius]}
+"""
+
+
+def test_the_subscribers_an_access_node_alone_serves_warn_at_their_polling_pace(make_sim):
+    """An OLT's line card fails; the count of its subscribers' ONTs down, a counter read
+    every few minutes, crosses its threshold four minutes later, beyond one detection
+    delay. Nothing but the OLT explains it: one incident, rooted at the OLT."""
+    sim = make_sim(ACCESS_NODE)
+    zabbix = Source.ZABBIX
+    sim.problem(0, "olt", "Line card fault (slot 3)", source=zabbix)
+    sim.problem(256, "olt", "ONT down count high", source=zabbix, severity=Severity.WARNING)
+    sim.advance(1200)
+    inc = sim.only()
+    assert inc["root_cause"] == "olt", inc["title"]
+
+
+def test_a_warning_minutes_after_an_outage_on_what_also_uses_another_node_stays_apart(
+    make_sim,
+):
+    """The same warning, as late, on an application that uses the OLT and a RADIUS
+    server: its own trouble or the other's as much as the OLT's, so beyond one detection
+    delay it is not the outage's."""
+    sim = make_sim(ACCESS_NODE)
+    zabbix = Source.ZABBIX
+    sim.problem(0, "olt", "Line card fault (slot 3)", source=zabbix)
+    sim.problem(256, "portal", "Response time high", source=zabbix, severity=Severity.WARNING)
+    sim.advance(1200)
+    assert sim.holding("portal", "Response time high")["root_cause"] == "portal"
+
+
 STORE_ON_MAINS = """
 version: 1
 nodes:
