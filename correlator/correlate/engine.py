@@ -1575,7 +1575,13 @@ class Engine:
             # that keep coming within a detection delay of each other are still the
             # outage's wave, up to the horizon of a degradation.
             degraded_late -= self._in_direct_wave(
-                cand, alerting, observed, down_horizon, gray_horizon, step
+                cand,
+                alerting,
+                observed,
+                down_horizon,
+                gray_horizon,
+                step,
+                down=evidence is Evidence.DOWN,
             )
             if degraded_late > 0 and evidence is not Evidence.DEGRADED:
                 # An outage reaches what it degrades hop by hop (a storage array fails,
@@ -1762,12 +1768,14 @@ class Engine:
         horizon: float,
         cap: float,
         step: float | None = None,
+        *,
+        down: bool = False,
     ) -> int:
         """How many of the warnings ``cand`` explains on what uses its root directly began
         after ``horizon`` but within their wave: each within a detection delay (``step``,
         when given) of the one before, up to ``cap``. Counted over the same warnings as the
         ``degraded`` symptoms of ``_cost`` (alerting, predicted, not a seed, not merely a
-        blinded probe's word), each node once."""
+        blinded probe's word), each node once. ``down``: the root was seen failing."""
         _nodes, evidence, onset = observed
         seeds = cand.seeds
         direct = {
@@ -1781,11 +1789,12 @@ class Engine:
         )
         if not onsets or onsets[-1] <= horizon:
             return 0
-        # What depends on the root alone (the subscribers an access node serves) shows
-        # its loss at its own polling pace, a counter read every few minutes: its first
-        # warning may come one more detection delay late, and nothing else explains it.
+        # What depends on a root seen failing alone (the subscribers an access node
+        # serves) shows its loss at its own polling pace, a counter read every few
+        # minutes: its first warning may come one more detection delay late, and nothing
+        # else explains it. (A degradation's spread is judged as such, ``_spreads``.)
         nodes = self.topology.nodes
-        alone = any(
+        alone = down and any(
             len(nodes[d].depends_on) == 1
             and nodes[d].depends_on[0].any_of[0] in seeds
             and not nodes[d].depends_on[0].redundant

@@ -886,6 +886,31 @@ def test_a_warning_minutes_after_an_outage_on_what_also_uses_another_node_stays_
     assert sim.holding("portal", "Response time high")["root_cause"] == "portal"
 
 
+HYPERVISOR = """
+version: 1
+nodes:
+  - {id: esx, kind: hypervisor, monitored_as: [esx]}
+  - {id: k8s-node, kind: vm, monitored_as: [k8s-node], depends_on: [esx]}
+  - {id: pod, kind: container, monitored_as: [pod], depends_on: [k8s-node]}
+"""
+
+
+def test_a_hypervisor_degrading_keeps_the_pod_its_slow_guest_loses(make_sim):
+    """A hypervisor's CPU-ready warning, its guest's disk latency three minutes later,
+    and a pod on that guest not ready two minutes after that: one degradation spreading
+    hop by hop, rooted at the hypervisor. (A degradation's spread is judged as one: the
+    polling pace allowed to what depends on a failed root alone is not for a gray root,
+    whose guest's warning would otherwise stand as its own cheap spread.)"""
+    sim = make_sim(HYPERVISOR)
+    warning = Severity.WARNING
+    sim.problem(0, "esx", "CPU ready", source=Source.ICINGA, severity=warning)
+    sim.problem(176, "k8s-node", "Disk latency", source=Source.ALERTMANAGER, severity=warning)
+    sim.problem(311, "pod", "KubePodNotReady", source=Source.ALERTMANAGER)
+    sim.advance(1200)
+    inc = sim.only()
+    assert inc["root_cause"] == "esx", inc["title"]
+
+
 STORE_ON_MAINS = """
 version: 1
 nodes:
