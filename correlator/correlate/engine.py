@@ -3572,6 +3572,9 @@ class Engine:
                     if hard:
                         answered.add(node)
         candidates.sort()
+        if not candidates or since <= candidates[0][0]:
+            # No burst, or blind since before any of it began: the burst cannot say more.
+            return since
         together = self._settle / 2
         best_start, best_len = 0, 0  # the first longest window (listed once, below)
         start = 0
