@@ -1595,7 +1595,9 @@ class Engine:
         # A path seen losing its quality (a radio's signal fading, errors on a link) drops
         # what lies only behind it now and then before it drops it for good: those going
         # down, within the horizon of a degradation, are its expected effect.
-        carrier = evidence is Evidence.DEGRADED and self._path_degrading(cand.seeds)
+        carrier = evidence is Evidence.DEGRADED and self._seeds_warn(
+            cand.seeds, path_quality_warning
+        )
         if carrier:
             hard_late = 0
         elif hard_late and evidence is Evidence.DEGRADED and observed is not None:
@@ -1706,26 +1708,23 @@ class Engine:
             )
         return result
 
-    def _path_degrading(self, seeds: Iterable[str]) -> bool:
-        """Whether a seed warns that it carries traffic badly (``path_quality_warning``)."""
-        for seed in seeds:
-            for a in self._node_active.get(seed, ()):
-                if a.evidence is Evidence.DEGRADED and path_quality_warning(a.check):
-                    return True
-        return False
+    def _seeds_warn(self, seeds: Iterable[str], kind: Callable[[str | None], bool]) -> bool:
+        """Whether a seed has an active warning of ``kind`` (a predicate on its check)."""
+        active = self._node_active
+        return any(
+            a.evidence is Evidence.DEGRADED and kind(a.check)
+            for s in seeds
+            for a in active.get(s, ())
+        )
 
     def _spreads(self, seeds: Collection[str], alerting: Iterable[str], *, own: bool) -> bool:
         """Whether every alerting node besides ``seeds`` warns only of things a slow or
         failing dependency causes (latency and errors spread to callers; a certificate or
         a full disk does not) and depends directly on the root or on another of them;
         ``own``: and a root among ``seeds`` warns of such a thing too."""
-        active = self._node_active
-        if own and not any(
-            a.evidence is Evidence.DEGRADED and spreading_warning(a.check)
-            for s in seeds
-            for a in active.get(s, ())
-        ):
+        if own and not self._seeds_warn(seeds, spreading_warning):
             return False
+        active = self._node_active
         nodes = self.topology.nodes
         # (Through unmonitored nodes, which cannot alert: a logical database's callers.)
         layer = self._graph.direct_layer(frozenset(seeds))
@@ -1784,9 +1783,8 @@ class Engine:
             for d in self.topology.dependents.get(seed, ())
             if d not in seeds and d in cand.predicted and d in alerting
         }
-        onsets = sorted(
-            onset[d] for d in direct if self._degraded(d, evidence.get(d, Evidence.DOWN))
-        )
+        warned = [d for d in direct if self._degraded(d, evidence.get(d, Evidence.DOWN))]
+        onsets = sorted(onset[d] for d in warned)
         if not onsets or onsets[-1] <= horizon:
             return 0
         # What depends on a root seen failing alone (the subscribers an access node
@@ -1798,9 +1796,8 @@ class Engine:
             len(nodes[d].depends_on) == 1
             and nodes[d].depends_on[0].any_of[0] in seeds
             and not nodes[d].depends_on[0].redundant
-            for d in direct
+            for d in warned
             if horizon < onset[d] <= horizon + self._settle
-            and self._degraded(d, evidence.get(d, Evidence.DOWN))
         )
         start = horizon + self._settle if alone else horizon
         wave = self._wave_end(onsets, (), start, cap, step=step)
